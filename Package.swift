@@ -1,0 +1,69 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Warnings are errors in CI (`ci/test` passes `-Xswiftc -warnings-as-errors`); locally they stay warnings
+/// so that an in-progress edit can still be run.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "avps",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "avps", targets: ["avps"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // Value types only: virtio catalogue, profiles, evidence, verdicts. No I/O.
+        .target(name: "AVPSModel", swiftSettings: strict),
+        // YAML profiles -> Profile, with file:line:field errors.
+        .target(name: "AVPSProfiles", dependencies: ["AVPSModel", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        // JSON Lines wire format to the in-guest agent, over any byte stream.
+        .target(name: "AgentProtocol", dependencies: ["AVPSModel"], swiftSettings: strict),
+        // Reference guest: distro kernel, modules, busybox, the static agent, packed as an initramfs.
+        .target(name: "GuestImage", dependencies: [
+            "AVPSModel",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
+        // Hypervisor adapters (QEMU first). They boot and tear down; they never score.
+        .target(name: "Hypervisors", dependencies: [
+            "AVPSModel", "AgentProtocol",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ], swiftSettings: strict),
+        // Pure: checks x evidence -> verdicts.
+        .target(name: "Scoring", dependencies: ["AVPSModel"], swiftSettings: strict),
+        // Plan, lifecycle, stages, timeouts: turns a target + profile into a TargetResult.
+        .target(name: "Runner", dependencies: [
+            "AVPSModel", "AVPSProfiles", "AgentProtocol", "GuestImage", "Hypervisors", "Scoring",
+        ], swiftSettings: strict),
+        // results.json, junit.xml, report.html.
+        .target(name: "Reports", dependencies: ["AVPSModel"], swiftSettings: strict),
+        // swift-argument-parser commands; `avps` main stays tiny.
+        .target(name: "AVPSCommands", dependencies: [
+            "AVPSModel", "AVPSProfiles", "GuestImage", "Hypervisors", "Runner", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "avps", dependencies: ["AVPSCommands"], swiftSettings: strict),
+
+        .testTarget(name: "AVPSProfilesTests", dependencies: ["AVPSProfiles"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring"], swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: strict),
+        .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"],
+                    resources: [.copy("Golden")], swiftSettings: strict),
+        .testTarget(name: "GuestImageTests", dependencies: ["GuestImage"], swiftSettings: strict),
+        // Boots real QEMU guests; needs the packages ci/setup installs.
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "Runner", "Hypervisors", "GuestImage", "AVPSProfiles", "Reports",
+        ], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,177 @@
+import Foundation
+
+/// The verdict for one requirement on one target, with the reason a person can act on.
+public struct RequirementResult: Codable, Sendable, Equatable {
+    public var key: String
+    public var title: String
+    public var chapter: String
+    public var category: String
+    public var level: RequirementLevel
+    public var verdict: Verdict
+    /// Why this verdict: what was expected and what was measured, in one sentence.
+    public var reason: String
+    /// The facts the verdict rests on (e.g. device names and their feature bits).
+    public var evidence: [String]
+
+    public init(key: String, title: String, chapter: String, category: String, level: RequirementLevel,
+                verdict: Verdict, reason: String, evidence: [String] = []) {
+        self.key = key
+        self.title = title
+        self.chapter = chapter
+        self.category = category
+        self.level = level
+        self.verdict = verdict
+        self.reason = reason
+        self.evidence = evidence
+    }
+}
+
+/// A timed step of bringing a target up (hypervisor started, agent hello, inventory, ...).
+public struct StageTiming: Codable, Sendable, Equatable {
+    public var stage: String
+    /// Seconds since the target's start.
+    public var startedAt: Double
+    public var duration: Double
+    public var ok: Bool
+
+    public init(stage: String, startedAt: Double, duration: Double, ok: Bool) {
+        self.stage = stage
+        self.startedAt = startedAt
+        self.duration = duration
+        self.ok = ok
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stage
+        case startedAt = "started_at"
+        case duration
+        case ok
+    }
+}
+
+/// Which profile file was scored, with its content hash so a result can be traced to exact text.
+public struct ProfileReference: Codable, Sendable, Equatable {
+    public var id: String
+    public var path: String
+    public var sha256: String
+
+    public init(id: String, path: String, sha256: String) {
+        self.id = id
+        self.path = path
+        self.sha256 = sha256
+    }
+}
+
+/// Everything about one target in one run.
+public struct TargetResult: Codable, Sendable, Equatable {
+    public var name: String
+    public var adapter: String
+    public var accelerator: String?
+    /// The exact hypervisor command line, argument by argument.
+    public var commandLine: [String]
+    public var profile: ProfileReference
+    public var stages: [StageTiming]
+    /// nil when the guest never answered.
+    public var evidence: Evidence?
+    /// Set when the target ended in INFRA: which stage failed and why.
+    public var infraError: String?
+    public var results: [RequirementResult]
+    /// Artifact name -> path relative to the run directory (serial log, command line, ...).
+    public var artifacts: [String: String]
+
+    public init(name: String, adapter: String, accelerator: String?, commandLine: [String],
+                profile: ProfileReference, stages: [StageTiming], evidence: Evidence?, infraError: String?,
+                results: [RequirementResult], artifacts: [String: String]) {
+        self.name = name
+        self.adapter = adapter
+        self.accelerator = accelerator
+        self.commandLine = commandLine
+        self.profile = profile
+        self.stages = stages
+        self.evidence = evidence
+        self.infraError = infraError
+        self.results = results
+        self.artifacts = artifacts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, adapter, accelerator
+        case commandLine = "command_line"
+        case profile, stages, evidence
+        case infraError = "infra_error"
+        case results, artifacts
+    }
+}
+
+/// The canonical record of a run (`results.json`).
+public struct RunResult: Codable, Sendable, Equatable {
+    /// Bumped on any incompatible change of this structure.
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    public var toolVersion: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var host: HostInfo
+    public var targets: [TargetResult]
+
+    public init(toolVersion: String, startedAt: Date, finishedAt: Date, host: HostInfo, targets: [TargetResult]) {
+        self.schemaVersion = Self.currentSchemaVersion
+        self.toolVersion = toolVersion
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.host = host
+        self.targets = targets
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version"
+        case toolVersion = "tool_version"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case host, targets
+    }
+}
+
+/// The machine the harness ran on.
+public struct HostInfo: Codable, Sendable, Equatable {
+    public var hostname: String
+    public var kernel: String
+    public var machine: String
+    public var hypervisorVersion: String?
+
+    public init(hostname: String, kernel: String, machine: String, hypervisorVersion: String?) {
+        self.hostname = hostname
+        self.kernel = kernel
+        self.machine = machine
+        self.hypervisorVersion = hypervisorVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hostname, kernel, machine
+        case hypervisorVersion = "hypervisor_version"
+    }
+}
+
+/// Exit status of `avps run`, documented in the README.
+public enum RunOutcome: Int32, Sendable {
+    /// Every MUST requirement passed (or did not apply).
+    case allMustPass = 0
+    /// At least one MUST requirement failed.
+    case mustFailed = 1
+    /// Bad command line, suite or profile.
+    case usageError = 2
+    /// The guest did not boot, or the agent was unreachable.
+    case infrastructure = 3
+
+    /// Infrastructure trouble outranks failures: a run that could not measure cannot claim a failure
+    /// for the targets it never reached, and CI must tell the two apart.
+    public static func of(_ targets: [TargetResult]) -> RunOutcome {
+        let all = targets.flatMap(\.results)
+        if targets.contains(where: { $0.infraError != nil }) || all.contains(where: { $0.verdict == .infra }) {
+            return .infrastructure
+        }
+        let mustFailed = all.contains { $0.level == .must && [.fail, .error].contains($0.verdict) }
+        return mustFailed ? .mustFailed : .allMustPass
+    }
+}
