@@ -1,12 +1,16 @@
 // swift-tools-version: 6.2
+import Foundation
 import PackageDescription
 
-/// Warnings are errors in CI (`ci/test` passes `-Xswiftc -warnings-as-errors`); locally they stay warnings
-/// so that an in-progress edit can still be run.
+/// Warnings are errors when `AVPS_STRICT` is set (ci/test sets it); locally they stay warnings so
+/// that an in-progress edit can still be run. Only this package's targets are affected.
+let warningsAsErrors: [SwiftSetting] =
+    ProcessInfo.processInfo.environment["AVPS_STRICT"] == nil ? [] : [.unsafeFlags(["-warnings-as-errors"])]
+
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
-]
+] + warningsAsErrors
 
 let package = Package(
     name: "avps",
@@ -44,6 +48,7 @@ let package = Package(
         // Plan, lifecycle, stages, timeouts: turns a target + profile into a TargetResult.
         .target(name: "Runner", dependencies: [
             "AVPSModel", "AVPSProfiles", "AgentProtocol", "GuestImage", "Hypervisors", "Scoring",
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // results.json, junit.xml, report.html.
         .target(name: "Reports", dependencies: ["AVPSModel"], swiftSettings: strict),

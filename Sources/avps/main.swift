@@ -1,1 +1,3 @@
-print("avps")
+import AVPSCommands
+
+await AVPSCommand.main()

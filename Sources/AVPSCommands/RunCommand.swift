@@ -1,0 +1,110 @@
+import AVPSModel
+import AVPSProfiles
+import ArgumentParser
+import Foundation
+import GuestImage
+import Hypervisors
+import Reports
+import Runner
+
+/// `avps run [SUITE]`: boot every target of a suite, score its profiles, write the reports.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Boot the targets of a suite, score their profiles, and write results.json, junit.xml and report.html.",
+        discussion: "With no SUITE, runs Suites/default.yaml: the reference guest under QEMU against the default profile.")
+
+    @Argument(help: "Suite file (default: Suites/default.yaml in the project).")
+    var suite: String?
+
+    @Option(name: .customLong("profile"), help: "Profile name under Profiles/ or a path; repeatable. Overrides the suite's profiles.")
+    var profiles: [String] = []
+
+    @Option(help: "Run directory (default: Reports/runs/<UTC timestamp>).")
+    var out: String?
+
+    @Option(help: "Accelerator for every target: auto, kvm or tcg (overrides the suite).")
+    var accel: String?
+
+    @Option(help: "Seconds from guest start to the agent's ready event (default: 90 under TCG, 30 under KVM).")
+    var bootTimeout: Double?
+
+    @Option(name: .customLong("append"), help: "Extra kernel command-line word for every target; repeatable.")
+    var kernelAppend: [String] = []
+
+    @OptionGroup var guest: GuestOptions
+
+    func run() async throws {
+        let interruptible = Interruptible()
+        let code = await interruptible.run { await execute() }
+        if code != .allMustPass { throw ExitCode(code.rawValue) }
+    }
+
+    private func execute() async -> RunOutcome {
+        let root = ProjectLocator.root()
+        do {
+            let suiteURL = suite.map { URL(fileURLWithPath: $0) }
+                ?? (root ?? URL(fileURLWithPath: ".")).appendingPathComponent("Suites/default.yaml")
+            let loadedSuite = try SuiteLoader.load(contentsOf: suiteURL)
+            let profileNames = profiles.isEmpty ? loadedSuite.profiles : profiles
+            let loadedProfiles = try profileNames.map { name in
+                try LoadedProfile.load(ProjectLocator.profileURL(name, root: root))
+            }
+            let targets = try loadedSuite.targets.map(applyOverrides)
+            let runDirectory = try makeRunDirectory(root: root)
+            Console.info("run directory: \(runDirectory.path)")
+            let reference = try await guest.build()
+            let boot = BootArtifacts(kernel: reference.kernel.path, initrd: reference.initrd.path,
+                                     kernelCommandLine: reference.baseCommandLine)
+            let hypervisor = QEMUAdapter(cacheDirectory: guest.cacheRoot)
+            let runner = TargetRunner(hypervisor: hypervisor, boot: boot,
+                                      timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) })
+            let result = try await SuiteRun(targets: targets, profiles: loadedProfiles, runner: runner,
+                                            runDirectory: runDirectory, toolVersion: AVPSCommand.version)
+                .execute { Console.info($0) }
+            let written = try ReportWriter.write(result, to: runDirectory)
+            print(TextSummary.render(result))
+            for name in ["report.html", "junit.xml", "results.json"] {
+                if let url = written.first(where: { $0.value.lastPathComponent == name })?.value {
+                    print("\(name): \(url.path)")
+                }
+            }
+            return RunOutcome.of(result.targets)
+        } catch {
+            return ErrorReporting.report(error)
+        }
+    }
+
+    private func applyOverrides(_ target: TargetSpec) throws -> TargetSpec {
+        var target = target
+        if let accel {
+            guard ["auto", "kvm", "tcg"].contains(accel) else {
+                throw ValidationError("--accel must be auto, kvm or tcg (got \(accel))")
+            }
+            target.accelerator = accel
+        }
+        target.kernelAppend += kernelAppend
+        return target
+    }
+
+    private func makeRunDirectory(root: URL?) throws -> URL {
+        let url: URL
+        if let out {
+            url = URL(fileURLWithPath: out)
+        } else {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+            let base = (root ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                .appendingPathComponent("Reports/runs")
+            url = base.appendingPathComponent(formatter.string(from: Date()))
+        }
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw RunnerError.usage("cannot create run directory \(url.path): \(error.localizedDescription)")
+        }
+        return url
+    }
+}

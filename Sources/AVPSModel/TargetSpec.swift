@@ -1,0 +1,82 @@
+/// A virtual device a target asks its hypervisor for, described once and hypervisor-neutral;
+/// each adapter maps it to its own configuration.
+public enum DeviceSpec: Sendable, Equatable, Codable {
+    /// Block device backed by a fresh sparse raw file of `sizeMiB`.
+    case block(sizeMiB: Int)
+    /// Network device with host user-mode networking (no privileges needed).
+    case net
+    case entropy
+    /// A console port (virtio-console), on the same controller as the agent channel when that is virtio-serial.
+    case console
+    case balloon
+    case scsi
+    case keyboard
+    case tablet
+
+    /// Virtio device id the guest should see for this device.
+    public var virtioDeviceID: Int {
+        switch self {
+        case .block: 2
+        case .net: 1
+        case .entropy: 4
+        case .console: 3
+        case .balloon: 5
+        case .scsi: 8
+        case .keyboard, .tablet: 18
+        }
+    }
+
+    /// The profile-facing kind name used in suites.
+    public var kind: String {
+        switch self {
+        case .block: "block"
+        case .net: "net"
+        case .entropy: "entropy"
+        case .console: "console"
+        case .balloon: "balloon"
+        case .scsi: "scsi"
+        case .keyboard: "keyboard"
+        case .tablet: "tablet"
+        }
+    }
+
+    /// Every kind a suite may name, for error messages.
+    public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet"]
+}
+
+/// How the host talks to the agent.
+public enum AgentChannelKind: String, Sendable, Codable {
+    /// virtio-serial port named `org.avps.agent.0`.
+    case virtioSerial = "virtio-serial"
+}
+
+/// One machine to boot and examine: adapter + machine + device set + guest.
+public struct TargetSpec: Sendable, Equatable, Codable {
+    public var name: String
+    /// Hypervisor adapter: `qemu` (others arrive with later adapters).
+    public var adapter: String
+    /// Machine type, e.g. `q35`.
+    public var machine: String
+    public var memoryMiB: Int
+    public var cpus: Int
+    /// `auto` (try KVM briefly, fall back to TCG), `kvm` or `tcg`.
+    public var accelerator: String
+    public var devices: [DeviceSpec]
+    public var agentChannel: AgentChannelKind
+    /// Extra kernel command-line words (e.g. `avps.agent=off` to boot without the agent).
+    public var kernelAppend: [String]
+
+    public init(name: String, adapter: String = "qemu", machine: String = "q35", memoryMiB: Int = 256,
+                cpus: Int = 1, accelerator: String = "auto", devices: [DeviceSpec],
+                agentChannel: AgentChannelKind = .virtioSerial, kernelAppend: [String] = []) {
+        self.name = name
+        self.adapter = adapter
+        self.machine = machine
+        self.memoryMiB = memoryMiB
+        self.cpus = cpus
+        self.accelerator = accelerator
+        self.devices = devices
+        self.agentChannel = agentChannel
+        self.kernelAppend = kernelAppend
+    }
+}

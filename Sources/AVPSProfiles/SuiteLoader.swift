@@ -1,0 +1,111 @@
+import AVPSModel
+import Foundation
+
+/// A suite: which targets to boot and which profiles to score on each (`Suites/*.yaml`).
+public struct Suite: Sendable, Equatable {
+    public var name: String
+    /// Profile names (resolved to `Profiles/<name>.yaml`) or paths to profile files.
+    public var profiles: [String]
+    public var targets: [TargetSpec]
+}
+
+/// Loads suite files with the same file:line:field errors as profiles.
+///
+/// ```yaml
+/// schema: 1
+/// name: default
+/// profiles: [avps-2.0]
+/// targets:
+///   - name: qemu-q35
+///     adapter: qemu          # default qemu
+///     machine: q35           # default q35
+///     memory_mib: 256
+///     cpus: 1
+///     accelerator: auto      # auto | kvm | tcg
+///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
+///     kernel_append: []
+/// ```
+public enum SuiteLoader {
+    public static let currentSchemaVersion = 1
+
+    public static func load(contentsOf url: URL) throws(LoadError) -> Suite {
+        try suite(from: YAMLDocument.root(contentsOf: url))
+    }
+
+    public static func load(yaml: String, file: String) throws(LoadError) -> Suite {
+        try suite(from: YAMLDocument.root(yaml: yaml, file: file))
+    }
+
+    static func suite(from root: YAMLNodeReader) throws(LoadError) -> Suite {
+        let mapping = try root.mapping(allowedKeys: ["schema", "name", "profiles", "targets"])
+        let schema = try mapping.required("schema")
+        guard try schema.int() == currentSchemaVersion else {
+            throw schema.error("unsupported suite schema (this avps reads schema \(currentSchemaVersion))")
+        }
+        let profiles = try mapping.required("profiles").sequence().map { reader throws(LoadError) in
+            try reader.nonEmptyString()
+        }
+        let targetsReader = try mapping.required("targets")
+        let targets = try targetsReader.sequence().map { reader throws(LoadError) in try target(reader) }
+        guard !targets.isEmpty else { throw targetsReader.error("a suite needs at least one target") }
+        guard !profiles.isEmpty else { throw try mapping.required("profiles").error("a suite needs at least one profile") }
+        var seen: [String: Int] = [:]
+        for (index, target) in targets.enumerated() {
+            if let first = seen[target.name] {
+                throw try targetsReader.sequence()[index].error(
+                    "duplicate target name \"\(target.name)\" (first used by targets[\(first)])")
+            }
+            seen[target.name] = index
+        }
+        return Suite(name: try mapping.requiredString("name"), profiles: profiles, targets: targets)
+    }
+
+    static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append"]
+
+    static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
+        let mapping = try reader.mapping(allowedKeys: targetKeys)
+        let name = try mapping.requiredString("name")
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw try mapping.required("name").error("target names may use letters, digits, '-', '_' and '.' only")
+        }
+        let accelerator = try mapping.optionalString("accelerator") ?? "auto"
+        guard ["auto", "kvm", "tcg"].contains(accelerator) else {
+            throw try mapping.required("accelerator").error("must be auto, kvm or tcg")
+        }
+        let devices = try mapping.required("devices").sequence().map { reader throws(LoadError) in try device(reader) }
+        let append = try mapping.optional("kernel_append")?.sequence().map { reader throws(LoadError) in
+            try reader.nonEmptyString()
+        } ?? []
+        return TargetSpec(
+            name: name, adapter: try mapping.optionalString("adapter") ?? "qemu",
+            machine: try mapping.optionalString("machine") ?? "q35",
+            memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
+            accelerator: accelerator, devices: devices, kernelAppend: append)
+    }
+
+    /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).
+    static func device(_ reader: YAMLNodeReader) throws(LoadError) -> DeviceSpec {
+        let kind: String
+        var options: YAMLMapping?
+        if case .scalar = reader.node {
+            kind = try reader.nonEmptyString()
+        } else {
+            let mapping = try reader.mapping()
+            let only = try mapping.exactlyOne(of: DeviceSpec.kinds)
+            kind = only.key
+            options = only.value.isNull ? nil : try only.value.mapping(allowedKeys: kind == "block" ? ["size_mib"] : [])
+        }
+        switch kind {
+        case "block": return .block(sizeMiB: try options?.optionalInt("size_mib") ?? 64)
+        case "net": return .net
+        case "entropy": return .entropy
+        case "console": return .console
+        case "balloon": return .balloon
+        case "scsi": return .scsi
+        case "keyboard": return .keyboard
+        case "tablet": return .tablet
+        default:
+            throw reader.error("unknown device \"\(kind)\" (known: \(DeviceSpec.kinds.joined(separator: ", ")))\(YAMLNodeReader.suggestion(for: kind, among: DeviceSpec.kinds))")
+        }
+    }
+}

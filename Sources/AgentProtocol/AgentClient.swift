@@ -1,0 +1,126 @@
+import AVPSModel
+import Foundation
+
+/// Talks to the in-guest agent over any `ByteStream`: one request, one response, correlated by id.
+///
+/// Frames that are not the awaited response (the `ready` event, or stale bytes a virtio-serial port
+/// kept from an earlier session) are recorded in the transcript and otherwise ignored.
+public actor AgentClient {
+    private let stream: any ByteStream
+    private var framer = LineFramer()
+    private var pending: [[UInt8]] = []
+    private var nextID = 1
+    private let started = ContinuousClock.now
+    /// Every frame in both directions, for the run's artifacts.
+    public private(set) var transcript: [TranscriptLine] = []
+    public private(set) var ready: ReadyEvent?
+
+    public struct TranscriptLine: Sendable, Codable {
+        /// Seconds since the client was created.
+        public var at: Double
+        /// "host" or "guest".
+        public var from: String
+        public var frame: String
+    }
+
+    public init(stream: any ByteStream) {
+        self.stream = stream
+    }
+
+    /// Waits for the agent's unsolicited `ready` frame (it proves the agent runs and its channel is open).
+    public func waitForReady(deadline: ContinuousClock.Instant) async throws(AgentError) -> ReadyEvent {
+        while ready == nil {
+            let frame = try await nextFrame(deadline: deadline, waitingFor: "the agent's ready event")
+            try route(frame, awaitingID: nil)
+        }
+        guard let event = ready else { throw .protocolViolation("ready event lost") }
+        return event
+    }
+
+    public func hello(deadline: ContinuousClock.Instant) async throws(AgentError) -> GuestIdentity {
+        try await call("hello", params: HelloParams(), deadline: deadline)
+    }
+
+    public func inventory(deadline: ContinuousClock.Instant) async throws(AgentError) -> [VirtioDeviceRecord] {
+        let result: InventoryResult = try await call("inventory", params: NoParams(), deadline: deadline)
+        return result.devices
+    }
+
+    /// Asks the guest to power off; returns once the agent acknowledged (the guest then shuts down).
+    public func poweroff(deadline: ContinuousClock.Instant) async throws(AgentError) {
+        let _: EmptyResult = try await call("poweroff", params: NoParams(), deadline: deadline)
+    }
+
+    /// Sends one request and returns its decoded result.
+    public func call<P: Encodable, R: Decodable>(
+        _ method: String, params: P, deadline: ContinuousClock.Instant
+    ) async throws(AgentError) -> R {
+        let id = nextID
+        nextID += 1
+        let bytes: Data
+        do {
+            bytes = try JSONEncoder().encode(RequestFrame(id: id, method: method, params: params))
+        } catch {
+            throw .protocolViolation("cannot encode \(method) request: \(error)")
+        }
+        record(from: "host", bytes: Array(bytes))
+        try await stream.write(Array(bytes) + [UInt8(ascii: "\n")], deadline: deadline)
+        while true {
+            let frame = try await nextFrame(deadline: deadline, waitingFor: "the agent's \(method) response")
+            guard let header = try route(frame, awaitingID: id) else { continue }
+            if let error = header.error {
+                throw .remote(code: error.code, message: error.message ?? "")
+            }
+            do {
+                return try JSONDecoder().decode(ResultFrame<R>.self, from: Data(frame)).result
+            } catch {
+                throw .protocolViolation("\(method) result does not match the protocol: \(error)")
+            }
+        }
+    }
+
+    /// Records a frame; returns its header when it is the response to `awaitingID`.
+    @discardableResult
+    private func route(_ frame: [UInt8], awaitingID: Int?) throws(AgentError) -> FrameHeader? {
+        record(from: "guest", bytes: frame)
+        let header: FrameHeader
+        do {
+            header = try JSONDecoder().decode(FrameHeader.self, from: Data(frame))
+        } catch {
+            throw .protocolViolation("frame is not a JSON object: \(String(decoding: frame.prefix(120), as: UTF8.self))")
+        }
+        if header.event == "ready" {
+            ready = try? JSONDecoder().decode(ReadyEvent.self, from: Data(frame))
+            if ready == nil { throw .protocolViolation("malformed ready event") }
+            return nil
+        }
+        if let awaitingID, header.id == awaitingID {
+            guard header.hasResult || header.error != nil else {
+                throw .protocolViolation("response \(awaitingID) has neither result nor error")
+            }
+            return header
+        }
+        if header.id == nil, let error = header.error {
+            throw .remote(code: error.code, message: error.message ?? "")
+        }
+        return nil
+    }
+
+    private func nextFrame(deadline: ContinuousClock.Instant, waitingFor: String) async throws(AgentError) -> [UInt8] {
+        while pending.isEmpty {
+            let bytes = try await stream.read(maxBytes: 64 * 1024, deadline: deadline, waitingFor: waitingFor)
+            if bytes.isEmpty { throw .closed(while: "waiting for \(waitingFor)") }
+            pending.append(contentsOf: try framer.append(bytes))
+        }
+        return pending.removeFirst()
+    }
+
+    private func record(from side: String, bytes: [UInt8]) {
+        let limit = 64 * 1024
+        var text = String(decoding: bytes.prefix(limit), as: UTF8.self)
+        if bytes.count > limit { text += "…(\(bytes.count) bytes)" }
+        transcript.append(TranscriptLine(at: (ContinuousClock.now - started).seconds, from: side, frame: text))
+    }
+
+    public func close() { stream.close() }
+}

@@ -1,0 +1,65 @@
+import AVPSModel
+import Foundation
+
+/// Protocol version this host speaks (see Sources/avps-agent/PROTOCOL.md).
+public let agentProtocolVersion = 1
+
+/// The unsolicited frame the agent sends once its channel is open.
+public struct ReadyEvent: Decodable, Sendable, Equatable {
+    public var agentVersion: String
+    public var protocolVersion: Int
+
+    enum CodingKeys: String, CodingKey {
+        case agentVersion = "agent_version"
+        case protocolVersion = "protocol_version"
+    }
+}
+
+/// Result of `inventory`.
+public struct InventoryResult: Decodable, Sendable, Equatable {
+    public var devices: [VirtioDeviceRecord]
+}
+
+/// An empty result object (`{}`), e.g. for `poweroff`.
+public struct EmptyResult: Decodable, Sendable, Equatable {}
+
+struct ErrorBody: Decodable, Sendable {
+    var code: String
+    var message: String?
+}
+
+/// What every incoming frame has in common; decoded first to route it.
+struct FrameHeader: Decodable {
+    var id: Int?
+    var event: String?
+    var error: ErrorBody?
+    var hasResult: Bool
+
+    enum CodingKeys: String, CodingKey { case id, event, error, result }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(Int.self, forKey: .id)
+        event = try container.decodeIfPresent(String.self, forKey: .event)
+        error = try container.decodeIfPresent(ErrorBody.self, forKey: .error)
+        hasResult = container.contains(.result)
+    }
+}
+
+struct ResultFrame<R: Decodable>: Decodable {
+    var result: R
+}
+
+/// A request frame: `{"id":N,"method":"name","params":{...}}`.
+struct RequestFrame<P: Encodable>: Encodable {
+    var id: Int
+    var method: String
+    var params: P
+}
+
+struct HelloParams: Encodable {
+    var protocolVersion = agentProtocolVersion
+    enum CodingKeys: String, CodingKey { case protocolVersion = "protocol_version" }
+}
+
+struct NoParams: Encodable {}

@@ -1,0 +1,16 @@
+import Foundation
+
+/// Finds an executable on PATH (or takes an explicit override), so errors can name what is missing.
+enum ExecutableLookup {
+    static func find(_ name: String, override: String? = nil) -> String? {
+        if let override, !override.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: override) ? override : nil
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}

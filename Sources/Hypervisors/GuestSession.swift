@@ -1,0 +1,88 @@
+import AVPSModel
+import AgentProtocol
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The part of a QEMU launch that runs while the process is alive: attach, resume, hand the guest
+/// to the caller, and shut down in order whatever happens.
+struct GuestSession: Sendable {
+    let launch: PreparedLaunch
+    let timeouts: LaunchTimeouts
+    let stages: StageLog
+
+    func run<T: Sendable>(pid: Int32, _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
+        var qmp: QMPClient?
+        var agent: UnixSocketStream?
+        do {
+            let control = try await stages.run("hypervisor started") { () async throws -> QMPClient in
+                let client = try await connectQMP(pid: pid)
+                agent = try await UnixSocketStream.connect(
+                    path: launch.agentSocket, deadline: .now + timeouts.control)
+                try await client.execute("cont", deadline: .now + timeouts.control)
+                return client
+            }
+            qmp = control
+            guard let agent else { throw HypervisorError.control("agent socket missing") }
+            // QEMU notices nothing when the guest dies; closing the agent stream on exit turns a
+            // long read timeout into an immediate, explained failure.
+            let watcher = Task {
+                while !Task.isCancelled {
+                    if ProcessState.hasExited(pid) { agent.close(); return }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            defer { watcher.cancel() }
+            let value = try await body(RunningGuest(launch: launch, agent: agent, processID: pid))
+            await shutdown(pid: pid, qmp: control, guestPoweringOff: true)
+            return value
+        } catch {
+            let exited = ProcessState.hasExited(pid)
+            await shutdown(pid: pid, qmp: qmp, guestPoweringOff: false)
+            agent?.close()
+            if exited && !(error is CancellationError) && !(error as? AgentError == .cancelled) {
+                throw HypervisorError.exitedEarly(status: "QEMU exited", detail: stderrTail())
+            }
+            throw error
+        }
+    }
+
+    /// Connects QMP, failing fast if QEMU already exited (bad arguments, missing files).
+    private func connectQMP(pid: Int32) async throws -> QMPClient {
+        let deadline = ContinuousClock.now + timeouts.control
+        while true {
+            do {
+                return try await QMPClient.connect(path: launch.qmpSocket, deadline: min(deadline, .now + .milliseconds(300)))
+            } catch {
+                if ProcessState.hasExited(pid) {
+                    throw HypervisorError.exitedEarly(status: "QEMU exited during start", detail: stderrTail())
+                }
+                if ContinuousClock.now >= deadline { throw error }
+            }
+        }
+    }
+
+    /// Guest poweroff (when the caller asked for it), then QMP `quit`, then SIGTERM, then SIGKILL.
+    /// Runs in a fresh task so that it completes even when the caller was cancelled.
+    private func shutdown(pid: Int32, qmp: QMPClient?, guestPoweringOff: Bool) async {
+        let grace = guestPoweringOff ? timeouts.shutdown : .zero
+        await Task {
+            if await ProcessState.waitForExit(pid, timeout: grace) { await qmp?.close(); return }
+            if let qmp {
+                _ = try? await qmp.execute("quit", deadline: .now + .seconds(2))
+                await qmp.close()
+                if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return }
+            }
+            kill(pid, SIGTERM)
+            if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return }
+            kill(pid, SIGKILL)
+            _ = await ProcessState.waitForExit(pid, timeout: .seconds(5))
+        }.value
+    }
+
+    private func stderrTail() -> String {
+        let text = (try? String(contentsOf: launch.stderrLog, encoding: .utf8)) ?? ""
+        return text.split(whereSeparator: \.isNewline).suffix(5).joined(separator: " | ")
+    }
+}

@@ -1,0 +1,83 @@
+import AVPSModel
+import AgentProtocol
+import Foundation
+
+/// What to boot: kernel, initramfs and kernel command line.
+public struct BootArtifacts: Sendable, Equatable {
+    public var kernel: String
+    public var initrd: String
+    public var kernelCommandLine: String
+
+    public init(kernel: String, initrd: String, kernelCommandLine: String) {
+        self.kernel = kernel
+        self.initrd = initrd
+        self.kernelCommandLine = kernelCommandLine
+    }
+}
+
+/// A launch that has been planned but not started: the exact command, and what the guest
+/// should see. Kept apart from starting so `--plan` and failed starts still report the command.
+public struct PreparedLaunch: Sendable {
+    public var target: TargetSpec
+    public var accelerator: String
+    public var commandLine: [String]
+    /// Virtio device ids the guest should enumerate (requested devices plus the agent channel).
+    public var expectedVirtioDevices: [Int]
+    /// Private directory for sockets and disk images; removed when the launch ends.
+    public var workspace: URL
+    public var agentSocket: String
+    public var qmpSocket: String
+    /// Where the guest's serial console is written (an artifact of the run).
+    public var serialLog: URL
+    public var stderrLog: URL
+}
+
+/// A guest that is up and reachable, handed to the caller for the duration of a closure.
+public struct RunningGuest: Sendable {
+    public var launch: PreparedLaunch
+    /// Byte stream to the in-guest agent.
+    public var agent: any ByteStream
+    public var processID: Int32
+}
+
+/// Timeouts that bound each part of a launch.
+public struct LaunchTimeouts: Sendable {
+    /// From process start until the control socket answers.
+    public var control: Duration
+    /// How long to wait for the guest to power itself off before forcing it.
+    public var shutdown: Duration
+
+    public init(control: Duration = .seconds(10), shutdown: Duration = .seconds(10)) {
+        self.control = control
+        self.shutdown = shutdown
+    }
+}
+
+/// A hypervisor adapter. Adapters boot and tear down guests; they never score.
+///
+/// `withRunningGuest` owns the whole lifetime: whatever `body` does (return, throw, or get
+/// cancelled), the hypervisor process, its sockets and its workspace are gone when it returns.
+public protocol Hypervisor: Sendable {
+    var name: String { get }
+
+    /// Plans a launch without starting anything.
+    func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch
+
+    /// Starts the prepared guest, runs `body` while it is up, then shuts it down.
+    func withRunningGuest<T: Sendable>(
+        _ launch: PreparedLaunch, timeouts: LaunchTimeouts, stages: StageLog,
+        _ body: @Sendable (RunningGuest) async throws -> T
+    ) async throws -> T
+
+    /// Removes what `prepare` created, for launches that never ran.
+    func discard(_ launch: PreparedLaunch)
+
+    /// The hypervisor's own version string, recorded in results; nil when it cannot tell.
+    func version() async -> String?
+}
+
+extension Hypervisor {
+    public func discard(_ launch: PreparedLaunch) {
+        try? FileManager.default.removeItem(at: launch.workspace)
+    }
+}

@@ -1,0 +1,122 @@
+import AVPSModel
+import AgentProtocol
+import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Boots targets under `qemu-system-x86_64` directly.
+///
+/// Lifecycle, each step undone on failure: workspace → disks → process (paused, own process group)
+/// → QMP → agent socket → `cont` → caller's body → shutdown (guest poweroff, QMP `quit`, SIGTERM,
+/// SIGKILL) → workspace removed.
+public struct QEMUAdapter: Hypervisor {
+    public let name = "qemu"
+    public let binary: String?
+    public let cacheDirectory: URL?
+
+    /// - Parameter binary: explicit QEMU path; default `$AVPS_QEMU` or `qemu-system-x86_64` on PATH.
+    public init(binary: String? = nil, cacheDirectory: URL?) {
+        self.binary = ExecutableLookup.find(
+            "qemu-system-x86_64", override: binary ?? ProcessInfo.processInfo.environment["AVPS_QEMU"])
+        self.cacheDirectory = cacheDirectory
+    }
+
+    public func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch {
+        guard target.adapter == name else { throw .unsupported("adapter \(target.adapter) (this is \(name))") }
+        guard let binary else { throw .binaryNotFound("qemu-system-x86_64") }
+        let accelerator: String
+        switch target.accelerator {
+        case "auto":
+            accelerator = await AcceleratorProbe(qemu: binary, kernel: boot.kernel, cacheDirectory: cacheDirectory)
+                .resolve().accelerator
+        case "kvm", "tcg":
+            accelerator = target.accelerator
+        default:
+            throw .invalidTarget("accelerator must be auto, kvm or tcg (got \(target.accelerator))")
+        }
+        let workspace = try Workspace.create()
+        let paths = QEMUCommandLine.Paths(
+            qmpSocket: workspace.appendingPathComponent("qmp.sock").path,
+            agentSocket: workspace.appendingPathComponent("agent.sock").path,
+            serialLog: artifactDirectory.appendingPathComponent("serial.log").path,
+            workspace: workspace.path)
+        do {
+            let (arguments, expected) = try QEMUCommandLine.arguments(
+                for: target, accelerator: accelerator, boot: boot, paths: paths)
+            return PreparedLaunch(
+                target: target, accelerator: accelerator, commandLine: [binary] + arguments,
+                expectedVirtioDevices: expected, workspace: workspace, agentSocket: paths.agentSocket,
+                qmpSocket: paths.qmpSocket, serialLog: URL(fileURLWithPath: paths.serialLog),
+                stderrLog: artifactDirectory.appendingPathComponent("qemu-stderr.log"))
+        } catch {
+            try? FileManager.default.removeItem(at: workspace)
+            throw error
+        }
+    }
+
+    public func withRunningGuest<T: Sendable>(
+        _ launch: PreparedLaunch, timeouts: LaunchTimeouts, stages: StageLog,
+        _ body: @Sendable (RunningGuest) async throws -> T
+    ) async throws -> T {
+        defer { discard(launch) }
+        try createDisks(launch)
+        let stderrFD = try openLog(launch.stderrLog)
+        var options = PlatformOptions()
+        options.processGroupID = 0  // own group: a terminal's Ctrl-C reaches avps, which shuts QEMU down in order
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
+        let executable = launch.commandLine[0]
+        let arguments = Array(launch.commandLine.dropFirst())
+        let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages)
+        let outcome: ExecutionResult<T, DiscardedOutput, FileDescriptorOutput>
+        do {
+            outcome = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
+                input: .none, output: .discarded,
+                error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
+            ) { execution in
+                try await session.run(pid: execution.processIdentifier.value, body)
+            }
+        } catch let error as SubprocessError {
+            throw HypervisorError.launchFailed("\(executable): \(error)")
+        }
+        return outcome.closureResult
+    }
+
+    public func version() async -> String? {
+        guard let binary else { return nil }
+        let result = try? await Subprocess.run(.path(FilePath(binary)), arguments: ["--version"],
+                                               output: .string(limit: 4096))
+        return result?.standardOutput.split(whereSeparator: \.isNewline).first.map(String.init)
+    }
+
+    private func createDisks(_ launch: PreparedLaunch) throws(HypervisorError) {
+        for (index, device) in launch.target.devices.enumerated() {
+            guard case .block(let sizeMiB) = device else { continue }
+            let path = QEMUCommandLine.diskPath(index, .init(qmpSocket: "", agentSocket: "", serialLog: "",
+                                                             workspace: launch.workspace.path))
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: path) else {
+                throw .workspace("cannot create disk image \(path)")
+            }
+            defer { try? handle.close() }
+            do {
+                try handle.truncate(atOffset: UInt64(sizeMiB) << 20)  // sparse
+            } catch {
+                throw .workspace("cannot size disk image \(path): \(error)")
+            }
+        }
+    }
+
+    private func openLog(_ url: URL) throws(HypervisorError) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(FilePath(url.path), .writeOnly,
+                                           options: [.create, .truncate, .closeOnExec], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw .workspace("cannot open \(url.path): \(error)")
+        }
+    }
+}

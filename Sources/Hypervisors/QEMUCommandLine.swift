@@ -1,0 +1,79 @@
+import AVPSModel
+
+/// Builds a QEMU command line from a hypervisor-neutral target. Pure: no files are touched, so the
+/// exact command can be shown by `--plan` and recorded in the results before anything starts.
+public enum QEMUCommandLine {
+    /// Name of the virtio-serial port the agent opens (PROTOCOL.md).
+    public static let agentPortName = "org.avps.agent.0"
+
+    public struct Paths: Sendable {
+        public var qmpSocket: String
+        public var agentSocket: String
+        public var serialLog: String
+        public var workspace: String
+    }
+
+    /// Returns the arguments (without the binary) and the virtio device ids the guest should see.
+    public static func arguments(
+        for target: TargetSpec, accelerator: String, boot: BootArtifacts, paths: Paths
+    ) throws(HypervisorError) -> (arguments: [String], expectedDevices: [Int]) {
+        guard target.memoryMiB >= 64 else { throw .invalidTarget("memory_mib must be at least 64 (got \(target.memoryMiB))") }
+        guard (1...64).contains(target.cpus) else { throw .invalidTarget("cpus must be 1...64 (got \(target.cpus))") }
+        guard ["q35", "pc"].contains(target.machine) || target.machine.hasPrefix("pc-") else {
+            throw .invalidTarget("machine \(target.machine) is not an x86_64 PCI machine (use q35)")
+        }
+        var args = [
+            "-name", "avps-\(target.name)",
+            "-machine", target.machine, "-accel", accelerator,
+            "-m", String(target.memoryMiB), "-smp", String(target.cpus),
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-S",  // start paused: the host attaches QMP and the agent socket before the guest runs
+            "-kernel", boot.kernel, "-initrd", boot.initrd,
+            "-append", ([boot.kernelCommandLine] + target.kernelAppend).joined(separator: " "),
+            "-chardev", "file,id=serial0,path=\(paths.serialLog)", "-serial", "chardev:serial0",
+            "-qmp", "unix:\(paths.qmpSocket),server=on,wait=off",
+        ]
+        var expected: [Int] = []
+        // The agent channel: a virtio-serial controller with one named port.
+        args += [
+            "-device", "virtio-serial-pci,id=vser0",
+            "-chardev", "socket,id=agent0,path=\(paths.agentSocket),server=on,wait=off",
+            "-device", "virtserialport,bus=vser0.0,chardev=agent0,name=\(agentPortName)",
+        ]
+        expected.append(3)
+        for (index, device) in target.devices.enumerated() {
+            let id = "\(device.kind)\(index)"
+            switch device {
+            case .block(let sizeMiB):
+                guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
+                args += ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)",
+                         "-device", "virtio-blk-pci,drive=\(id),id=dev-\(id)"]
+            case .net:
+                args += ["-netdev", "user,id=\(id)", "-device", "virtio-net-pci,netdev=\(id),id=dev-\(id)"]
+            case .entropy:
+                args += ["-object", "rng-random,id=\(id),filename=/dev/urandom",
+                         "-device", "virtio-rng-pci,rng=\(id),id=dev-\(id)"]
+            case .console:
+                // A console port rides on the agent's virtio-serial controller (one virtio device).
+                args += ["-chardev", "file,id=\(id),path=\(paths.workspace)/\(id).log",
+                         "-device", "virtconsole,bus=vser0.0,chardev=\(id)"]
+                continue
+            case .balloon:
+                args += ["-device", "virtio-balloon-pci,id=dev-\(id)"]
+            case .scsi:
+                args += ["-device", "virtio-scsi-pci,id=dev-\(id)"]
+            case .keyboard:
+                args += ["-device", "virtio-keyboard-pci,id=dev-\(id)"]
+            case .tablet:
+                args += ["-device", "virtio-tablet-pci,id=dev-\(id)"]
+            }
+            expected.append(device.virtioDeviceID)
+        }
+        return (args, expected.sorted())
+    }
+
+    /// Backing file of the block device at `index` in the target's device list.
+    public static func diskPath(_ index: Int, _ paths: Paths) -> String {
+        "\(paths.workspace)/disk\(index).raw"
+    }
+}

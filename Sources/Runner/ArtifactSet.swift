@@ -1,0 +1,64 @@
+import AgentProtocol
+import Foundation
+import Hypervisors
+import Synchronization
+
+/// The files a target leaves in the run directory, recorded by name with paths relative to it.
+final class ArtifactSet: Sendable {
+    let directory: URL
+    let runDirectory: URL
+    private let entries = Mutex<[String: String]>([:])
+
+    init(directory: URL, runDirectory: URL) {
+        self.directory = directory
+        self.runDirectory = runDirectory
+    }
+
+    var recorded: [String: String] { entries.withLock { $0 } }
+
+    /// Writes a text artifact; a write failure is noted, never fatal (the verdicts matter more).
+    func write(_ name: String, file: String, text: String) {
+        let url = directory.appendingPathComponent(file)
+        if (try? Data(text.utf8).write(to: url, options: .atomic)) != nil { note(name, url) }
+    }
+
+    /// Records the files the launch produced, and the agent transcript as JSON Lines.
+    func collect(launch: PreparedLaunch, transcript: [AgentClient.TranscriptLine]) {
+        for (name, url) in [("serial_log", launch.serialLog), ("hypervisor_stderr", launch.stderrLog)]
+        where FileManager.default.fileExists(atPath: url.path) {
+            note(name, url)
+        }
+        guard !transcript.isEmpty else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let lines = transcript.compactMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        write("agent_transcript", file: "agent-transcript.jsonl", text: lines.joined(separator: "\n") + "\n")
+    }
+
+    /// The last lines of the serial console, for INFRA messages.
+    func serialTail(_ launch: PreparedLaunch, lines: Int = 12) -> String? {
+        guard let data = try? Data(contentsOf: launch.serialLog) else { return nil }
+        let text = String(decoding: data.suffix(16 * 1024), as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline).suffix(lines).joined(separator: "\n")
+    }
+
+    private func note(_ name: String, _ url: URL) {
+        let base = runDirectory.standardizedFileURL.path
+        let full = url.standardizedFileURL.path
+        let relative = full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : full
+        entries.withLock { $0[name] = relative }
+    }
+}
+
+/// Quotes arguments so a recorded command line can be pasted into a POSIX shell.
+enum ShellQuoting {
+    static func join(_ arguments: [String]) -> String {
+        arguments.map(quote).joined(separator: " ")
+    }
+
+    static func quote(_ argument: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !argument.isEmpty, argument.allSatisfy({ safe.contains($0) }) { return argument }
+        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

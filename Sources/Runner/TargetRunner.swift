@@ -1,0 +1,120 @@
+import AVPSModel
+import AgentProtocol
+import Foundation
+import Hypervisors
+import Scoring
+
+/// What examining one target produced: one result per profile, plus the host-side plan facts
+/// that tests and `--plan` need.
+public struct TargetOutcome: Sendable {
+    public var results: [TargetResult]
+    /// Virtio device ids the hypervisor was asked for (nil when the launch was never planned).
+    public var expectedVirtioDevices: [Int]?
+}
+
+/// Boots one target, walks the readiness stages, collects evidence and scores every profile.
+///
+/// Target trouble never escapes as an error: a boot or agent failure becomes INFRA results that
+/// name the failed stage, so the rest of a run carries on. Only a usage error (a target the adapter
+/// cannot express) is thrown.
+public struct TargetRunner: Sendable {
+    public var hypervisor: any Hypervisor
+    public var boot: BootArtifacts
+    /// Overrides the accelerator-scaled default timeouts.
+    public var timeouts: RunTimeouts?
+
+    public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil) {
+        self.hypervisor = hypervisor
+        self.boot = boot
+        self.timeouts = timeouts
+    }
+
+    /// - Parameter artifactDirectory: per-target directory inside the run directory.
+    /// - Parameter runDirectory: artifact paths in results are relative to it.
+    public func run(_ target: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL,
+                    runDirectory: URL) async throws(RunnerError) -> TargetOutcome {
+        let stages = StageLog()
+        let artifacts = ArtifactSet(directory: artifactDirectory, runDirectory: runDirectory)
+        let launch: PreparedLaunch
+        do {
+            try FileManager.default.createDirectory(at: artifactDirectory, withIntermediateDirectories: true)
+            launch = try await stages.run("plan") { try await hypervisor.prepare(target, boot: boot, artifactDirectory: artifactDirectory) }
+        } catch let error as HypervisorError {
+            if case .invalidTarget = error { throw .usage("target \(target.name): \(error)") }
+            if case .unsupported = error { throw .usage("target \(target.name): \(error)") }
+            return outcome(target, profiles, stages, launch: nil, evidence: nil,
+                           infra: "stage 'plan' failed: \(error)", artifacts: artifacts)
+        } catch {
+            return outcome(target, profiles, stages, launch: nil, evidence: nil,
+                           infra: "cannot create \(artifactDirectory.path): \(error)", artifacts: artifacts)
+        }
+        artifacts.write("command_line", file: "qemu-cmdline.txt", text: ShellQuoting.join(launch.commandLine) + "\n")
+        let timeouts = self.timeouts ?? .defaults(accelerator: launch.accelerator)
+        let transcript = TranscriptBox()
+        do {
+            let evidence = try await hypervisor.withRunningGuest(launch, timeouts: LaunchTimeouts(), stages: stages) { guest in
+                let client = AgentClient(stream: guest.agent)
+                do {
+                    let evidence = try await collect(client, stages: stages, timeouts: timeouts)
+                    await transcript.set(client.transcript)
+                    return evidence
+                } catch {
+                    await transcript.set(client.transcript)
+                    throw error
+                }
+            }
+            artifacts.collect(launch: launch, transcript: await transcript.stored)
+            return outcome(target, profiles, stages, launch: launch, evidence: evidence, infra: nil, artifacts: artifacts)
+        } catch {
+            artifacts.collect(launch: launch, transcript: await transcript.stored)
+            let stage = stages.failedStage ?? "shutdown"
+            var message = "stage '\(stage)' failed: \(Self.describe(error))"
+            if let tail = artifacts.serialTail(launch), !tail.isEmpty { message += "\nserial log tail:\n\(tail)" }
+            return outcome(target, profiles, stages, launch: launch, evidence: nil, infra: message, artifacts: artifacts)
+        }
+    }
+
+    /// ready → hello → inventory → poweroff, each a timed stage.
+    private func collect(_ client: AgentClient, stages: StageLog, timeouts: RunTimeouts) async throws -> Evidence {
+        _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
+        let identity = try await stages.run("agent hello") { try await client.hello(deadline: .now + timeouts.request) }
+        guard identity.protocolVersion == agentProtocolVersion else {
+            throw AgentError.protocolViolation("agent speaks protocol \(identity.protocolVersion), host speaks \(agentProtocolVersion)")
+        }
+        let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
+        try await stages.run("poweroff") { try await client.poweroff(deadline: .now + timeouts.request) }
+        return Evidence(guest: identity, devices: devices)
+    }
+
+    private func outcome(_ target: TargetSpec, _ profiles: [LoadedProfile], _ stages: StageLog,
+                         launch: PreparedLaunch?, evidence: Evidence?, infra: String?,
+                         artifacts: ArtifactSet) -> TargetOutcome {
+        let results = profiles.map { loaded in
+            let verdicts = if let evidence, infra == nil {
+                Scorer.score(loaded.profile, evidence: evidence)
+            } else {
+                Scorer.infra(loaded.profile, reason: infra ?? "no evidence collected")
+            }
+            return TargetResult(
+                name: target.name, adapter: target.adapter, accelerator: launch?.accelerator,
+                commandLine: launch?.commandLine ?? [], profile: loaded.reference, stages: stages.timings,
+                evidence: evidence, infraError: infra, results: verdicts, artifacts: artifacts.recorded)
+        }
+        return TargetOutcome(results: results, expectedVirtioDevices: launch?.expectedVirtioDevices)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as AgentError: error.description
+        case let error as HypervisorError: error.description
+        case is CancellationError: "cancelled"
+        default: String(describing: error)
+        }
+    }
+}
+
+/// Collects the agent transcript across the isolation boundary of the guest closure.
+actor TranscriptBox {
+    private(set) var stored: [AgentClient.TranscriptLine] = []
+    func set(_ lines: [AgentClient.TranscriptLine]) { stored = lines }
+}

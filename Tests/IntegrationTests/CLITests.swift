@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// Runs the built `avps` binary the way a user does.
+@Suite("avps command line", .serialized, .timeLimit(.minutes(5)))
+struct CLITests {
+    static var binary: URL { Paths.root.appendingPathComponent(".build/debug/avps") }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs avps with `arguments`; `interruptAfter` sends SIGINT after that many seconds.
+    static func avps(_ arguments: [String], interruptAfter: Double? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Paths.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        if let interruptAfter {
+            Thread.sleep(forTimeInterval: interruptAfter)
+            process.interrupt()
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test("avps run writes results.json, a schema-valid junit.xml and report.html with true verdicts")
+    func defaultRun() throws {
+        let out = try Paths.temporaryDirectory("cli-run")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path])
+        #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
+        for name in ["results.json", "junit.xml", "report.html", "qemu-q35-reference/serial.log",
+                     "qemu-q35-reference/qemu-cmdline.txt", "qemu-q35-reference/agent-transcript.jsonl"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "missing \(name)")
+        }
+        #expect(run.stdout.contains("report.html: \(out.path)"))
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results.json")))
+        let targets = (results as? [String: Any])?["targets"] as? [[String: Any]]
+        let verdicts = (targets?.first?["results"] as? [[String: Any]])?.compactMap { $0["verdict"] as? String } ?? []
+        #expect(verdicts.contains("PASS"))
+        #expect(!verdicts.contains("INFRA"))
+        let xsd = ["../shared/reference/junit-10.xsd", "/work/shared/reference/junit-10.xsd"]
+            .map { Paths.root.appendingPathComponent($0).standardizedFileURL.path }
+            .first { FileManager.default.fileExists(atPath: $0) }
+        let schema = try #require(xsd, "junit-10.xsd not found next to the checkout")
+        let lint = Process()
+        lint.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
+        lint.arguments = ["--noout", "--schema", schema, out.appendingPathComponent("junit.xml").path]
+        try lint.run()
+        lint.waitUntilExit()
+        #expect(lint.terminationStatus == 0, "junit.xml does not validate against \(schema)")
+    }
+
+    @Test("a malformed suite is a usage error naming file, line and field")
+    func malformedSuite() throws {
+        let directory = try Paths.temporaryDirectory("cli-suite")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let suite = directory.appendingPathComponent("bad.yaml")
+        try Data("""
+            schema: 1
+            name: bad
+            profiles: [avps-2.0]
+            targets:
+              - name: t1
+                devices: [entropy, blok]
+            """.utf8).write(to: suite)
+        let run = try Self.avps(["run", suite.path, "--out", directory.appendingPathComponent("out").path])
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("bad.yaml:6"), "\(run.stderr)")
+        #expect(run.stderr.contains("targets[0].devices[1]"), "\(run.stderr)")
+        #expect(run.stderr.contains("did you mean \"block\""), "\(run.stderr)")
+    }
+
+    @Test("SIGINT during a run shuts the guest down, exits 3 and leaves no QEMU behind")
+    func interrupted() throws {
+        let out = try Paths.temporaryDirectory("cli-int")
+        defer { try? FileManager.default.removeItem(at: out) }
+        // Warm the guest cache first so the interrupt lands while the guest boots.
+        _ = try Self.avps(["guest", "build"])
+        let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path], interruptAfter: 4)
+        #expect(run.status == 3, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
+        #expect(run.stderr.contains("signal"), "\(run.stderr)")
+        #expect(processesMentioning("avps-qemu-q35-reference").isEmpty)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.json").path))
+    }
+}

@@ -1,0 +1,71 @@
+import AVPSModel
+import Foundation
+import GuestImage
+import Hypervisors
+import Runner
+
+/// Shared, lazily built reference guest: every test boots the same cached kernel and initramfs.
+actor ReferenceGuestFixture {
+    static let shared = ReferenceGuestFixture()
+    private var built: ReferenceGuest?
+
+    func guest() async throws -> ReferenceGuest {
+        if let built { return built }
+        let request = GuestImageRequest(agentSource: Paths.root.appendingPathComponent("Sources/avps-agent"))
+        let guest = try await GuestImageBuilder().build(request)
+        built = guest
+        return guest
+    }
+}
+
+enum Paths {
+    /// The package root, found from this file's location.
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    static func temporaryDirectory(_ label: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("avps-test-\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// Runs one target under QEMU (TCG) against the default profile.
+func runTarget(_ target: TargetSpec, bootTimeout: Duration = .seconds(120), kernel: String? = nil) async throws -> (TargetOutcome, URL) {
+    let guest = try await ReferenceGuestFixture.shared.guest()
+    let profile = try LoadedProfile.load(Paths.root.appendingPathComponent("Profiles/avps-2.0.yaml"))
+    let runDirectory = try Paths.temporaryDirectory(target.name)
+    let boot = BootArtifacts(kernel: kernel ?? guest.kernel.path, initrd: guest.initrd.path,
+                             kernelCommandLine: guest.baseCommandLine)
+    let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: nil), boot: boot,
+                              timeouts: RunTimeouts(boot: bootTimeout))
+    let outcome = try await runner.run(target, profiles: [profile],
+                                       artifactDirectory: runDirectory.appendingPathComponent(target.name),
+                                       runDirectory: runDirectory)
+    return (outcome, runDirectory)
+}
+
+/// Processes whose command line mentions `needle` (QEMU is started with `-name avps-<target>`).
+func processesMentioning(_ needle: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> Int32? in
+        guard let pid = Int32(entry), pid != getpid(),
+              let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+        let text = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+        return text.contains(needle) ? pid : nil
+    }
+}
+
+/// The workspace directory QEMU was given (from the recorded `-qmp unix:PATH/qmp.sock,...`).
+func workspace(of commandLine: [String]) -> String? {
+    guard let index = commandLine.firstIndex(of: "-qmp"), index + 1 < commandLine.count else { return nil }
+    let value = commandLine[index + 1]
+    guard value.hasPrefix("unix:"), let end = value.range(of: "/qmp.sock") else { return nil }
+    return String(value[value.index(value.startIndex, offsetBy: 5)..<end.lowerBound])
+}
