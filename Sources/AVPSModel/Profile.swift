@@ -1,5 +1,9 @@
 /// A machine-readable requirement profile (for example `Profiles/avps-2.0.yaml`).
 public struct Profile: Sendable, Equatable {
+    /// The profile file schema this code reads (`schema:` in the YAML). Bumped on any change that
+    /// an older loader would misread.
+    public static let currentSchemaVersion = 1
+
     public var id: String
     public var title: String
     /// Version of the source specification the requirements are derived from (e.g. "2.0").
@@ -15,7 +19,7 @@ public struct Profile: Sendable, Equatable {
 }
 
 /// How sure we are that a requirement says what the specification says.
-public enum Confidence: String, Codable, Sendable {
+public enum Confidence: String, Codable, Sendable, CaseIterable {
     /// Checked against the specification text.
     case textVerified = "text-verified"
     /// Derived from chapter structure, project pages and VIRTIO; not yet checked against the text.
@@ -77,7 +81,30 @@ public enum Condition: Sendable, Equatable {
     case devicePresent(DeviceSelector)
 }
 
+extension DeviceSelector {
+    /// Whether a device of the inventory is one this selector means.
+    public func matches(_ device: VirtioDeviceRecord) -> Bool {
+        switch self {
+        case .any: true
+        case .deviceID(let id): device.deviceID == id
+        }
+    }
+
+    /// The catalogue device id, nil for `any`; feature names are resolved against it.
+    public var deviceID: Int? {
+        switch self {
+        case .any: nil
+        case .deviceID(let id): id
+        }
+    }
+}
+
 /// What a requirement measures. Each case is decided from `Evidence` alone.
+///
+/// When no device matches the selector of `featureNegotiated` or `driverReady`: a specific
+/// device (`block`) must match, because a requirement without `applies_if` is unconditional
+/// (write `applies_if: { device_present: block }` to make it conditional); `any` with an empty
+/// inventory is NOT_APPLICABLE, since there is nothing to hold to the rule.
 public enum Check: Sendable, Equatable {
     /// At least one matching device is present.
     case devicePresent(DeviceSelector)
@@ -85,4 +112,12 @@ public enum Check: Sendable, Equatable {
     case featureNegotiated(DeviceSelector, bit: Int)
     /// Every matching device has a driver bound and reached DRIVER_OK with FEATURES_OK.
     case driverReady(DeviceSelector)
+
+    /// The devices the check looks at.
+    public var selector: DeviceSelector {
+        switch self {
+        case .devicePresent(let selector), .featureNegotiated(let selector, _), .driverReady(let selector):
+            selector
+        }
+    }
 }

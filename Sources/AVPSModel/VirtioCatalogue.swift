@@ -2,26 +2,61 @@
 ///
 /// Kept as data, not logic: profiles refer to devices and features by name, and every name is
 /// checked against this table so a typo is an error rather than a silently failing check.
+/// The tables live in the `VirtioCatalogue+*.swift` files; this file holds the device-name API
+/// that other modules already use.
 public enum VirtioCatalogue {
-    /// Profile-facing short names of device ids.
-    public static let deviceNames: [Int: String] = [
-        1: "net", 2: "block", 3: "console", 4: "entropy", 5: "balloon", 8: "scsi", 9: "9p",
-        16: "gpu", 18: "input", 19: "vsock", 20: "crypto", 23: "iommu", 24: "mem", 25: "sound",
-        26: "fs", 27: "pmem", 28: "rpmb", 32: "scmi", 34: "i2c", 35: "watchdog", 36: "can",
-        40: "bluetooth", 41: "gpio",
-    ]
+    /// Profile-facing short names of device ids (`net`, `block`, `entropy`, ...).
+    public static let deviceNames: [Int: String] = Dictionary(
+        uniqueKeysWithValues: devices.map { ($0.id, $0.shortName) })
 
+    /// The short name of a device id, or nil for ids the catalogue does not know.
     public static func deviceName(_ id: Int) -> String? { deviceNames[id] }
 
+    /// The device id for a profile-facing name; also accepts a few common aliases
+    /// (`rng` for `entropy`, `blk` for `block`) because those are what Linux and QEMU call them.
     public static func deviceID(named name: String) -> Int? {
-        deviceNames.first { $0.value == name }?.key
+        device(named: name)?.id
     }
 
-    /// Device-independent (transport) feature bits.
-    public static let transportFeatures: [String: Int] = [
-        "NOTIFY_ON_EMPTY": 24, "ANY_LAYOUT": 27, "INDIRECT_DESC": 28, "EVENT_IDX": 29,
-        "VERSION_1": 32, "ACCESS_PLATFORM": 33, "RING_PACKED": 34, "IN_ORDER": 35,
-        "ORDER_PLATFORM": 36, "SR_IOV": 37, "NOTIFICATION_DATA": 38, "NOTIF_CONFIG_DATA": 39,
-        "RING_RESET": 40, "ADMIN_VQ": 41, "SUSPEND": 43,
-    ]
+    /// The full catalogue entry for a short name or alias (case-insensitive).
+    public static func device(named name: String) -> VirtioDevice? {
+        let wanted = name.lowercased()
+        return devices.first { $0.shortName == wanted || $0.aliases.contains(wanted) }
+    }
+
+    /// The full catalogue entry for a device id.
+    public static func device(id: Int) -> VirtioDevice? {
+        devices.first { $0.id == id }
+    }
+
+    /// Device-independent (transport) feature bits by short name, kept for callers of the
+    /// original contract; `transportFeatureTable` carries the full entries.
+    public static let transportFeatures: [String: Int] = Dictionary(
+        uniqueKeysWithValues: transportFeatureTable.map { ($0.name, $0.bit) })
+}
+
+/// One virtio device type.
+public struct VirtioDevice: Sendable, Hashable {
+    /// Virtio device id (not the PCI device id).
+    public let id: Int
+    /// Name in the VIRTIO 1.4 device-id table.
+    public let specName: String
+    /// Profile-facing name, lower case, stable (profiles and reports use it).
+    public let shortName: String
+    /// Other accepted spellings of `shortName`.
+    public let aliases: [String]
+    /// The infix of the device's feature constants, e.g. `BLK` in `VIRTIO_BLK_F_FLUSH`.
+    public let featurePrefix: String?
+    /// False for ids Linux defines but the VIRTIO device-id table does not list (37, dmabuf).
+    public let listedInSpec: Bool
+
+    init(_ id: Int, _ specName: String, _ shortName: String, aliases: [String] = [],
+         prefix: String? = nil, listedInSpec: Bool = true) {
+        self.id = id
+        self.specName = specName
+        self.shortName = shortName
+        self.aliases = aliases
+        self.featurePrefix = prefix
+        self.listedInSpec = listedInSpec
+    }
 }

@@ -1,0 +1,31 @@
+import AVPSModel
+import Scoring
+
+/// Small builders so each test states only the facts it is about.
+enum Make {
+    static let guest = GuestIdentity(agentVersion: "test", protocolVersion: 1, kernelRelease: "6.1", machine: "x86_64")
+
+    static func device(_ name: String, id: Int, bits: [Int] = [28, 29, 32], status: Int = 0x0f,
+                       driver: String? = "virtio_test", address: String? = nil) -> VirtioDeviceRecord {
+        VirtioDeviceRecord(name: name, deviceID: id, vendorID: 0x1af4, transport: .pci, busAddress: address,
+                           negotiatedFeatures: FeatureBits(bits), status: status, driver: driver)
+    }
+
+    static func evidence(_ devices: VirtioDeviceRecord...) -> Evidence {
+        Evidence(guest: guest, devices: devices)
+    }
+
+    static func requirement(_ check: Check?, appliesIf: Condition? = nil, level: RequirementLevel = .must) -> Requirement {
+        Requirement(key: "T-01", title: "A test requirement", chapter: "Storage", category: "storage",
+                    level: level, appliesIf: appliesIf, check: check, confidence: .derived, rationale: "test")
+    }
+
+    /// Scores one requirement.
+    static func score(_ check: Check?, appliesIf: Condition? = nil, _ evidence: Evidence) -> RequirementResult? {
+        let profile = Profile(id: "p", title: "p", specVersion: "2.0",
+                              requirements: [requirement(check, appliesIf: appliesIf)])
+        return Scorer.score(profile, evidence: evidence).first
+    }
+
+    static let block = 2, entropy = 4, net = 1
+}
