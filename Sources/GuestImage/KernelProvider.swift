@@ -39,7 +39,15 @@ struct KernelProvider: Sendable {
 
     /// Resolves `package` with apt and returns the cached kernel, downloading it if needed.
     func debian(package: String) async throws(GuestImageError) -> KernelFiles {
-        let (concrete, version) = try await resolve(package)
+        let aptCache = AptResolutionCache(directory: kernelsDirectory)
+        let fingerprint = AptResolutionCache.fingerprint()
+        let concrete: String, version: String
+        if let remembered = aptCache.lookup(package, fingerprint: fingerprint) {
+            (concrete, version) = remembered
+        } else {
+            (concrete, version) = try await resolve(package)
+            aptCache.store(package, package: concrete, version: version, fingerprint: fingerprint)
+        }
         let entry = kernelsDirectory.appendingPathComponent(Self.safeName("\(concrete)_\(version)"), isDirectory: true)
         let record = entry.appendingPathComponent("kernel.json")
         if CacheFiles.fileExists(record) {
