@@ -19,6 +19,12 @@ public struct GuestImageBuilder: Sendable {
     }
 
     public func build(_ request: GuestImageRequest) async throws(GuestImageError) -> ReferenceGuest {
+        try await buildReportingCache(request).guest
+    }
+
+    /// Like `build`, and also says whether the initramfs came from the cache unchanged
+    /// (`cacheHit`); tests use it to prove that a warm build rebuilds nothing.
+    public func buildReportingCache(_ request: GuestImageRequest) async throws(GuestImageError) -> (guest: ReferenceGuest, cacheHit: Bool) {
         let kernel = try await kernelFiles(for: request)
 
         let depFile = kernel.modulesDirectory.appendingPathComponent("modules.dep")
@@ -43,24 +49,12 @@ public struct GuestImageBuilder: Sendable {
                          agent: agent, script: script))
         if !initramfs.rebuilt { progress("initramfs cache hit: \(initramfs.initrd.path)") }
 
-        return ReferenceGuest(kernel: kernel.vmlinuz, initrd: initramfs.initrd, kernelRelease: kernel.release,
-                              kernelSource: kernel.source, kernelSHA256: kernel.vmlinuzSHA256,
-                              initrdSHA256: initramfs.sha256, agentSHA256: agent.sha256,
-                              modules: resolution.loadOrder.map(\.name), skippedModules: resolution.missing,
-                              baseCommandLine: Self.baseCommandLine)
-    }
-
-    /// Whether the last `build` reused everything is visible through `progress`; tests that need
-    /// it as a value call `buildReportingCache`.
-    public func buildReportingCache(_ request: GuestImageRequest) async throws(GuestImageError) -> (guest: ReferenceGuest, cacheHit: Bool) {
-        let before = Self.initrdExists(request.cacheRoot)
-        let guest = try await build(request)
-        return (guest, before.contains(guest.initrd.lastPathComponent))
-    }
-
-    private static func initrdExists(_ cacheRoot: URL) -> Set<String> {
-        let dir = cacheRoot.appendingPathComponent("initramfs").path
-        return Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+        let guest = ReferenceGuest(kernel: kernel.vmlinuz, initrd: initramfs.initrd, kernelRelease: kernel.release,
+                                   kernelSource: kernel.source, kernelSHA256: kernel.vmlinuzSHA256,
+                                   initrdSHA256: initramfs.sha256, agentSHA256: agent.sha256,
+                                   modules: resolution.loadOrder.map(\.name), skippedModules: resolution.missing,
+                                   baseCommandLine: Self.baseCommandLine)
+        return (guest, !initramfs.rebuilt)
     }
 
     private func kernelFiles(for request: GuestImageRequest) async throws(GuestImageError) -> KernelFiles {
