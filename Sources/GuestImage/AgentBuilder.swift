@@ -1,0 +1,97 @@
+import Foundation
+
+/// Builds the in-guest agent (`Sources/avps-agent/*.c`) as one static x86_64 binary.
+///
+/// Static, because the reference initramfs has no libc and vendor guests have an unknown one.
+/// Cached under `<cache>/agents/<sha256>/avps-agent`, where the key covers every `.c`/`.h` file
+/// (name and content), the exact compiler command and the compiler's version line: changing any
+/// of them rebuilds, nothing else does.
+struct AgentBuilder: Sendable {
+    let cacheRoot: URL
+    let progress: @Sendable (String) -> Void
+
+    /// Flags are part of the cache key; keep them in one place.
+    static let compilerFlags = ["-std=c11", "-O2", "-static", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE"]
+
+    struct Built: Sendable {
+        var binary: URL
+        var sha256: String
+    }
+
+    /// Finds the agent source directory: explicit input, `$AVPS_AGENT_SOURCE`, then
+    /// `Sources/avps-agent` in the working directory or the executable's directory or any parent.
+    static func locateSource(explicit: URL?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                             workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                             executable: URL? = Bundle.main.executableURL) throws(GuestImageError) -> URL {
+        if let explicit {
+            guard CacheFiles.isDirectory(explicit) else {
+                throw .kernelInputInvalid(path: explicit.path, reason: "agent source directory does not exist")
+            }
+            return explicit
+        }
+        if let fromEnv = environment["AVPS_AGENT_SOURCE"], !fromEnv.isEmpty {
+            let url = URL(fileURLWithPath: fromEnv, isDirectory: true)
+            guard CacheFiles.isDirectory(url) else {
+                throw .kernelInputInvalid(path: url.path, reason: "AVPS_AGENT_SOURCE does not name a directory")
+            }
+            return url
+        }
+        var searched: [String] = []
+        let starts = [workingDirectory, executable?.deletingLastPathComponent()].compactMap { $0 }
+        for start in starts {
+            var dir = start.standardizedFileURL
+            while true {
+                let candidate = dir.appendingPathComponent("Sources/avps-agent", isDirectory: true)
+                searched.append(candidate.path)
+                if CacheFiles.isDirectory(candidate) { return candidate }
+                let parent = dir.deletingLastPathComponent()
+                if parent.path == dir.path { break }
+                dir = parent
+            }
+        }
+        throw .agentSourceNotFound(searched: searched)
+    }
+
+    /// Returns the cached binary for `sourceDirectory`, compiling it if the key is new.
+    func build(sourceDirectory: URL) async throws(GuestImageError) -> Built {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: sourceDirectory.path)) ?? [])
+            .filter { $0.hasSuffix(".c") || $0.hasSuffix(".h") }
+            .sorted()
+        let cFiles = names.filter { $0.hasSuffix(".c") }
+        guard !cFiles.isEmpty else {
+            throw .kernelInputInvalid(path: sourceDirectory.path, reason: "no .c files in the agent source directory")
+        }
+        let compilerVersion = try await HostTool.cc.check(["--version"]).stdout
+            .split(separator: "\n").first.map(String.init) ?? "unknown"
+        var manifest = "avps-agent v1 x86_64\ncc \(Self.compilerFlags.joined(separator: " "))\n\(compilerVersion)\n"
+        for name in names {
+            manifest += "\(name) \(try CacheFiles.sha256(of: sourceDirectory.appendingPathComponent(name)))\n"
+        }
+        let key = CacheFiles.sha256(manifest)
+        let agents = cacheRoot.appendingPathComponent("agents", isDirectory: true)
+        let entry = agents.appendingPathComponent(key, isDirectory: true)
+        let binary = entry.appendingPathComponent("avps-agent")
+        if CacheFiles.fileExists(binary) {
+            return Built(binary: binary, sha256: try CacheFiles.sha256(of: binary))
+        }
+
+        progress("compiling avps-agent from \(sourceDirectory.path)")
+        CacheFiles.sweepStaleTemporaries(in: agents)
+        let scratch = try CacheFiles.makeTemporaryDirectory(in: agents)
+        defer { CacheFiles.remove(scratch) }
+        let output = scratch.appendingPathComponent("avps-agent")
+        let arguments = Self.compilerFlags + ["-o", output.path]
+            + cFiles.map { sourceDirectory.appendingPathComponent($0).path }
+        let result = try await HostTool.cc.capture(arguments)
+        guard result.succeeded, CacheFiles.fileExists(output) else {
+            throw .agentCompileFailed(sourceDirectory: sourceDirectory.path,
+                                      diagnostics: HostTool.tail(result.stderr + result.stdout, lines: 60))
+        }
+        if let problem = ELFCheck.staticExecutableProblem(output) {
+            throw .agentCompileFailed(sourceDirectory: sourceDirectory.path, diagnostics: "output is not usable: \(problem)")
+        }
+        try CacheFiles.writeAtomically(Data(manifest.utf8), to: scratch.appendingPathComponent("key.txt"))
+        try CacheFiles.publish(scratch, as: entry)
+        return Built(binary: binary, sha256: try CacheFiles.sha256(of: binary))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Builds (or finds in the cache) the reference guest: Debian kernel + initramfs with busybox,
+/// virtio modules and the static avps agent.
+///
+/// Each stage is cached by content, so a second build with unchanged inputs only resolves the
+/// kernel package with apt-cache, hashes the inputs and returns the existing files.
+public struct GuestImageBuilder: Sendable {
+    /// Kernel command line the runner starts from; it appends `avps.*` options as needed.
+    /// `panic=-1` reboots immediately on panic so, with QEMU's `-no-reboot`, a broken guest
+    /// exits instead of hanging until a timeout.
+    public static let baseCommandLine = "console=ttyS0 panic=-1 quiet"
+
+    private let progress: @Sendable (String) -> Void
+
+    /// `progress` receives one-line status messages (downloads, compiles); default is silent.
+    public init(progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.progress = progress
+    }
+
+    public func build(_ request: GuestImageRequest) async throws(GuestImageError) -> ReferenceGuest {
+        try await buildReportingCache(request).guest
+    }
+
+    /// Like `build`, and also says whether the initramfs came from the cache unchanged
+    /// (`cacheHit`); tests use it to prove that a warm build rebuilds nothing.
+    public func buildReportingCache(_ request: GuestImageRequest) async throws(GuestImageError) -> (guest: ReferenceGuest, cacheHit: Bool) {
+        let kernel = try await kernelFiles(for: request)
+
+        let depFile = kernel.modulesDirectory.appendingPathComponent("modules.dep")
+        let depText = String(decoding: try CacheFiles.read(depFile), as: UTF8.self)
+        let resolution = try ModuleDependencies(parsing: depText, source: depFile.path).resolve(request.wantedModules)
+        for name in resolution.missing {
+            progress("note: kernel \(kernel.release) has no module \(name) (built in or not available); skipped")
+        }
+
+        if let problem = ELFCheck.staticExecutableProblem(request.busybox) {
+            throw .busyboxUnusable(path: request.busybox.path, reason: problem)
+        }
+
+        let agentSource = try AgentBuilder.locateSource(explicit: request.agentSource)
+        let agent = try await AgentBuilder(cacheRoot: request.cacheRoot, progress: progress)
+            .build(sourceDirectory: agentSource)
+
+        let script = InitScript(kernelRelease: kernel.release,
+                                modulePaths: resolution.loadOrder.map(InitramfsBuilder.guestPath(of:)))
+        let initramfs = try await InitramfsBuilder(cacheRoot: request.cacheRoot, progress: progress)
+            .build(.init(kernel: kernel, modules: resolution.loadOrder, busybox: request.busybox,
+                         agent: agent, script: script))
+        if !initramfs.rebuilt { progress("initramfs cache hit: \(initramfs.initrd.path)") }
+
+        let guest = ReferenceGuest(kernel: kernel.vmlinuz, initrd: initramfs.initrd, kernelRelease: kernel.release,
+                                   kernelSource: kernel.source, kernelSHA256: kernel.vmlinuzSHA256,
+                                   initrdSHA256: initramfs.sha256, agentSHA256: agent.sha256,
+                                   modules: resolution.loadOrder.map(\.name), skippedModules: resolution.missing,
+                                   baseCommandLine: Self.baseCommandLine)
+        return (guest, !initramfs.rebuilt)
+    }
+
+    private func kernelFiles(for request: GuestImageRequest) async throws(GuestImageError) -> KernelFiles {
+        let provider = KernelProvider(cacheRoot: request.cacheRoot, progress: progress)
+        switch (request.kernel, request.modules) {
+        case let (kernel?, modules?):
+            return try provider.explicit(kernel: kernel, modules: modules)
+        case let (kernel?, nil):
+            throw .kernelInputInvalid(path: kernel.path, reason: "--kernel needs --modules DIR (the lib/modules/<release> directory)")
+        case let (nil, modules?):
+            throw .kernelInputInvalid(path: modules.path, reason: "--modules needs --kernel PATH")
+        case (nil, nil):
+            return try await provider.debian(package: request.kernelPackage)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// What the runner asks for. The defaults build the Debian reference guest.
+public struct GuestImageRequest: Sendable, Equatable {
+    /// Debian package to resolve (a metapackage such as `linux-image-amd64` is followed to the
+    /// concrete `linux-image-<abi>-amd64`). Ignored when `kernel` and `modules` are given.
+    public var kernelPackage: String
+    /// A kernel image to use instead of Debian's package (for hosts that are not Debian).
+    public var kernel: URL?
+    /// `lib/modules/<release>` directory with a modules.dep, required together with `kernel`.
+    public var modules: URL?
+    /// `Sources/avps-agent`; nil means `$AVPS_AGENT_SOURCE`, then a search upwards from the
+    /// working directory and from the executable.
+    public var agentSource: URL?
+    /// Root of the content-addressed cache.
+    public var cacheRoot: URL
+    /// The busybox binary to embed; must be statically linked (Debian's busybox-static).
+    public var busybox: URL
+    /// Module names to load at boot; missing ones are skipped with a note.
+    public var wantedModules: [String]
+
+    public init(kernelPackage: String = "linux-image-amd64", kernel: URL? = nil, modules: URL? = nil,
+                agentSource: URL? = nil, cacheRoot: URL = GuestImageBuilder.defaultCacheRoot(),
+                busybox: URL = URL(fileURLWithPath: "/bin/busybox"),
+                wantedModules: [String] = GuestImageRequest.referenceModules) {
+        self.kernelPackage = kernelPackage
+        self.kernel = kernel
+        self.modules = modules
+        self.agentSource = agentSource
+        self.cacheRoot = cacheRoot
+        self.busybox = busybox
+        self.wantedModules = wantedModules
+    }
+
+    /// The drivers the agent needs to see every virtio device AVPS talks about. Order matters
+    /// only for readability of /init; dependencies are sorted out by `ModuleDependencies`.
+    /// virtio_gpu pulls in drm (about 2 MB in total); it stays because the agent probes GPU
+    /// modes and EDID, and it costs well under a second of boot under TCG.
+    public static let referenceModules = [
+        "virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_console", "virtio-rng",
+        "virtio_balloon", "virtio_scsi", "virtio_input", "9pnet_virtio", "9p", "virtio_crypto",
+        "vmw_vsock_virtio_transport", "virtio_gpu",
+    ]
+}
+
+/// A bootable reference guest: pass `kernel`, `initrd` and `baseCommandLine` to the hypervisor.
+public struct ReferenceGuest: Sendable, Codable, Equatable {
+    public var kernel: URL
+    public var initrd: URL
+    public var kernelRelease: String
+    /// Where the kernel came from: `linux-image-6.1.0-56-amd64 6.1.192-2`, or the user's path.
+    public var kernelSource: String
+    public var kernelSHA256: String
+    public var initrdSHA256: String
+    public var agentSHA256: String
+    /// Modules /init loads, in order (canonical names).
+    public var modules: [String]
+    /// Wanted modules this kernel does not ship as modules (built in or absent).
+    public var skippedModules: [String]
+    public var baseCommandLine: String
+}
+
+extension GuestImageBuilder {
+    /// `$AVPS_CACHE`, else `~/.cache/avps`.
+    public static func defaultCacheRoot() -> URL {
+        let env = ProcessInfo.processInfo.environment
+        if let explicit = env["AVPS_CACHE"], !explicit.isEmpty {
+            return URL(fileURLWithPath: explicit, isDirectory: true)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser
+            .appendingPathComponent(".cache/avps", isDirectory: true)
+    }
+}
