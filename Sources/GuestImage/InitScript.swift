@@ -13,6 +13,9 @@
 /// 4. With `avps.agent=off` prints `avps-init: agent disabled` and sleeps forever; tests use this
 ///    to prove the harness's own timeouts work on a guest that never answers.
 ///
+/// 5. With `avps.init=poweroff` powers off right after loading modules: the baseline a benchmark
+///    compares a full run against (same kernel, same initramfs, no agent work).
+///
 /// Every line the host parses starts with `avps-init:` so the runner can grep the serial log.
 public struct InitScript: Sendable, Equatable {
     /// Kernel release; modules live under `/lib/modules/<release>/`.
@@ -63,6 +66,10 @@ public struct InitScript: Sendable, Equatable {
             "  *\" avps.agent=off \"*)",
             "    echo 'avps-init: agent disabled'",
             "    while :; do sleep 3600; done",
+            "    ;;",
+            "  *\" avps.init=poweroff \"*)",
+            "    echo 'avps-init: powering off (avps.init=poweroff)'",
+            "    poweroff -f",
             "    ;;",
             "esac",
             "echo 'avps-init: starting agent'",
