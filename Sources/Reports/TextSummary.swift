@@ -7,8 +7,8 @@ import AVPSModel
 /// a single terminal-safe line, so a guest cannot forge summary lines or send escape sequences
 /// to the operator's terminal.
 public enum TextSummary {
-    /// Longest reason printed before it is cut; the full text is in the reports.
-    static let reasonLimit = 120
+    /// Longest line printed for one requirement before it is cut; the full text is in the reports.
+    static let lineLimit = 160
 
     public static func render(_ run: RunResult) -> String {
         let duration = Timestamps.seconds(run.finishedAt.timeIntervalSince(run.startedAt))
@@ -35,8 +35,8 @@ public enum TextSummary {
                 continue
             }
             let verdict = result.verdict.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-            lines.append("  \(verdict) \(clean(result.key)) [\(result.level.rawValue)] \(clean(result.title)): "
-                + shortened(clean(result.reason)))
+            lines.append(shortened("  \(verdict) \(clean(result.key)) [\(result.level.rawValue)] "
+                + "\(clean(result.title)): \(clean(result.reason))"))
         }
         if collapsed > 0 { lines.append("  \(collapsed) requirement(s) not measured (INFRA)") }
         let counts = Tally.countsByVerdict(target.results).map { "\($0.verdict.rawValue) \($0.count)" }
@@ -47,6 +47,6 @@ public enum TextSummary {
     private static func clean(_ text: String) -> String { TextSanitizing.terminalLine(text) }
 
     private static func shortened(_ text: String) -> String {
-        text.count > reasonLimit ? String(text.prefix(reasonLimit - 1)) + "…" : text
+        text.count > lineLimit ? String(text.prefix(lineLimit - 1)) + "…" : text
     }
 }
