@@ -20,7 +20,7 @@ extension HTMLReport {
         <section class="target" aria-labelledby="\(anchor)">
         <h2 id="\(anchor)">\(target.name) \(badge(Tally.overall(target)))</h2>
         \(infra)
-        <p>MUST outcome: \(outcomeBadge(outcome)) \(Tally.describe(outcome))</p>
+        <p>Target outcome: \(outcomeBadge(outcome)) \(Tally.describe(outcome))</p>
         \(scoreTable(target))
         \(targetFacts(target))
         <h3>Command line</h3>
@@ -87,7 +87,7 @@ extension HTMLReport {
     private static func artifactList(_ artifacts: [String: String]) -> HTML {
         guard !artifacts.isEmpty else { return "" }
         let items = artifacts.sorted { $0.key < $1.key }.map { name, path -> HTML in
-            if let href = relativeHref(path) {
+            if let href = ArtifactPaths.href(path) {
                 return "<li>\(name): <a href=\"\(href)\">\(path)</a></li>"
             }
             return "<li>\(name): <code>\(path)</code> (not a relative path; not linked)</li>"
@@ -96,17 +96,5 @@ extension HTMLReport {
         <h3>Artifacts</h3>
         <ul class="artifacts">\(HTML.joined(items))</ul>
         """
-    }
-
-    /// The percent-encoded href for a run-relative path, or nil when the path is empty, absolute,
-    /// protocol-relative, uses backslashes, or has a scheme (a `:` before the first `/`).
-    static func relativeHref(_ path: String) -> String? {
-        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"),
-              !(path.split(separator: "/", omittingEmptySubsequences: false).first ?? "").contains(":"),
-              path.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
-        else { return nil }
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "?#;")
-        return path.addingPercentEncoding(withAllowedCharacters: allowed)
     }
 }

@@ -69,15 +69,18 @@ enum JUnitXML {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Suite output: command line, stages, infra error, and artifacts as `[[ATTACHMENT|path]]`
-    /// lines (the Jenkins attachments plugin attaches suite-level files to every test case).
+    /// Suite output: command line, stages, infra error, and run-relative artifacts as
+    /// `[[ATTACHMENT|path]]` lines (the Jenkins attachments plugin attaches suite-level files to
+    /// every test case of the suite).
     static func suiteOutput(_ target: TargetResult) -> String {
         var lines = ["target: \(target.name) (adapter \(target.adapter))",
                      "command line: \(CommandLineText.shellQuoted(target.commandLine))"]
         if let infraError = target.infraError { lines.append("INFRA: \(infraError)") }
         lines += target.stages.map(JUnitReport.stageLine)
-        lines += target.artifacts.sorted { $0.key < $1.key }.map {
-            "[[ATTACHMENT|\(TextSanitizing.terminalLine($0.value))]]"
+        for (name, path) in target.artifacts.sorted(by: { $0.key < $1.key }) {
+            lines.append(ArtifactPaths.isRunRelative(path)
+                ? "[[ATTACHMENT|\(path)]]"
+                : "artifact \(name) (not a run-relative path, not attached): \(TextSanitizing.terminalLine(path))")
         }
         return lines.joined(separator: "\n") + "\n"
     }

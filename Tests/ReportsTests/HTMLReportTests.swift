@@ -90,12 +90,12 @@ import Testing
     @Test(arguments: [("a/b c.log", "a/b%20c.log"), ("log.txt", "log.txt"), ("../up.txt", "../up.txt"),
                       ("a?b#c", "a%3Fb%23c")])
     func relativeLinksAreEncoded(path: String, expected: String) {
-        #expect(HTMLReport.relativeHref(path) == expected)
+        #expect(ArtifactPaths.href(path) == expected)
     }
 
     @Test(arguments: ["", "/etc/passwd", "//evil.example/x", "https://evil.example", "javascript:alert(1)",
                       "JaVaScRiPt:x", "c:\\x", "a\nb"])
     func nonRelativeLinksAreRefused(path: String) {
-        #expect(HTMLReport.relativeHref(path) == nil)
+        #expect(ArtifactPaths.href(path) == nil)
     }
 }

@@ -112,7 +112,10 @@ import Testing
         #expect(try property("avps.target") == "qemu-x86.64 tcg")
         #expect(try property("avps.profile.sha256") == String(repeating: "ab", count: 32))
         let out = try #require(try storage.nodes(forXPath: "system-out").first?.stringValue)
-        #expect(out.contains("[[ATTACHMENT|targets/qemu/serial.log]]"))
+        #expect(out.contains("[[ATTACHMENT|targets/qemu/serial.log]]\n"))
+        #expect(out.contains("[[ATTACHMENT|targets/qemu/cmd line.txt]]\n"))
+        #expect(!out.contains("[[ATTACHMENT|https:") && !out.contains("[[ATTACHMENT|javascript:"))
+        #expect(out.contains("artifact script (not a run-relative path, not attached): javascript:alert(1)"))
         #expect(out.contains("command line: qemu-system-x86_64 -machine q35 -append 'console=ttyS0 quiet' -name 'it'\\''s'"))
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Reports
 
@@ -55,5 +56,18 @@ import Testing
                       ([""], "''"), (["$HOME;rm"], "'$HOME;rm'")])
     func shellQuoting(arguments: [String], expected: String) {
         #expect(CommandLineText.shellQuoted(arguments) == expected)
+    }
+}
+
+@Suite struct ExternalToolsTests {
+    /// The "missing tool" path the validator tests rely on really reports exit 127.
+    @Test func missingToolIsDetected() throws {
+        let output = try ExternalTools.run("avps-no-such-tool-\(UInt32.random(in: 0...UInt32.max))", [])
+        #expect(output.status == 127)
+    }
+
+    @Test func referenceFilesExist() {
+        #expect(FileManager.default.fileExists(atPath: ExternalTools.resultsSchema.path))
+        #expect(FileManager.default.fileExists(atPath: ExternalTools.junitXSD.path), "\(ExternalTools.junitXSD.path)")
     }
 }
