@@ -21,6 +21,10 @@ import FoundationXML
 /// - FLAKY is a pass with a `<flakyFailure type="FLAKY">` marker (Surefire's rerun convention)
 ///   and a note in `<system-out>`.
 /// - `<testsuites>` allows no `skipped` attribute; suites carry it.
+/// - `time`: scoring a requirement is a pure function of evidence and is not timed, so test cases
+///   and suites say `0.000` rather than invent a number; `<testsuites>` carries the run's wall
+///   time, and each suite's `<system-out>` lists the boot stage durations of its target.
+/// - `timestamp` is the run start in UTC without a zone suffix (the Ant/Surefire form).
 public enum JUnitReport {
     public static let fileName = "junit.xml"
 
