@@ -91,10 +91,14 @@ public enum JUnitReport {
     /// CI servers split class names at dots into a package tree, and a target called `qemu-9.2`
     /// must not become a package `qemu-9` with a class `2`.
     static func className(target: String, category: String) -> String {
-        func component(_ text: String) -> String {
-            String(text.map { $0 == "." || $0.isWhitespace ? "_" : $0 })
-        }
-        return "avps.\(component(target)).\(component(category))"
+        "\(packageName(target: target)).\(component(category))"
+    }
+
+    /// `avps.<target>`: groups a target's suites in CI package views.
+    static func packageName(target: String) -> String { "avps.\(component(target))" }
+
+    private static func component(_ text: String) -> String {
+        String(text.map { $0 == "." || $0.isWhitespace ? "_" : $0 })
     }
 
     static func stageLine(_ stage: StageTiming) -> String {
@@ -109,7 +113,7 @@ public enum JUnitReport {
         for result in results { counts.add(result.verdict) }
         let element = JUnitXML.element("testsuite", [
             ("name", name),
-            ("package", className(target: target.name, category: "").dropLastDot),
+            ("package", packageName(target: target.name)),
             ("tests", String(counts.tests)),
             ("failures", String(counts.failures)),
             ("errors", String(counts.errors)),
@@ -125,9 +129,4 @@ public enum JUnitReport {
         element.addChild(JUnitXML.element("system-out", [], text: JUnitXML.suiteOutput(target)))
         return Suite(element: element, counts: counts)
     }
-}
-
-private extension String {
-    /// `avps.t.` -> `avps.t`
-    var dropLastDot: String { hasSuffix(".") ? String(dropLast()) : self }
 }
