@@ -1,0 +1,132 @@
+import AVPSModel
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// junit.xml for CI servers, valid against the Jenkins xUnit JUnit schema (`junit-10.xsd`).
+///
+/// Layout: one `<testsuite>` per (target, category), one `<testcase>` per requirement, plus one
+/// `infrastructure` suite for a target that reports an infra error, so a target that never booted
+/// turns the build red instead of silently contributing zero tests.
+///
+/// The document is built with FoundationXML (libxml2), which escapes `<&>"'` and `]]>` in text and
+/// attributes; this file only makes strings *legal* XML first (`TextSanitizing.xmlLegal`), because
+/// no escaping can carry NUL or ESC in XML 1.0. All of that happens in `JUnitXML.element`.
+///
+/// What the schema decides here:
+/// - `<testcase>` may not hold `<properties>`: per-requirement key/level/chapter/verdict go into
+///   suite properties named `<KEY>.level` etc., and into the test case's `<system-out>`.
+/// - `<skipped>`, `<failure>`, `<error>` carry `message` and `type`; the verdict is the `type`.
+/// - FLAKY is a pass with a `<flakyFailure type="FLAKY">` marker (Surefire's rerun convention)
+///   and a note in `<system-out>`.
+/// - `<testsuites>` allows no `skipped` attribute; suites carry it.
+/// - `time`: scoring a requirement is a pure function of evidence and is not timed, so test cases
+///   and suites say `0.000` rather than invent a number; `<testsuites>` carries the run's wall
+///   time, and each suite's `<system-out>` lists the boot stage durations of its target.
+/// - `timestamp` is the run start in UTC without a zone suffix (the Ant/Surefire form).
+public enum JUnitReport {
+    public static let fileName = "junit.xml"
+
+    public static func render(_ run: RunResult) -> String {
+        let allSuites = run.targets.flatMap { suites(for: $0, run: run) }
+        let totals = allSuites.reduce(into: SuiteCounts()) { $0.add($1.counts) }
+        let root = JUnitXML.element("testsuites", [
+            ("name", "avps \(run.toolVersion)"),
+            ("tests", String(totals.tests)),
+            ("failures", String(totals.failures)),
+            ("errors", String(totals.errors)),
+            ("time", Timestamps.seconds(run.finishedAt.timeIntervalSince(run.startedAt))),
+        ])
+        for suite in allSuites { root.addChild(suite.element) }
+        let document = XMLDocument(rootElement: root)
+        document.version = "1.0"
+        document.characterEncoding = "UTF-8"
+        return document.xmlString(options: [.nodePrettyPrint]) + "\n"
+    }
+
+    /// Test counts in the sense of the JUnit attributes.
+    struct SuiteCounts: Equatable {
+        var tests = 0, failures = 0, errors = 0, skipped = 0
+
+        mutating func add(_ other: SuiteCounts) {
+            tests += other.tests
+            failures += other.failures
+            errors += other.errors
+            skipped += other.skipped
+        }
+
+        mutating func add(_ verdict: Verdict) {
+            tests += 1
+            switch verdict {
+            case .fail: failures += 1
+            case .error, .infra: errors += 1
+            case .notApplicable, .skipped, .untested, .waived: skipped += 1
+            case .pass, .flaky: break
+            }
+        }
+    }
+
+    struct Suite {
+        var element: XMLElement
+        var counts: SuiteCounts
+    }
+
+    static func suites(for target: TargetResult, run: RunResult) -> [Suite] {
+        var suites: [Suite] = []
+        if let infraError = target.infraError {
+            let infra = RequirementResult(
+                key: "INFRA", title: "target could not be measured", chapter: "", category: "infrastructure",
+                level: .must, verdict: .infra, reason: infraError,
+                evidence: target.stages.map(stageLine))
+            suites.append(suite(target: target, category: "infrastructure", results: [infra], run: run))
+        }
+        for group in Tally.byCategory(target.results) {
+            suites.append(suite(target: target, category: group.category, results: group.results, run: run))
+        }
+        return suites
+    }
+
+    /// `avps.<target>.<category>` with dots and whitespace inside a component replaced by `_`:
+    /// CI servers split class names at dots into a package tree, and a target called `qemu-9.2`
+    /// must not become a package `qemu-9` with a class `2`.
+    static func className(target: String, category: String) -> String {
+        "\(packageName(target: target)).\(component(category))"
+    }
+
+    /// `avps.<target>`: groups a target's suites in CI package views.
+    static func packageName(target: String) -> String { "avps.\(component(target))" }
+
+    private static func component(_ text: String) -> String {
+        String(text.map { $0 == "." || $0.isWhitespace ? "_" : $0 })
+    }
+
+    static func stageLine(_ stage: StageTiming) -> String {
+        "stage \(stage.stage): \(stage.ok ? "ok" : "FAILED") at +\(Timestamps.seconds(stage.startedAt)) s "
+            + "for \(Timestamps.seconds(stage.duration)) s"
+    }
+
+    private static func suite(target: TargetResult, category: String, results: [RequirementResult],
+                              run: RunResult) -> Suite {
+        let name = className(target: target.name, category: category)
+        var counts = SuiteCounts()
+        for result in results { counts.add(result.verdict) }
+        let element = JUnitXML.element("testsuite", [
+            ("name", name),
+            ("package", packageName(target: target.name)),
+            ("tests", String(counts.tests)),
+            ("failures", String(counts.failures)),
+            ("errors", String(counts.errors)),
+            ("skipped", String(counts.skipped)),
+            ("time", "0.000"),
+            ("timestamp", Timestamps.junitTimestamp(run.startedAt)),
+            ("hostname", run.host.hostname),
+        ])
+        element.addChild(JUnitXML.properties(target: target, category: category, results: results, run: run))
+        for result in results {
+            element.addChild(JUnitXML.testcase(result, className: name))
+        }
+        element.addChild(JUnitXML.element("system-out", [], text: JUnitXML.suiteOutput(target)))
+        return Suite(element: element, counts: counts)
+    }
+}

@@ -1,0 +1,123 @@
+import AVPSModel
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// The element builders behind `JUnitReport`. Every string enters the document through
+/// `element(_:_:text:)`, which is the one place that makes text legal XML.
+enum JUnitXML {
+    /// An element with attributes in the given order and optional text content. Attribute values
+    /// and text pass through `TextSanitizing.xmlLegal`; libxml2 then escapes `<&>"'`, `]]>`, and
+    /// writes tab, LF and CR in attributes as character references so they survive parsing.
+    static func element(_ name: String, _ attributes: [(String, String)], text: String? = nil) -> XMLElement {
+        let element = text.map { XMLElement(name: name, stringValue: TextSanitizing.xmlLegal($0)) }
+            ?? XMLElement(name: name)
+        for (attributeName, value) in attributes {
+            let attribute = XMLNode(kind: .attribute)
+            attribute.name = attributeName
+            attribute.stringValue = TextSanitizing.xmlLegal(value)
+            element.addAttribute(attribute)
+        }
+        return element
+    }
+
+    static func testcase(_ result: RequirementResult, className: String) -> XMLElement {
+        let testcase = element("testcase", [
+            ("name", "\(result.key) \(result.title)"),
+            ("classname", className),
+            ("time", "0.000"),
+        ])
+        let verdict = result.verdict.rawValue
+        switch result.verdict {
+        case .fail:
+            testcase.addChild(element("failure", [("message", result.reason), ("type", verdict)],
+                                      text: detail(result)))
+        case .error, .infra:
+            testcase.addChild(element("error", [("message", result.reason), ("type", verdict)],
+                                      text: detail(result)))
+        case .notApplicable, .skipped, .untested, .waived:
+            testcase.addChild(element("skipped", [("message", "\(verdict): \(result.reason)"), ("type", verdict)]))
+        case .flaky:
+            testcase.addChild(element("flakyFailure", [("message", result.reason), ("type", verdict)]))
+        case .pass:
+            break
+        }
+        testcase.addChild(element("system-out", [], text: caseOutput(result)))
+        return testcase
+    }
+
+    /// Body of `<failure>`/`<error>`, which CI servers show as the "stack trace": the evidence
+    /// the verdict rests on, or the reason when there is none.
+    static func detail(_ result: RequirementResult) -> String {
+        result.evidence.isEmpty ? result.reason : result.evidence.joined(separator: "\n")
+    }
+
+    /// Per-test output: traceability first, then the verdict, reason and evidence.
+    static func caseOutput(_ result: RequirementResult) -> String {
+        var lines = [
+            "requirement: \(result.key) (\(result.level.rawValue))",
+            "chapter: \(result.chapter)",
+            "verdict: \(result.verdict.rawValue)",
+            "reason: \(result.reason)",
+        ]
+        if result.verdict == .flaky { lines.append("FLAKY: passed only on retry; treat as a pass to investigate") }
+        if !result.evidence.isEmpty {
+            lines.append("evidence:")
+            lines += result.evidence.map { "  \($0)" }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Suite output: command line, stages, infra error, and run-relative artifacts as
+    /// `[[ATTACHMENT|path]]` lines (the Jenkins attachments plugin attaches suite-level files to
+    /// every test case of the suite).
+    static func suiteOutput(_ target: TargetResult) -> String {
+        var lines = ["target: \(target.name) (adapter \(target.adapter))",
+                     "command line: \(CommandLineText.shellQuoted(target.commandLine))"]
+        if let infraError = target.infraError { lines.append("INFRA: \(infraError)") }
+        lines += target.stages.map(JUnitReport.stageLine)
+        for (name, path) in target.artifacts.sorted(by: { $0.key < $1.key }) {
+            lines.append(ArtifactPaths.isRunRelative(path)
+                ? "[[ATTACHMENT|\(path)]]"
+                : "artifact \(name) (not a run-relative path, not attached): \(TextSanitizing.terminalLine(path))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Suite properties: where the target came from, and per requirement its key, level, chapter
+    /// and verdict (the schema allows properties only on suites).
+    static func properties(target: TargetResult, category: String, results: [RequirementResult],
+                           run: RunResult) -> XMLElement {
+        var pairs: [(String, String)] = [
+            ("avps.tool_version", run.toolVersion),
+            ("avps.target", target.name),
+            ("avps.category", category),
+            ("avps.adapter", target.adapter),
+        ]
+        if let accelerator = target.accelerator { pairs.append(("avps.accelerator", accelerator)) }
+        pairs += [
+            ("avps.profile.id", target.profile.id),
+            ("avps.profile.path", target.profile.path),
+            ("avps.profile.sha256", target.profile.sha256),
+            ("avps.host.kernel", run.host.kernel),
+            ("avps.host.machine", run.host.machine),
+            ("avps.started_at", Timestamps.iso8601Millis(run.startedAt)),
+        ]
+        if let version = run.host.hypervisorVersion { pairs.append(("avps.host.hypervisor_version", version)) }
+        if let guest = target.evidence?.guest {
+            pairs.append(("avps.guest.kernel_release", guest.kernelRelease))
+            pairs.append(("avps.guest.agent_version", guest.agentVersion))
+        }
+        for result in results {
+            pairs.append(("\(result.key).level", result.level.rawValue))
+            pairs.append(("\(result.key).chapter", result.chapter))
+            pairs.append(("\(result.key).verdict", result.verdict.rawValue))
+        }
+        let properties = element("properties", [])
+        for (name, value) in pairs {
+            properties.addChild(element("property", [("name", name), ("value", value)]))
+        }
+        return properties
+    }
+}

@@ -1,0 +1,52 @@
+import AVPSModel
+
+/// The few lines `avps run` prints when it finishes: what needs attention, and the outcome.
+///
+/// Only non-PASS verdicts get a line (the reports hold the rest). A target that never booted gets
+/// its infra error once instead of one INFRA line per requirement. Every untrusted string is made
+/// a single terminal-safe line, so a guest cannot forge summary lines or send escape sequences
+/// to the operator's terminal.
+public enum TextSummary {
+    /// Longest line printed for one requirement before it is cut; the full text is in the reports.
+    static let lineLimit = 160
+
+    public static func render(_ run: RunResult) -> String {
+        let duration = Timestamps.seconds(run.finishedAt.timeIntervalSince(run.startedAt))
+        var lines = ["avps \(clean(run.toolVersion)): \(run.targets.count) target(s), started "
+            + "\(Timestamps.iso8601Millis(run.startedAt)), \(duration) s"]
+        for target in run.targets { lines += targetLines(target) }
+        let outcome = RunOutcome.of(run.targets)
+        lines.append("outcome: \(Tally.label(outcome)) (exit \(outcome.rawValue)): \(Tally.describe(outcome))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func targetLines(_ target: TargetResult) -> [String] {
+        let levels = Tally.scoreByLevel(target.results)
+            .map { "\($0.level.rawValue) \($0.score.passed)/\($0.score.total)" }.joined(separator: ", ")
+        var lines = ["\(clean(target.name)): \(Tally.overall(target).rawValue) (\(levels))"]
+        if let infraError = target.infraError {
+            lines.append("  INFRA: \(clean(infraError))")
+        }
+        let width = Verdict.allCases.map(\.rawValue.count).max() ?? 0
+        var collapsed = 0
+        for result in target.results where result.verdict != .pass {
+            if target.infraError != nil, result.verdict == .infra {
+                collapsed += 1
+                continue
+            }
+            let verdict = result.verdict.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append(shortened("  \(verdict) \(clean(result.key)) [\(result.level.rawValue)] "
+                + "\(clean(result.title)): \(clean(result.reason))"))
+        }
+        if collapsed > 0 { lines.append("  \(collapsed) requirement(s) not measured (INFRA)") }
+        let counts = Tally.countsByVerdict(target.results).map { "\($0.verdict.rawValue) \($0.count)" }
+        lines.append("  verdicts: " + (counts.isEmpty ? "none" : counts.joined(separator: ", ")))
+        return lines
+    }
+
+    private static func clean(_ text: String) -> String { TextSanitizing.terminalLine(text) }
+
+    private static func shortened(_ text: String) -> String {
+        text.count > lineLimit ? String(text.prefix(lineLimit - 1)) + "…" : text
+    }
+}
