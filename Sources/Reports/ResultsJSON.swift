@@ -4,7 +4,7 @@ import Foundation
 /// results.json: the canonical, machine-readable record of a run.
 ///
 /// Other tools (matrix, diff, dashboards) read this file, so its shape is pinned by
-/// `schema/results-v1.schema.json` and by tests that validate the encoder's output against it.
+/// `Reports/schema/results-v1.schema.json` (top level of the project) and by tests that validate the encoder's output against it.
 /// The encoding is deterministic (sorted keys, fixed date format) so two identical runs produce
 /// byte-identical files and diffs of results.json stay meaningful.
 public enum ResultsJSON {

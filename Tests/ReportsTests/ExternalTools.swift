@@ -15,7 +15,7 @@ enum ExternalTools {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let resultsSchema = packageRoot.appendingPathComponent("Sources/Reports/schema/results-v1.schema.json")
+    static let resultsSchema = packageRoot.appendingPathComponent("Reports/schema/results-v1.schema.json")
 
     /// `../shared/reference/junit-10.xsd` next to the worktree, else the shared checkout.
     static var junitXSD: URL {
