@@ -1,3 +1,0 @@
-import AVPSCommands
-
-await AVPSCommand.main()
