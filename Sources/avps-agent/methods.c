@@ -18,6 +18,8 @@
 /* One response at a time, so one static buffer; the last byte is kept for '\n'. */
 static char out_buf[FRAME_MAX];
 static jw_t out;
+static bool out_has_id;   /* the id of the response being built, for the overflow error */
+static int64_t out_id;
 
 static void send_out(agent_t *a)
 {
@@ -25,7 +27,10 @@ static void send_out(agent_t *a)
         jw_reset(&out);
         jw_begin_object(&out);
         jw_key(&out, "id");
-        jw_null(&out);
+        if (out_has_id)
+            jw_int(&out, out_id);
+        else
+            jw_null(&out);
         jw_key(&out, "error");
         jw_begin_object(&out);
         jw_key(&out, "code");
@@ -43,6 +48,8 @@ static void send_out(agent_t *a)
 static void begin_response(bool has_id, int64_t id)
 {
     jw_init(&out, out_buf, sizeof out_buf - 1);
+    out_has_id = has_id;
+    out_id = id;
     jw_begin_object(&out);
     jw_key(&out, "id");
     if (has_id)
@@ -68,6 +75,7 @@ static void send_error(agent_t *a, bool has_id, int64_t id, const char *code, co
 void agent_send_ready(agent_t *a)
 {
     jw_init(&out, out_buf, sizeof out_buf - 1);
+    out_has_id = false;
     jw_begin_object(&out);
     jw_key(&out, "event");
     jw_string(&out, "ready");

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -82,7 +83,7 @@ void serve(agent_t *a)
         } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
             agent_log("read: %s", strerror(errno));
             if (a->ch.stdio)
-                return;
+                exit(1);
             host_gone(a, &f);
         }
     }
