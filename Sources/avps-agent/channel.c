@@ -120,6 +120,8 @@ static bool wait_writable(channel_t *ch)
 bool channel_send(channel_t *ch, const char *data, size_t len)
 {
     size_t off = 0;
+    if (!ch->stdio && !ch->connected)
+        return false; /* nobody to read it; see serve.c */
     while (off < len) {
         ssize_t w = write(ch->wfd, data + off, len - off);
         if (w > 0) {

@@ -19,16 +19,15 @@ static void on_too_large(void *ctx)
     agent_handle_too_large(ctx);
 }
 
-/* The host end went away: drop half-received input so the next host
- * connection starts on a frame boundary. Sleeping keeps a hung-up port,
- * which polls readable/hung-up forever, from costing 100% CPU. */
-static void host_gone(agent_t *a, framer_t *f)
+/* The host end went away. Input already queued is still read and served
+ * (a host may send "poweroff" and close at once); answers are dropped.
+ * Sleeping keeps a hung-up port, which polls ready forever, from costing
+ * 100% CPU. */
+static void host_gone(agent_t *a)
 {
     if (a->ch.connected)
         agent_log("host end closed; waiting for it to reopen");
     a->ch.connected = false;
-    framer_reset(f);
-    sleep_ms(50);
 }
 
 void serve(agent_t *a)
@@ -54,11 +53,14 @@ void serve(agent_t *a)
         bool in = p.revents & POLLIN;
         bool hup = p.revents & (POLLHUP | POLLERR | POLLNVAL);
         if (!a->ch.stdio) {
-            if (hup && !in) {
-                host_gone(a, &f);
-                continue;
-            }
-            if (!a->ch.connected) {
+            if (hup) {
+                host_gone(a);
+                if (!in) {
+                    sleep_ms(50);
+                    continue;
+                }
+            } else if (!a->ch.connected) {
+                /* A new host connection starts on a frame boundary. */
                 agent_log("host end open");
                 a->ch.connected = true;
                 framer_reset(&f);
@@ -79,12 +81,15 @@ void serve(agent_t *a)
                     agent_log("input ended inside a frame; partial frame dropped");
                 return;
             }
-            host_gone(a, &f);
+            /* No data now; a closed host end shows up as POLLHUP next time. */
+            sleep_ms(50);
         } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-            agent_log("read: %s", strerror(errno));
+            if (a->ch.stdio || a->ch.connected)
+                agent_log("read: %s", strerror(errno));
             if (a->ch.stdio)
                 exit(1);
-            host_gone(a, &f);
+            host_gone(a);
+            sleep_ms(50);
         }
     }
 }
