@@ -1,0 +1,32 @@
+/* The byte stream to the host: stdin/stdout in --stdio mode, otherwise ONE
+ * read-write fd on a virtio-serial port (or a path given with --channel).
+ * virtio-serial has no connection concept of its own: the port reports
+ * POLLHUP while the host end is closed, so "connected" is tracked here. */
+#ifndef AVPS_CHANNEL_H
+#define AVPS_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    int rfd, wfd;
+    bool stdio;        /* test mode: EOF ends the agent, writes block */
+    bool connected;    /* host end believed open (always true in stdio mode) */
+} channel_t;
+
+void channel_stdio(channel_t *ch);
+
+/* Opens the given device or file read-write, non-blocking. */
+bool channel_open_path(channel_t *ch, const char *path);
+
+/* Finds the port named AGENT_PORT_NAME under <sysfs>/class/virtio-ports and
+ * opens /dev/<port>, retrying every 50 ms for up to 30 s. */
+bool channel_open_default(channel_t *ch, const char *sysfs_root);
+
+/* Writes one whole frame. Returns false if it could not be delivered; on a
+ * port whose host end went away the frame is dropped and connected cleared. */
+bool channel_send(channel_t *ch, const char *data, size_t len);
+
+void sleep_ms(long ms);
+
+#endif

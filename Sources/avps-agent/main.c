@@ -1,0 +1,68 @@
+/* avps-agent: answers avps host requests from inside a guest under test.
+ * See PROTOCOL.md for the wire format and README.md for building. */
+#include "agent.h"
+#include "channel.h"
+#include "log.h"
+#include "methods.h"
+#include "serve.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: avps-agent [--stdio | --channel PATH] [--sysfs ROOT]\n"
+            "       avps-agent --version\n"
+            "  (default)       use the virtio-serial port named " AGENT_PORT_NAME "\n"
+            "  --stdio         use stdin/stdout; exit at end of input (tests)\n"
+            "  --channel PATH  use this device or file, read-write\n"
+            "  --sysfs ROOT    read sysfs from ROOT instead of /sys (tests)\n");
+}
+
+int main(int argc, char **argv)
+{
+    agent_t a = {.sysfs_root = "/sys"};
+    const char *channel_path = NULL;
+    bool use_stdio = false;
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--version") == 0) {
+            printf("avps-agent %s (protocol %d)\n", AGENT_VERSION, PROTOCOL_VERSION);
+            return 0;
+        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(arg, "--stdio") == 0) {
+            use_stdio = true;
+        } else if ((strcmp(arg, "--sysfs") == 0 || strcmp(arg, "--channel") == 0) && i + 1 < argc) {
+            if (arg[2] == 's')
+                a.sysfs_root = argv[++i];
+            else
+                channel_path = argv[++i];
+        } else {
+            fprintf(stderr, "avps-agent: bad argument '%s'\n", arg);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (use_stdio && channel_path) {
+        fprintf(stderr, "avps-agent: --stdio and --channel are exclusive\n");
+        return 2;
+    }
+
+    /* A vanished reader must surface as EPIPE from write(), not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (use_stdio)
+        channel_stdio(&a.ch);
+    else if (channel_path ? !channel_open_path(&a.ch, channel_path)
+                          : !channel_open_default(&a.ch, a.sysfs_root))
+        return 1;
+
+    agent_log("version %s, protocol %d, sysfs %s", AGENT_VERSION, PROTOCOL_VERSION, a.sysfs_root);
+    serve(&a);
+    return 0;
+}
