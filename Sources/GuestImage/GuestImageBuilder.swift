@@ -49,7 +49,10 @@ public struct GuestImageBuilder: Sendable {
                          agent: agent, script: script))
         if !initramfs.rebuilt { progress("initramfs cache hit: \(initramfs.initrd.path)") }
 
-        let guest = ReferenceGuest(kernel: kernel.vmlinuz, initrd: initramfs.initrd, kernelRelease: kernel.release,
+        let vmlinux = await PVHKernel(cacheRoot: request.cacheRoot, progress: progress)
+            .vmlinux(for: kernel.vmlinuz, sha256: kernel.vmlinuzSHA256)
+        let guest = ReferenceGuest(kernel: vmlinux ?? kernel.vmlinuz, kernelFormat: vmlinux == nil ? "bzImage" : "pvh-elf",
+                                   initrd: initramfs.initrd, kernelRelease: kernel.release,
                                    kernelSource: kernel.source, kernelSHA256: kernel.vmlinuzSHA256,
                                    initrdSHA256: initramfs.sha256, agentSHA256: agent.sha256,
                                    modules: resolution.loadOrder.map(\.name), skippedModules: resolution.missing,

@@ -45,11 +45,16 @@ public struct GuestImageRequest: Sendable, Equatable {
 
 /// A bootable reference guest: pass `kernel`, `initrd` and `baseCommandLine` to the hypervisor.
 public struct ReferenceGuest: Sendable, Codable, Equatable {
+    /// What the hypervisor boots: the uncompressed PVH vmlinux when it could be extracted, else the
+    /// packaged bzImage (`kernelFormat` says which).
     public var kernel: URL
+    /// `pvh-elf` or `bzImage`.
+    public var kernelFormat: String
     public var initrd: URL
     public var kernelRelease: String
     /// Where the kernel came from: `linux-image-6.1.0-56-amd64 6.1.192-2`, or the user's path.
     public var kernelSource: String
+    /// SHA-256 of the packaged kernel image (vmlinuz), which names the kernel whatever format boots.
     public var kernelSHA256: String
     public var initrdSHA256: String
     public var agentSHA256: String
