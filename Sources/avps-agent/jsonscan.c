@@ -205,7 +205,8 @@ bool js_number(cursor_t *c, bool *is_int, int64_t *ival)
         range = false;
     *is_int = integral && range;
     if (*is_int)
-        *ival = neg ? (int64_t)(0 - mag) : (int64_t)mag;
+        *ival = !neg ? (int64_t)mag
+              : mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
     return true;
 }
 

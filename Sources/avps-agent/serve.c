@@ -20,9 +20,9 @@ static void on_too_large(void *ctx)
 }
 
 /* The host end went away. Input already queued is still read and served
- * (a host may send "poweroff" and close at once); answers are dropped.
- * Sleeping keeps a hung-up port, which polls ready forever, from costing
- * 100% CPU. */
+ * (a host may send "poweroff" and close at once); answers are dropped by
+ * channel_send. Callers sleep afterwards: a hung-up port polls "ready"
+ * forever and would otherwise cost 100% CPU. */
 static void host_gone(agent_t *a)
 {
     if (a->ch.connected)
