@@ -49,8 +49,8 @@ struct CLITests {
         let verdicts = (targets?.first?["results"] as? [[String: Any]])?.compactMap { $0["verdict"] as? String } ?? []
         #expect(verdicts.contains("PASS"))
         #expect(!verdicts.contains("INFRA"))
-        let xsd = ["../shared/reference/junit-10.xsd", "/work/shared/reference/junit-10.xsd"]
-            .map { Paths.root.appendingPathComponent($0).standardizedFileURL.path }
+        let xsd = [Paths.root.appendingPathComponent("../shared/reference/junit-10.xsd").standardizedFileURL.path,
+                   "/work/shared/reference/junit-10.xsd"]
             .first { FileManager.default.fileExists(atPath: $0) }
         let schema = try #require(xsd, "junit-10.xsd not found next to the checkout")
         let lint = Process()
