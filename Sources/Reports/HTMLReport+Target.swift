@@ -18,7 +18,7 @@ extension HTMLReport {
         })
         return """
         <section class="target" aria-labelledby="\(anchor)">
-        <h2 id="\(anchor)">\(target.name) \(badge(Tally.overall(target)))</h2>
+        <h2 id="\(anchor)">\(target.name) \(badge(Tally.worstVerdict(target)))</h2>
         \(infra)
         <p>Target outcome: \(outcomeBadge(outcome)) \(Tally.describe(outcome))</p>
         \(scoreTable(target))

@@ -72,7 +72,7 @@ public enum HTMLReport {
         """
     }
 
-    /// One row per target: overall verdict, score by level, counts by verdict.
+    /// One row per target: worst verdict, score by level, counts by verdict.
     private static func summaryTable(_ run: RunResult) -> HTML {
         let rows = run.targets.enumerated().map { index, target -> HTML in
             let scores = HTML.joined(Tally.scoreByLevel(target.results).map { scoreCell($0.score) })
@@ -80,7 +80,7 @@ public enum HTMLReport {
                                      separator: " ")
             return """
             <tr><th scope="row"><a href="#target-\(index + 1)">\(target.name)</a></th>\
-            <td>\(badge(Tally.overall(target)))</td>\(scores)<td>\(counts)</td></tr>
+            <td>\(badge(Tally.worstVerdict(target)))</td>\(scores)<td>\(counts)</td></tr>
             """
         }
         let levelHeaders = HTML.joined(RequirementLevel.allCases.map { "<th scope=\"col\">\($0.rawValue) passed</th>" })
@@ -88,7 +88,7 @@ public enum HTMLReport {
         <section aria-labelledby="summary">
         <h2 id="summary">Summary</h2>
         <table>
-        <thead><tr><th scope="col">Target</th><th scope="col">Overall</th>\(levelHeaders)<th scope="col">Verdicts</th></tr></thead>
+        <thead><tr><th scope="col">Target</th><th scope="col">Worst verdict</th>\(levelHeaders)<th scope="col">Verdicts</th></tr></thead>
         <tbody>
         \(HTML.joined(rows, separator: "\n"))
         </tbody>

@@ -37,9 +37,9 @@ enum Tally {
         }
     }
 
-    /// The worst verdict of a target. A target that reports an infra error is INFRA whatever its
+    /// The worst verdict of a target (a SHOULD failure counts; the exit status looks at MUST only). A target that reports an infra error is INFRA whatever its
     /// results say; a target with no results and no error is UNTESTED, never PASS.
-    static func overall(_ target: TargetResult) -> Verdict {
+    static func worstVerdict(_ target: TargetResult) -> Verdict {
         if target.infraError != nil { return .infra }
         return target.results.map(\.verdict).max() ?? .untested
     }

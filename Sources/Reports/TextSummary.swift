@@ -23,7 +23,7 @@ public enum TextSummary {
     static func targetLines(_ target: TargetResult) -> [String] {
         let levels = Tally.scoreByLevel(target.results)
             .map { "\($0.level.rawValue) \($0.score.passed)/\($0.score.total)" }.joined(separator: ", ")
-        var lines = ["\(clean(target.name)): \(Tally.overall(target).rawValue) (\(levels))"]
+        var lines = ["\(clean(target.name)): worst verdict \(Tally.worstVerdict(target).rawValue) (\(levels))"]
         if let infraError = target.infraError {
             lines.append("  INFRA: \(clean(infraError))")
         }
