@@ -68,6 +68,14 @@ public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
     public var status: Int
     /// Bound driver name, nil when no driver is bound.
     public var driver: String?
+    /// Features the device offers, read from the transport (nil: not measured; see `offered`).
+    public var offered: OfferedFeatures?
+    /// True for a legacy-only or transitional device driven through its legacy interface.
+    public var legacy: Bool?
+    /// Number of virtqueues the device exposes (nil: not measured).
+    public var queues: Int?
+    /// Decoded device-specific config fields, by spec field name (e.g. `capacity`, `mac`, `mtu`).
+    public var config: [String: FactValue]?
 
     public init(name: String, deviceID: Int, vendorID: Int, transport: VirtioTransport,
                 busAddress: String? = nil, pciDeviceID: Int? = nil, negotiatedFeatures: FeatureBits,
@@ -91,7 +99,29 @@ public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
         case busAddress = "bus_address"
         case pciDeviceID = "pci_device_id"
         case negotiatedFeatures = "negotiated_features"
-        case status, driver
+        case status, driver, offered, legacy, queues, config
+    }
+}
+
+/// Device-offered feature bits and how they were obtained.
+///
+/// `bits` is nil when every method the agent knows was refused by the guest kernel; `method` or
+/// `unavailableReason` then say why. A missing measurement is never reported as "no features".
+public struct OfferedFeatures: Codable, Sendable, Equatable {
+    public var bits: FeatureBits?
+    /// e.g. `pci-cfg-window`, `mmio-registers`, `legacy-io-bar`, `debugfs`.
+    public var method: String?
+    public var unavailableReason: String?
+
+    public init(bits: FeatureBits?, method: String?, unavailableReason: String? = nil) {
+        self.bits = bits
+        self.method = method
+        self.unavailableReason = unavailableReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case bits, method
+        case unavailableReason = "unavailable_reason"
     }
 }
 
@@ -114,16 +144,5 @@ public struct GuestIdentity: Codable, Sendable, Equatable {
         case protocolVersion = "protocol_version"
         case kernelRelease = "kernel_release"
         case machine
-    }
-}
-
-/// Everything learned about one booted target; the input of scoring.
-public struct Evidence: Codable, Sendable, Equatable {
-    public var guest: GuestIdentity
-    public var devices: [VirtioDeviceRecord]
-
-    public init(guest: GuestIdentity, devices: [VirtioDeviceRecord]) {
-        self.guest = guest
-        self.devices = devices
     }
 }

@@ -1,0 +1,28 @@
+/// The outcome of one behavioural probe in the guest (block integrity, rng rate, ...).
+/// The agent measures; the host decides pass or fail from `facts`.
+public struct ProbeResult: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        /// The probe ran; `facts` hold what it measured.
+        case ok
+        /// The probe could not run here (no driver, no device node); `reason` says why.
+        case unavailable
+        /// The probe broke; `reason` says how.
+        case error
+    }
+
+    /// Probe name, e.g. `block.integrity`, `entropy.rate`.
+    public var name: String
+    /// Kernel name of the device probed (`virtio2`), when the probe is about one device.
+    public var device: String?
+    public var status: Status
+    public var facts: [String: FactValue]
+    public var reason: String?
+
+    public init(name: String, device: String?, status: Status, facts: [String: FactValue], reason: String? = nil) {
+        self.name = name
+        self.device = device
+        self.status = status
+        self.facts = facts
+        self.reason = reason
+    }
+}
