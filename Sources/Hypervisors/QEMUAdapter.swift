@@ -78,7 +78,10 @@ public struct QEMUAdapter: Hypervisor {
                 input: .none, output: .discarded,
                 error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
             ) { execution in
-                try await session.run(pid: execution.processIdentifier.value, body)
+                let pid = execution.processIdentifier.value
+                return try await OrphanGuard.protect(processGroup: pid, workspace: launch.workspace) {
+                    try await session.run(pid: pid, body)
+                }
             }
         } catch let error as SubprocessError {
             throw HypervisorError.launchFailed("\(executable): \(error)")

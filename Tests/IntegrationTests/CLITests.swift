@@ -12,8 +12,8 @@ struct CLITests {
         var stderr: String
     }
 
-    /// Runs avps with `arguments`; `interruptAfter` sends SIGINT after that many seconds.
-    static func avps(_ arguments: [String], interruptAfter: Double? = nil) throws -> Run {
+    /// Runs avps with `arguments`; `interruptAfter` sends `signal` (SIGINT by default) after that many seconds.
+    static func avps(_ arguments: [String], interruptAfter: Double? = nil, signal: Int32 = SIGINT) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -24,7 +24,7 @@ struct CLITests {
         try process.run()
         if let interruptAfter {
             Thread.sleep(forTimeInterval: interruptAfter)
-            process.interrupt()
+            kill(process.processIdentifier, signal)
         }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -92,5 +92,26 @@ struct CLITests {
         #expect(run.stderr.contains("signal"), "\(run.stderr)")
         #expect(processesMentioning("avps-qemu-q35-reference").isEmpty)
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.json").path))
+    }
+
+    @Test("SIGKILL of avps during a run leaves no QEMU behind (the orphan guard kills the guest)")
+    func killed() throws {
+        let out = try Paths.temporaryDirectory("cli-kill")
+        defer { try? FileManager.default.removeItem(at: out) }
+        _ = try Self.avps(["guest", "build"])
+        let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path], interruptAfter: 3, signal: SIGKILL)
+        #expect(run.status == SIGKILL)
+        var left = processesMentioning("avps-qemu-q35-reference")
+        for _ in 0..<30 where !left.isEmpty {
+            Thread.sleep(forTimeInterval: 0.1)
+            left = processesMentioning("avps-qemu-q35-reference")
+        }
+        #expect(left.isEmpty, "QEMU survived avps: \(left)")
+        let commandLine = try String(contentsOf: out.appendingPathComponent("qemu-q35-reference/qemu-cmdline.txt"), encoding: .utf8)
+        let directory = try #require(workspace(of: commandLine.split(separator: " ").map(String.init)))
+        for _ in 0..<30 where FileManager.default.fileExists(atPath: directory) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory), "workspace \(directory) left behind")
     }
 }
