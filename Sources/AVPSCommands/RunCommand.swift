@@ -32,6 +32,21 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("append"), help: "Extra kernel command-line word for every target; repeatable.")
     var kernelAppend: [String] = []
 
+    @Option(help: "Targets examined at once (default: one per host core).")
+    var jobs: Int = SuiteRunOptions.defaultJobs
+
+    @Option(help: "Extra attempts for a target that had a FAIL, ERROR or INFRA; a later pass is FLAKY, never PASS.")
+    var retries: Int = 0
+
+    @Option(help: "Master seed for every random input of the run (default: random, recorded in results.json).")
+    var seed: UInt64?
+
+    @Option(help: "Run only shard I of N (1-based, e.g. 2/4): targets whose position modulo N is I-1.")
+    var shard: Shard?
+
+    @Flag(help: "Print every target x requirement as RUN, NOT_APPLICABLE or UNTESTED with the exact command line; start nothing.")
+    var plan = false
+
     @OptionGroup var guest: GuestOptions
 
     func run() async throws {
@@ -50,18 +65,26 @@ struct RunCommand: AsyncParsableCommand {
             let loadedProfiles = try profileNames.map { name in
                 try LoadedProfile.load(ProjectLocator.profileURL(name, root: root))
             }
-            let targets = try loadedSuite.targets.map(applyOverrides)
-            let runDirectory = try makeRunDirectory(root: root)
-            Console.info("run directory: \(runDirectory.path)")
+            let targets = try (shard?.select(loadedSuite.targets) ?? loadedSuite.targets).map(applyOverrides)
             let reference = try await guest.build()
             let boot = BootArtifacts(kernel: reference.kernel.path, initrd: reference.initrd.path,
                                      kernelCommandLine: reference.baseCommandLine)
             let hypervisor = QEMUAdapter(cacheDirectory: guest.cacheRoot)
+            if plan {
+                try await printPlan(Planner(hypervisor: hypervisor, boot: boot), targets: targets, profiles: loadedProfiles)
+                return .allMustPass
+            }
+            let runDirectory = try makeRunDirectory(root: root)
+            Console.info("run directory: \(runDirectory.path)")
+            let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+            Console.info("seed: \(seed) (repeat with --seed \(seed))")
             let runner = TargetRunner(hypervisor: hypervisor, boot: boot,
                                       timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) })
+            let options = SuiteRunOptions(jobs: jobs, retries: retries, seed: seed)
             let result = try await SuiteRun(targets: targets, profiles: loadedProfiles, runner: runner,
-                                            runDirectory: runDirectory, toolVersion: AVPSCommand.version)
-                .execute { Console.info($0) }
+                                            runDirectory: runDirectory, toolVersion: AVPSCommand.version,
+                                            options: options)
+                .execute(progress: { Console.info($0) })
             let written = try ReportWriter.write(result, to: runDirectory)
             print(TextSummary.render(result))
             for name in ["report.html", "junit.xml", "results.json"] {
@@ -73,6 +96,11 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             return ErrorReporting.report(error)
         }
+    }
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard retries >= 0 else { throw ValidationError("--retries must not be negative") }
     }
 
     private func applyOverrides(_ target: TargetSpec) throws -> TargetSpec {

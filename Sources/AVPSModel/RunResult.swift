@@ -78,6 +78,8 @@ public struct TargetResult: Codable, Sendable, Equatable {
     public var results: [RequirementResult]
     /// Artifact name -> path relative to the run directory (serial log, command line, ...).
     public var artifacts: [String: String]
+    /// How many times the target was booted (more than 1 only with retries).
+    public var attempts: Int?
 
     public init(name: String, adapter: String, accelerator: String?, commandLine: [String],
                 profile: ProfileReference, stages: [StageTiming], evidence: Evidence?, infraError: String?,
@@ -99,7 +101,7 @@ public struct TargetResult: Codable, Sendable, Equatable {
         case commandLine = "command_line"
         case profile, stages, evidence
         case infraError = "infra_error"
-        case results, artifacts
+        case results, artifacts, attempts
     }
 }
 
@@ -114,14 +116,18 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var finishedAt: Date
     public var host: HostInfo
     public var targets: [TargetResult]
+    /// Master seed every random input of the run derives from (data patterns, ports, order).
+    public var seed: UInt64?
 
-    public init(toolVersion: String, startedAt: Date, finishedAt: Date, host: HostInfo, targets: [TargetResult]) {
+    public init(toolVersion: String, startedAt: Date, finishedAt: Date, host: HostInfo, targets: [TargetResult],
+                seed: UInt64? = nil) {
         self.schemaVersion = Self.currentSchemaVersion
         self.toolVersion = toolVersion
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.host = host
         self.targets = targets
+        self.seed = seed
     }
 
     enum CodingKeys: String, CodingKey {
@@ -129,7 +135,7 @@ public struct RunResult: Codable, Sendable, Equatable {
         case toolVersion = "tool_version"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
-        case host, targets
+        case host, targets, seed
     }
 }
 

@@ -51,12 +51,12 @@ final class ArtifactSet: Sendable {
 }
 
 /// Quotes arguments so a recorded command line can be pasted into a POSIX shell.
-enum ShellQuoting {
-    static func join(_ arguments: [String]) -> String {
+public enum ShellQuoting {
+    public static func join(_ arguments: [String]) -> String {
         arguments.map(quote).joined(separator: " ")
     }
 
-    static func quote(_ argument: String) -> String {
+    public static func quote(_ argument: String) -> String {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
         if !argument.isEmpty, argument.allSatisfy({ safe.contains($0) }) { return argument }
         return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"

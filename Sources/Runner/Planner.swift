@@ -1,0 +1,58 @@
+import AVPSModel
+import Foundation
+import Hypervisors
+
+/// `avps run --plan`: what would run, without starting anything.
+///
+/// Applicability is predicted from the devices a target asks for (the guest may still see fewer;
+/// the real run decides). The hypervisor command line is the exact one a run would use.
+public struct Planner: Sendable {
+    public var hypervisor: any Hypervisor
+    public var boot: BootArtifacts
+
+    public init(hypervisor: any Hypervisor, boot: BootArtifacts) {
+        self.hypervisor = hypervisor
+        self.boot = boot
+    }
+
+    public struct Row: Sendable, Equatable {
+        public var key: String
+        public var level: RequirementLevel
+        /// `RUN`, `NOT_APPLICABLE` or `UNTESTED`.
+        public var decision: String
+        public var reason: String
+    }
+
+    public struct TargetPlan: Sendable {
+        public var target: TargetSpec
+        public var commandLine: [String]
+        public var rows: [(profile: String, rows: [Row])]
+    }
+
+    public func plan(_ target: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws(RunnerError) -> TargetPlan {
+        let launch: PreparedLaunch
+        do {
+            launch = try await hypervisor.prepare(target, boot: boot, artifactDirectory: scratch)
+        } catch {
+            throw .usage("target \(target.name): \(error)")
+        }
+        hypervisor.discard(launch)
+        let offered = Set(launch.expectedVirtioDevices)
+        let rows = profiles.map { loaded in
+            (loaded.profile.id, loaded.profile.requirements.map { Self.row($0, offered: offered) })
+        }
+        return TargetPlan(target: target, commandLine: launch.commandLine, rows: rows)
+    }
+
+    static func row(_ requirement: Requirement, offered: Set<Int>) -> Row {
+        if case .devicePresent(let selector)? = requirement.appliesIf, case .deviceID(let id) = selector,
+           !offered.contains(id) {
+            return Row(key: requirement.key, level: requirement.level, decision: "NOT_APPLICABLE",
+                       reason: "target requests no \(selector) device")
+        }
+        guard requirement.check != nil else {
+            return Row(key: requirement.key, level: requirement.level, decision: "UNTESTED", reason: "no machine check yet")
+        }
+        return Row(key: requirement.key, level: requirement.level, decision: "RUN", reason: requirement.title)
+    }
+}

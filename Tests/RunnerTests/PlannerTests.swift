@@ -1,0 +1,26 @@
+import AVPSModel
+import Testing
+@testable import Runner
+
+@Suite("Plan predictions")
+struct PlannerTests {
+    func requirement(_ key: String, appliesIf: Condition?, check: Check?) -> Requirement {
+        Requirement(key: key, title: "title \(key)", chapter: "Storage", category: "storage", level: .must,
+                    appliesIf: appliesIf, check: check, confidence: .derived, rationale: "r")
+    }
+
+    @Test("a requirement on a device the target does not request is NOT_APPLICABLE, with the reason")
+    func absentDevice() {
+        let row = Planner.row(requirement("S", appliesIf: .devicePresent(.deviceID(2)), check: .driverReady(.deviceID(2))),
+                              offered: [1, 3])
+        #expect(row.decision == "NOT_APPLICABLE")
+        #expect(row.reason.contains("block"))
+    }
+
+    @Test("requested device → RUN; no check → UNTESTED")
+    func runAndUntested() {
+        #expect(Planner.row(requirement("S", appliesIf: .devicePresent(.deviceID(2)), check: .driverReady(.deviceID(2))),
+                            offered: [2]).decision == "RUN")
+        #expect(Planner.row(requirement("W", appliesIf: nil, check: nil), offered: [2]).decision == "UNTESTED")
+    }
+}
