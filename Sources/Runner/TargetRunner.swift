@@ -54,6 +54,8 @@ public struct TargetRunner: Sendable {
         do {
             let evidence = try await hypervisor.withRunningGuest(launch, timeouts: LaunchTimeouts(), stages: stages) { guest in
                 let client = AgentClient(stream: guest.agent)
+                let watcher = Task { await BootWatcher(serialLog: guest.launch.serialLog, stages: stages).watch() }
+                defer { watcher.cancel() }
                 do {
                     let evidence = try await collect(client, stages: stages, timeouts: timeouts)
                     await transcript.set(client.transcript)
@@ -69,6 +71,7 @@ public struct TargetRunner: Sendable {
             artifacts.collect(launch: launch, transcript: await transcript.stored)
             let stage = stages.failedStage ?? "shutdown"
             var message = "stage '\(stage)' failed: \(Self.describe(error))"
+            if stage == "agent ready" { message += " (\(BootWatcher.progress(stages)))" }
             if let tail = artifacts.serialTail(launch), !tail.isEmpty { message += "\nserial log tail:\n\(tail)" }
             return outcome(target, profiles, stages, launch: launch, evidence: nil, infra: message, artifacts: artifacts)
         }

@@ -1,0 +1,65 @@
+import Foundation
+import Hypervisors
+
+/// Follows the guest's serial log while it boots and time-stamps the stages it can see there,
+/// so a boot that stalls says how far it got.
+///
+/// Stages: `console output` (the first byte on the serial console: firmware or kernel alive),
+/// `kernel ready` (the reference init's first `avps-init:` line: the kernel mounted the initramfs
+/// and started PID 1), `agent started` (init launched the agent). A vendor guest without our init
+/// simply never shows the last two; that is recorded as not reached, not as a failure.
+final class BootWatcher: Sendable {
+    static let markers: [(stage: String, text: String)] = [
+        ("kernel ready", "avps-init:"),
+        ("agent started", "avps-init: starting agent"),
+    ]
+
+    private let serialLog: URL
+    private let stages: StageLog
+    private let started: ContinuousClock.Instant
+
+    init(serialLog: URL, stages: StageLog, started: ContinuousClock.Instant = .now) {
+        self.serialLog = serialLog
+        self.stages = stages
+        self.started = started
+    }
+
+    /// Polls the log until cancelled or every marker was seen. Reads only what was appended.
+    func watch() async {
+        var offset: UInt64 = 0
+        var text = ""
+        var seenOutput = false
+        var pending = Self.markers
+        while !Task.isCancelled, !pending.isEmpty {
+            if let handle = try? FileHandle(forReadingFrom: serialLog) {
+                try? handle.seek(toOffset: offset)
+                let data = (try? handle.readToEnd()) ?? Data()
+                try? handle.close()
+                offset += UInt64(data.count)
+                if !data.isEmpty {
+                    if !seenOutput {
+                        seenOutput = true
+                        stages.record("console output", start: started, ok: true)
+                    }
+                    // Keep a bounded window: markers are short, the log may be long.
+                    text = String((text + String(decoding: data, as: UTF8.self)).suffix(8192))
+                    while let marker = pending.first, text.contains(marker.text) {
+                        stages.record(marker.stage, start: started, ok: true)
+                        pending.removeFirst()
+                    }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// A one-line account of how far the boot got, for INFRA messages.
+    static func progress(_ stages: StageLog) -> String {
+        let seen = Set(stages.timings.map(\.stage))
+        let all = ["console output"] + markers.map(\.stage)
+        let reached = all.filter(seen.contains)
+        guard let last = reached.last else { return "the guest printed nothing on its serial console" }
+        let missing = all.filter { !seen.contains($0) }
+        return "boot reached '\(last)'" + (missing.isEmpty ? "" : " but not '\(missing.joined(separator: "', '"))'")
+    }
+}
