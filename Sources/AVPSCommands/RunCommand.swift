@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds from guest start to the agent's ready event (default: 90 under TCG, 30 under KVM).")
     var bootTimeout: Double?
 
+    @Option(help: "Seconds the whole run may take; then guests are shut down and the rest reported as INFRA.")
+    var runTimeout: Double?
+
     @Option(name: .customLong("append"), help: "Extra kernel command-line word for every target; repeatable.")
     var kernelAppend: [String] = []
 
@@ -50,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var guest: GuestOptions
 
     func run() async throws {
-        let interruptible = Interruptible()
+        let interruptible = Interruptible(timeout: runTimeout.map { .milliseconds(Int($0 * 1000)) })
         let code = await interruptible.run { await execute() }
         if code != .allMustPass { throw ExitCode(code.rawValue) }
     }

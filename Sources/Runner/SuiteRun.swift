@@ -109,7 +109,7 @@ public struct SuiteRun: Sendable {
     }
 
     private func notReached(_ target: TargetSpec, _ loaded: LoadedProfile) -> TargetResult {
-        let reason = "run interrupted before this target started"
+        let reason = "not started: " + (RunCancellation.reason ?? "run interrupted")
         return TargetResult(
             name: target.name, adapter: target.adapter, accelerator: nil, commandLine: [],
             profile: loaded.reference, stages: [], evidence: nil, infraError: reason,

@@ -70,7 +70,10 @@ public struct TargetRunner: Sendable {
         } catch {
             artifacts.collect(launch: launch, transcript: await transcript.stored)
             let stage = stages.failedStage ?? "shutdown"
-            var message = "stage '\(stage)' failed: \(Self.describe(error))"
+            // Once the run is cancelled, whatever broke next (a closed socket, a dead QEMU) is a
+            // consequence; report the cause.
+            let cause = Task.isCancelled ? (RunCancellation.reason ?? "cancelled") : Self.describe(error)
+            var message = "stage '\(stage)' failed: \(cause)"
             if stage == "agent ready" { message += " (\(BootWatcher.progress(stages)))" }
             if let tail = artifacts.serialTail(launch), !tail.isEmpty { message += "\nserial log tail:\n\(tail)" }
             return outcome(target, profiles, stages, launch: launch, evidence: nil, infra: message, artifacts: artifacts)
@@ -108,9 +111,10 @@ public struct TargetRunner: Sendable {
 
     static func describe(_ error: any Error) -> String {
         switch error {
+        case AgentError.cancelled: RunCancellation.reason ?? "cancelled"
         case let error as AgentError: error.description
         case let error as HypervisorError: error.description
-        case is CancellationError: "cancelled"
+        case is CancellationError: RunCancellation.reason ?? "cancelled"
         default: String(describing: error)
         }
     }

@@ -89,9 +89,23 @@ struct CLITests {
         _ = try Self.avps(["guest", "build"])
         let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path], interruptAfter: 4)
         #expect(run.status == 3, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
-        #expect(run.stderr.contains("signal"), "\(run.stderr)")
+        #expect(run.stderr.contains("SIGINT received"), "\(run.stderr)")
         #expect(processesMentioning("avps-qemu-q35-reference").isEmpty)
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.json").path))
+        let results = try String(contentsOf: out.appendingPathComponent("results.json"), encoding: .utf8)
+        #expect(results.contains("interrupted by SIGINT"), "the INFRA reason does not name the signal")
+    }
+
+    @Test("the run timeout ends a run as INFRA naming the timeout, not a bare cancellation")
+    func runTimeout() throws {
+        let out = try Paths.temporaryDirectory("cli-timeout")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path, "--run-timeout", "1.5",
+                                 "--append", "avps.agent=off"])
+        #expect(run.status == 3, "\(run.stderr)")
+        let results = try String(contentsOf: out.appendingPathComponent("results.json"), encoding: .utf8)
+        #expect(results.contains("run timeout of 1 s reached"), "\(results.prefix(2000))")
+        #expect(processesMentioning("avps-qemu-q35-reference").isEmpty)
     }
 
     @Test("SIGKILL of avps during a run leaves no QEMU behind (the orphan guard kills the guest)")
