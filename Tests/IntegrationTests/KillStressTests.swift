@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Kills `avps run` with SIGINT, SIGTERM and SIGKILL at seeded random moments (before the boot,
+/// during it, while the agent answers, during shutdown). Afterwards nothing may remain: no QEMU,
+/// no orphan guard, no workspace with sockets and disk images.
+@Suite("Killing avps at random points leaks nothing", .serialized, .timeLimit(.minutes(6)))
+struct KillStressTests {
+    static let target = "stress-kill"
+
+    static func suiteFile(in directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent("stress.yaml")
+        try Data("""
+            schema: 1
+            name: stress
+            profiles: [avps-2.0]
+            targets:
+              - name: \(target)
+                accelerator: tcg
+                devices: [entropy, {block: {size_mib: 8}}]
+            """.utf8).write(to: url)
+        return url
+    }
+
+    /// A small deterministic generator, so a failing delay can be replayed.
+    struct SeededDelays {
+        var state: UInt64
+        mutating func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return 0.2 + Double(state >> 33) / Double(1 << 31) * 4.3
+        }
+    }
+
+    @Test("10 kills each of SIGINT, SIGTERM and SIGKILL", arguments: [SIGINT, SIGTERM, SIGKILL])
+    func kill(signal: Int32) throws {
+        let directory = try Paths.temporaryDirectory("stress-\(signal)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let suite = try Self.suiteFile(in: directory)
+        _ = try CLITests.avps(["guest", "build"])
+        var delays = SeededDelays(state: 0xA5A5_0000 + UInt64(signal))
+        for round in 1...10 {
+            let delay = delays.next()
+            let out = directory.appendingPathComponent("run\(round)")
+            let run = try CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: delay, signal: signal)
+            let context = "signal \(signal), round \(round), after \(String(format: "%.2f", delay)) s"
+            if signal == SIGKILL {
+                #expect([SIGKILL, 0, 1].contains(run.status), "\(context): status \(run.status)")
+            } else {
+                #expect([3, 0, 1].contains(run.status), "\(context): status \(run.status)\n\(run.stderr)")
+            }
+            try expectNothingLeft(out: out, context: context)
+        }
+    }
+
+    func expectNothingLeft(out: URL, context: String) throws {
+        let commandFile = out.appendingPathComponent("\(Self.target)/qemu-cmdline.txt")
+        let workspacePath = (try? String(contentsOf: commandFile, encoding: .utf8))
+            .flatMap { workspace(of: $0.split(separator: " ").map(String.init)) }
+        for _ in 0..<50 {
+            let busy = !processesMentioning("avps-\(Self.target)").isEmpty
+                || (workspacePath.map { !processesMentioning($0).isEmpty } ?? false)
+                || (workspacePath.map { FileManager.default.fileExists(atPath: $0) } ?? false)
+            if !busy { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(processesMentioning("avps-\(Self.target)").isEmpty, "\(context): QEMU left running")
+        if let workspacePath {
+            #expect(processesMentioning(workspacePath).isEmpty, "\(context): helper process left running")
+            #expect(!FileManager.default.fileExists(atPath: workspacePath), "\(context): workspace \(workspacePath) left")
+        }
+    }
+}
