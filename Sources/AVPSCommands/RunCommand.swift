@@ -70,32 +70,22 @@ struct RunCommand: AsyncParsableCommand {
             }
             let targets = try (shard?.select(loadedSuite.targets) ?? loadedSuite.targets).map(applyOverrides)
             let reference = try await guest.build()
-            let boot = BootArtifacts(kernel: reference.kernel.path, initrd: reference.initrd.path,
-                                     kernelCommandLine: reference.baseCommandLine)
-            let hypervisor = QEMUAdapter(cacheDirectory: guest.cacheRoot)
             if plan {
-                try await printPlan(Planner(hypervisor: hypervisor, boot: boot), targets: targets, profiles: loadedProfiles)
+                let boot = BootArtifacts(kernel: reference.kernel.path, initrd: reference.initrd.path,
+                                         kernelCommandLine: reference.baseCommandLine)
+                let planner = Planner(hypervisor: QEMUAdapter(cacheDirectory: guest.cacheRoot), boot: boot)
+                try await printPlan(planner, targets: targets, profiles: loadedProfiles)
                 return .allMustPass
             }
             let runDirectory = try makeRunDirectory(root: root)
             Console.info("run directory: \(runDirectory.path)")
             let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
             Console.info("seed: \(seed) (repeat with --seed \(seed))")
-            let runner = TargetRunner(hypervisor: hypervisor, boot: boot,
-                                      timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) })
-            let options = SuiteRunOptions(jobs: jobs, retries: retries, seed: seed)
-            let result = try await SuiteRun(targets: targets, profiles: loadedProfiles, runner: runner,
-                                            runDirectory: runDirectory, toolVersion: AVPSCommand.version,
-                                            options: options)
-                .execute(progress: { Console.info($0) })
-            let written = try ReportWriter.write(result, to: runDirectory)
-            print(TextSummary.render(result))
-            for name in ["report.html", "junit.xml", "results.json"] {
-                if let url = written.first(where: { $0.value.lastPathComponent == name })?.value {
-                    print("\(name): \(url.path)")
-                }
-            }
-            return RunOutcome.of(result.targets)
+            let runPlan = RunPlan(toolVersion: AVPSCommand.version, suiteName: loadedSuite.name, targets: targets,
+                                  profiles: loadedProfiles.map(\.reference), seed: seed, jobs: jobs, retries: retries)
+            return try await RunExecution(plan: runPlan, profiles: loadedProfiles, guest: reference,
+                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout)
+                .perform(into: runDirectory)
         } catch {
             return ErrorReporting.report(error)
         }

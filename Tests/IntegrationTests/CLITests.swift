@@ -59,6 +59,17 @@ struct CLITests {
         try lint.run()
         lint.waitUntilExit()
         #expect(lint.terminationStatus == 0, "junit.xml does not validate against \(schema)")
+
+        // The run can be replayed for one check: same target, profile text and seed.
+        let replay = try Self.avps(["replay", out.path, "--check", "AVPS2-RNG-01"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let replays = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("replay").path)
+        #expect(replays.count == 1 && replays[0].hasPrefix("AVPS2-RNG-01-"))
+        let replayed = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("replay/\(replays[0])/results.json")))
+        let rows = (((replayed as? [String: Any])?["targets"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]) ?? []
+        #expect(rows.count == 1 && rows.first?["verdict"] as? String == "PASS", "\(rows)")
+        let unknown = try Self.avps(["replay", out.path, "--check", "AVPS2-NOPE-99"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("no requirement AVPS2-NOPE-99"), "\(unknown.stderr)")
     }
 
     @Test("a malformed suite is a usage error naming file, line and field")

@@ -1,0 +1,71 @@
+import AVPSModel
+import ArgumentParser
+import Foundation
+import Runner
+
+/// `avps replay RUN_DIR --check KEY`: rerun one requirement on the same target, with the same
+/// profile text and seed, into `RUN_DIR/replay/<KEY>-<time>/`.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Rerun one check of an earlier run on the same target, profile text and seed.")
+
+    @Argument(help: "Run directory of the earlier run (it holds plan.json).")
+    var runDirectory: String
+
+    @Option(help: "Requirement key to rerun, e.g. AVPS2-RNG-01.")
+    var check: String
+
+    @Option(help: "Target name (needed when the run had several).")
+    var target: String?
+
+    @Option(help: "Seconds from guest start to the agent's ready event.")
+    var bootTimeout: Double?
+
+    @OptionGroup var guest: GuestOptions
+
+    func run() async throws {
+        let code = await Interruptible().run { await execute() }
+        if code != .allMustPass { throw ExitCode(code.rawValue) }
+    }
+
+    private func execute() async -> RunOutcome {
+        do {
+            let directory = URL(fileURLWithPath: runDirectory)
+            var plan = try RunPlan.read(from: directory)
+            let profiles = try plan.loadProfiles().compactMap { loaded -> LoadedProfile? in
+                var loaded = loaded
+                loaded.profile.requirements = loaded.profile.requirements.filter { $0.key == check }
+                return loaded.profile.requirements.isEmpty ? nil : loaded
+            }
+            guard !profiles.isEmpty else {
+                throw ValidationError("no requirement \(check) in the run's profiles (\(plan.profiles.map(\.path).joined(separator: ", ")))")
+            }
+            plan.targets = try selectTarget(plan.targets)
+            plan.retries = 0
+            plan.jobs = 1
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            let out = directory.appendingPathComponent("replay/\(check)-\(stamp)")
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            Console.info("replaying \(check) on \(plan.targets.map(\.name).joined()) with seed \(plan.seed) into \(out.path)")
+            return try await RunExecution(plan: plan, profiles: profiles, guest: try await guest.build(),
+                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout)
+                .perform(into: out)
+        } catch {
+            return ErrorReporting.report(error)
+        }
+    }
+
+    private func selectTarget(_ targets: [TargetSpec]) throws -> [TargetSpec] {
+        if let target {
+            guard let found = targets.first(where: { $0.name == target }) else {
+                throw ValidationError("no target \(target) in the run (targets: \(targets.map(\.name).joined(separator: ", ")))")
+            }
+            return [found]
+        }
+        guard targets.count == 1 else {
+            throw ValidationError("the run had \(targets.count) targets; name one with --target (\(targets.map(\.name).joined(separator: ", ")))")
+        }
+        return targets
+    }
+}

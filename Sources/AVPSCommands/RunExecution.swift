@@ -1,0 +1,36 @@
+import AVPSModel
+import Foundation
+import GuestImage
+import Hypervisors
+import Reports
+import Runner
+
+/// Carries out a plan into a run directory and writes the reports: shared by `run` and `replay`.
+struct RunExecution {
+    var plan: RunPlan
+    var profiles: [LoadedProfile]
+    var guest: ReferenceGuest
+    var cacheRoot: URL
+    var bootTimeout: Double?
+
+    /// Writes plan.json first, so even a run killed during its first boot can be resumed or replayed.
+    func perform(into runDirectory: URL) async throws -> RunOutcome {
+        try plan.write(to: runDirectory)
+        let boot = BootArtifacts(kernel: guest.kernel.path, initrd: guest.initrd.path,
+                                 kernelCommandLine: guest.baseCommandLine)
+        let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: cacheRoot), boot: boot,
+                                  timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) })
+        let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
+        let result = try await SuiteRun(targets: plan.targets, profiles: profiles, runner: runner,
+                                        runDirectory: runDirectory, toolVersion: AVPSCommand.version, options: options)
+            .execute(progress: { Console.info($0) })
+        let written = try ReportWriter.write(result, to: runDirectory)
+        print(TextSummary.render(result))
+        for name in ["report.html", "junit.xml", "results.json"] {
+            if let url = written.first(where: { $0.value.lastPathComponent == name })?.value {
+                print("\(name): \(url.path)")
+            }
+        }
+        return RunOutcome.of(result.targets)
+    }
+}
