@@ -24,13 +24,28 @@ struct CLITests {
         try process.run()
         if let interruptAfter {
             Thread.sleep(forTimeInterval: interruptAfter)
-            kill(process.processIdentifier, signal)
+            // Once avps has exited its pid may belong to another test's process: never signal it then.
+            if process.isRunning { kill(process.processIdentifier, signal) }
         }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                    stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A one-target suite with a unique target name, so leftover checks cannot see other runs' guests.
+    static func suite(named target: String, in directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent("\(target).yaml")
+        try Data("""
+            schema: 1
+            name: \(target)
+            profiles: [avps-2.0]
+            targets:
+              - name: \(target)
+                devices: [entropy, console]
+            """.utf8).write(to: url)
+        return url
     }
 
     @Test("avps run writes results.json, a schema-valid junit.xml and report.html with true verdicts")
@@ -98,12 +113,14 @@ struct CLITests {
         defer { try? FileManager.default.removeItem(at: out) }
         // Warm the guest cache first so the interrupt lands while the guest boots.
         _ = try Self.avps(["guest", "build"])
-        let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path], interruptAfter: 4)
+        let suite = try Self.suite(named: "cli-sigint", in: out)
+        let run = try Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path],
+                                interruptAfter: 4)
         #expect(run.status == 3, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
         #expect(run.stderr.contains("SIGINT received"), "\(run.stderr)")
-        #expect(processesMentioning("avps-qemu-q35-reference").isEmpty)
-        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.json").path))
-        let results = try String(contentsOf: out.appendingPathComponent("results.json"), encoding: .utf8)
+        #expect(processesMentioning("avps-cli-sigint").isEmpty)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("run/results.json").path))
+        let results = try String(contentsOf: out.appendingPathComponent("run/results.json"), encoding: .utf8)
         #expect(results.contains("interrupted by SIGINT"), "the INFRA reason does not name the signal")
     }
 
@@ -111,12 +128,13 @@ struct CLITests {
     func runTimeout() throws {
         let out = try Paths.temporaryDirectory("cli-timeout")
         defer { try? FileManager.default.removeItem(at: out) }
-        let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path, "--run-timeout", "1.5",
-                                 "--append", "avps.agent=off"])
+        let suite = try Self.suite(named: "cli-timeout", in: out)
+        let run = try Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path,
+                                 "--run-timeout", "1.5", "--append", "avps.agent=off"])
         #expect(run.status == 3, "\(run.stderr)")
-        let results = try String(contentsOf: out.appendingPathComponent("results.json"), encoding: .utf8)
+        let results = try String(contentsOf: out.appendingPathComponent("run/results.json"), encoding: .utf8)
         #expect(results.contains("run timeout of 1 s reached"), "\(results.prefix(2000))")
-        #expect(processesMentioning("avps-qemu-q35-reference").isEmpty)
+        #expect(processesMentioning("avps-cli-timeout").isEmpty)
     }
 
     @Test("SIGKILL of avps during a run leaves no QEMU behind (the orphan guard kills the guest)")
@@ -124,15 +142,17 @@ struct CLITests {
         let out = try Paths.temporaryDirectory("cli-kill")
         defer { try? FileManager.default.removeItem(at: out) }
         _ = try Self.avps(["guest", "build"])
-        let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path], interruptAfter: 3, signal: SIGKILL)
+        let suite = try Self.suite(named: "cli-sigkill", in: out)
+        let run = try Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path],
+                                interruptAfter: 3, signal: SIGKILL)
         #expect(run.status == SIGKILL)
-        var left = processesMentioning("avps-qemu-q35-reference")
+        var left = processesMentioning("avps-cli-sigkill")
         for _ in 0..<30 where !left.isEmpty {
             Thread.sleep(forTimeInterval: 0.1)
-            left = processesMentioning("avps-qemu-q35-reference")
+            left = processesMentioning("avps-cli-sigkill")
         }
         #expect(left.isEmpty, "QEMU survived avps: \(left)")
-        let commandLine = try String(contentsOf: out.appendingPathComponent("qemu-q35-reference/qemu-cmdline.txt"), encoding: .utf8)
+        let commandLine = try String(contentsOf: out.appendingPathComponent("run/cli-sigkill/qemu-cmdline.txt"), encoding: .utf8)
         let directory = try #require(workspace(of: commandLine.split(separator: " ").map(String.init)))
         for _ in 0..<30 where FileManager.default.fileExists(atPath: directory) {
             Thread.sleep(forTimeInterval: 0.1)

@@ -46,7 +46,9 @@ struct KillStressTests {
             if signal == SIGKILL {
                 #expect([SIGKILL, 0, 1].contains(run.status), "\(context): status \(run.status)")
             } else {
-                #expect([3, 0, 1].contains(run.status), "\(context): status \(run.status)\n\(run.stderr)")
+                // 3: interrupted run; 0/1: finished first; the signal itself: it landed before the
+                // handler was installed (start-up), when there is nothing to clean up yet.
+                #expect([3, 0, 1, signal].contains(run.status), "\(context): status \(run.status)\n\(run.stderr)")
             }
             try expectNothingLeft(out: out, context: context)
         }
