@@ -19,7 +19,8 @@ struct RunExecution {
         let boot = BootArtifacts(kernel: guest.kernel.path, initrd: guest.initrd.path,
                                  kernelCommandLine: guest.baseCommandLine)
         let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: cacheRoot), boot: boot,
-                                  timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) })
+                                  timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
+                                  adapters: ["external": ExternalAdapter()])
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         let result = try await SuiteRun(targets: plan.targets, profiles: profiles, runner: runner,
                                         runDirectory: runDirectory, toolVersion: AVPSCommand.version, options: options)

@@ -65,10 +65,13 @@ public struct TargetSpec: Sendable, Equatable, Codable {
     public var agentChannel: AgentChannelKind
     /// Extra kernel command-line words (e.g. `avps.agent=off` to boot without the agent).
     public var kernelAppend: [String]
+    /// Commands and channel for `adapter: external`.
+    public var external: ExternalSpec?
 
     public init(name: String, adapter: String = "qemu", machine: String = "q35", memoryMiB: Int = 256,
                 cpus: Int = 1, accelerator: String = "auto", devices: [DeviceSpec],
-                agentChannel: AgentChannelKind = .virtioSerial, kernelAppend: [String] = []) {
+                agentChannel: AgentChannelKind = .virtioSerial, kernelAppend: [String] = [],
+                external: ExternalSpec? = nil) {
         self.name = name
         self.adapter = adapter
         self.machine = machine
@@ -78,5 +81,6 @@ public struct TargetSpec: Sendable, Equatable, Codable {
         self.devices = devices
         self.agentChannel = agentChannel
         self.kernelAppend = kernelAppend
+        self.external = external
     }
 }

@@ -60,7 +60,8 @@ public enum SuiteLoader {
         return Suite(name: try mapping.requiredString("name"), profiles: profiles, targets: targets)
     }
 
-    static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append"]
+    static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
+                             "external"]
 
     static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
         let mapping = try reader.mapping(allowedKeys: targetKeys)
@@ -76,11 +77,49 @@ public enum SuiteLoader {
         let append = try mapping.optional("kernel_append")?.sequence().map { reader throws(LoadError) in
             try reader.nonEmptyString()
         } ?? []
+        let adapter = try mapping.optionalString("adapter") ?? "qemu"
+        let external = try mapping.optional("external").map { reader throws(LoadError) in try externalSpec(reader) }
+        if adapter == "external", external == nil {
+            throw try mapping.required("adapter").error("adapter external needs an `external:` section (start, channel)")
+        }
         return TargetSpec(
-            name: name, adapter: try mapping.optionalString("adapter") ?? "qemu",
+            name: name, adapter: adapter,
             machine: try mapping.optionalString("machine") ?? "q35",
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
-            accelerator: accelerator, devices: devices, kernelAppend: append)
+            accelerator: accelerator, devices: devices, kernelAppend: append, external: external)
+    }
+
+    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`
+    static func externalSpec(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalSpec {
+        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel"])
+        func argv(_ key: String) throws(LoadError) -> [String]? {
+            guard let value = mapping.optional(key) else { return nil }
+            let items = try value.sequence().map { item throws(LoadError) in try item.nonEmptyString() }
+            guard !items.isEmpty else { throw value.error("needs at least the program to run") }
+            return items
+        }
+        guard let start = try argv("start") else { throw try mapping.required("start").error("missing") }
+        let channelReader = try mapping.required("channel")
+        let channelMapping = try channelReader.mapping(allowedKeys: ["unix", "tcp", "hybrid_vsock", "port"])
+        let kind = try channelMapping.exactlyOne(of: ["unix", "tcp", "hybrid_vsock"])
+        let channel: ExternalChannel
+        switch kind.key {
+        case "unix":
+            channel = .unix(path: try kind.value.nonEmptyString())
+        case "tcp":
+            let text = try kind.value.nonEmptyString()
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                  (1...65535).contains(port) else {
+                throw kind.value.error("expected HOST:PORT, e.g. 127.0.0.1:5555")
+            }
+            channel = .tcp(host: String(text[..<colon]), port: port)
+        default:
+            guard let port = try channelMapping.optionalInt("port"), port > 0 else {
+                throw channelReader.error("hybrid_vsock needs `port:` (the agent's vsock port)")
+            }
+            channel = .hybridVsock(path: try kind.value.nonEmptyString(), port: port)
+        }
+        return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel)
     }
 
     /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).

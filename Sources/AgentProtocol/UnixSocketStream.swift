@@ -12,7 +12,7 @@ public final class UnixSocketStream: ByteStream {
     private let queue: DispatchQueue
     public let path: String
 
-    private init(fd: Int32, path: String) {
+    init(fd: Int32, path: String) {
         self.fd = Mutex(fd)
         self.path = path
         self.queue = DispatchQueue(label: "avps.unix-socket")

@@ -11,6 +11,14 @@ enum ProcessState {
         return info._sifields._sigchld.si_pid != 0
     }
 
+    /// Exit status of an exited (not yet reaped) child; nil while running or when killed by a signal.
+    static func exitStatus(_ pid: Int32) -> Int32? {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+              info._sifields._sigchld.si_pid != 0, info.si_code == Int32(CLD_EXITED) else { return nil }
+        return info._sifields._sigchld.si_status
+    }
+
     /// Polls until the child exits or `timeout` passes; returns whether it exited.
     static func waitForExit(_ pid: Int32, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout

@@ -18,13 +18,18 @@ public struct TargetOutcome: Sendable {
 /// name the failed stage, so the rest of a run carries on. Only a usage error (a target the adapter
 /// cannot express) is thrown.
 public struct TargetRunner: Sendable {
+    /// The default adapter (its version goes into the results' host facts).
     public var hypervisor: any Hypervisor
+    /// Further adapters by name, chosen by a target's `adapter:` field.
+    public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
     /// Overrides the accelerator-scaled default timeouts.
     public var timeouts: RunTimeouts?
 
-    public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil) {
+    public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil,
+                adapters: [String: any Hypervisor] = [:]) {
         self.hypervisor = hypervisor
+        self.adapters = adapters
         self.boot = boot
         self.timeouts = timeouts
     }
@@ -33,6 +38,10 @@ public struct TargetRunner: Sendable {
     /// - Parameter runDirectory: artifact paths in results are relative to it.
     public func run(_ target: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL,
                     runDirectory: URL) async throws(RunnerError) -> TargetOutcome {
+        guard let hypervisor = target.adapter == hypervisor.name ? hypervisor : adapters[target.adapter] else {
+            let known = ([hypervisor.name] + adapters.keys.sorted()).joined(separator: ", ")
+            throw .usage("target \(target.name): unknown adapter \(target.adapter) (known: \(known))")
+        }
         let stages = StageLog()
         let artifacts = ArtifactSet(directory: artifactDirectory, runDirectory: runDirectory)
         let launch: PreparedLaunch

@@ -1,0 +1,89 @@
+import AVPSModel
+import AgentProtocol
+import Foundation
+import Subprocess
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The live part of an external launch: find the agent's channel, hand the guest to the caller,
+/// then stop the guest with the declared command or with signals.
+struct ExternalSession: Sendable {
+    let launch: PreparedLaunch
+    let spec: ExternalSpec
+    let timeouts: LaunchTimeouts
+    let stages: StageLog
+
+    func run<T: Sendable>(pid: Int32, _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
+        var stream: UnixSocketStream?
+        do {
+            let connected = try await stages.run("hypervisor started") { try await connect(pid: pid) }
+            stream = connected
+            let watcher = Task {
+                while !Task.isCancelled {
+                    // A daemonizing start command exits at once; only a failing one ends the guest.
+                    if ProcessState.hasExited(pid), spec.stop == nil { connected.close(); return }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            defer { watcher.cancel() }
+            let value = try await body(RunningGuest(launch: launch, agent: connected, processID: pid))
+            await stop(pid: pid, graceful: true)
+            return value
+        } catch {
+            await stop(pid: pid, graceful: false)
+            stream?.close()
+            throw error
+        }
+    }
+
+    /// Connects to the declared channel, retrying until the control timeout; fails fast if the
+    /// start command failed.
+    private func connect(pid: Int32) async throws -> UnixSocketStream {
+        let deadline = ContinuousClock.now + timeouts.control
+        while true {
+            if ProcessState.hasExited(pid), spec.stop == nil || ProcessState.exitStatus(pid) != 0 {
+                throw HypervisorError.exitedEarly(status: "start command exited", detail: stderrTail())
+            }
+            let slice = min(deadline, .now + .milliseconds(300))
+            do {
+                switch spec.channel {
+                case .unix:
+                    return try await UnixSocketStream.connect(path: launch.agentSocket, deadline: slice)
+                case .tcp(let host, let port):
+                    return try await UnixSocketStream.connectTCP(host: host, port: port, deadline: slice)
+                case .hybridVsock:
+                    throw HypervisorError.unsupported("hybrid-vsock channels for external targets")
+                }
+            } catch let error as AgentError {
+                if ContinuousClock.now >= deadline {
+                    throw HypervisorError.control("agent channel \(launch.agentSocket) never appeared: \(error)")
+                }
+            }
+        }
+    }
+
+    /// The declared stop command, else SIGTERM then SIGKILL to the start process's group. Runs in a
+    /// fresh task so it completes even when the caller was cancelled.
+    private func stop(pid: Int32, graceful: Bool) async {
+        let grace = graceful ? timeouts.shutdown : .zero
+        let stopCommand = spec.stop.map { ExternalPlaceholders(values: ["pid": String(pid)]).apply($0) }
+        await Task {
+            if spec.stop == nil, await ProcessState.waitForExit(pid, timeout: grace) { return }
+            if let stopCommand, let program = stopCommand.first {
+                _ = try? await Subprocess.run(.name(program), arguments: Arguments(Array(stopCommand.dropFirst())),
+                                              output: .discarded, error: .discarded)
+                if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return }
+            }
+            kill(-pid, SIGTERM)
+            if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return }
+            kill(-pid, SIGKILL)
+            _ = await ProcessState.waitForExit(pid, timeout: .seconds(5))
+        }.value
+    }
+
+    private func stderrTail() -> String {
+        let text = (try? String(contentsOf: launch.stderrLog, encoding: .utf8)) ?? ""
+        return text.split(whereSeparator: \.isNewline).suffix(5).joined(separator: " | ")
+    }
+}

@@ -1,0 +1,67 @@
+import AVPSModel
+import AVPSProfiles
+import Foundation
+import Runner
+import Testing
+
+/// The harness tested against itself: the same reference guest and device set through different
+/// adapters must produce the same inventory.
+@Suite("Adapters agree", .timeLimit(.minutes(5)))
+struct AdapterInteropTests {
+    /// device id -> negotiated feature bits, the comparable part of an inventory.
+    func inventory(_ outcome: TargetOutcome) throws -> [Int: [Int]] {
+        let result = try #require(outcome.results.first)
+        #expect(result.infraError == nil, "\(result.infraError ?? "")")
+        let evidence = try #require(result.evidence)
+        return Dictionary(evidence.devices.map { ($0.deviceID, $0.negotiatedFeatures.bits) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test("the external contract driving QEMU sees the same devices and features as the QEMU adapter")
+    func externalMatchesDirect() async throws {
+        let suite = try SuiteLoader.load(contentsOf: Paths.root.appendingPathComponent("Suites/targets/external-qemu.yaml"))
+        var external = try #require(suite.targets.first)
+        external.name = "it-external"
+        let direct = TargetSpec(name: "it-direct", accelerator: "tcg", devices: external.devices)
+        async let viaExternal = runTarget(external)
+        async let viaQEMU = runTarget(direct)
+        let (externalOutcome, _) = try await viaExternal
+        let (directOutcome, _) = try await viaQEMU
+        let seenExternal = try inventory(externalOutcome)
+        let seenDirect = try inventory(directOutcome)
+        #expect(seenExternal.keys.sorted() == [2, 3, 4])
+        #expect(seenExternal == seenDirect)
+        let commandLine = try #require(externalOutcome.results.first?.commandLine)
+        #expect(!commandLine.contains { $0.contains("{") }, "unreplaced placeholder in \(commandLine)")
+        #expect(processesMentioning("avps-it-external").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: workspace(ofExternal: commandLine) ?? "/nonexistent"))
+    }
+
+    @Test("an external target whose channel never appears is INFRA naming the channel, nothing left running")
+    func channelNeverAppears() async throws {
+        let spec = ExternalSpec(start: ["sleep", "30"], channel: .unix(path: "{workspace}/never.sock"))
+        let target = TargetSpec(name: "it-ext-nochannel", adapter: "external", devices: [.entropy], external: spec)
+        let (outcome, _) = try await runTarget(target)
+        let result = try #require(outcome.results.first)
+        let infra = try #require(result.infraError)
+        #expect(infra.contains("never.sock") && infra.contains("never appeared"), "\(infra)")
+        #expect(result.results.allSatisfy { $0.verdict == .infra })
+        #expect(processesMentioning("sleep 30").isEmpty)
+    }
+
+    @Test("an external start command that fails is INFRA with its stderr")
+    func startFails() async throws {
+        let spec = ExternalSpec(start: ["sh", "-c", "echo vendor-tool: license expired >&2; exit 4"],
+                                channel: .unix(path: "{workspace}/agent.sock"))
+        let target = TargetSpec(name: "it-ext-fails", adapter: "external", devices: [.entropy], external: spec)
+        let (outcome, _) = try await runTarget(target)
+        let infra = try #require(outcome.results.first?.infraError)
+        #expect(infra.contains("license expired"), "\(infra)")
+    }
+
+    /// The workspace an external QEMU was given (from `path={workspace}/agent.sock`).
+    func workspace(ofExternal commandLine: [String]) -> String? {
+        guard let argument = commandLine.first(where: { $0.contains("/agent.sock") }),
+              let start = argument.range(of: "path="), let end = argument.range(of: "/agent.sock") else { return nil }
+        return String(argument[start.upperBound..<end.lowerBound])
+    }
+}
