@@ -14,9 +14,8 @@ struct ProfileListCommand: ParsableCommand {
                 print("\(url.lastPathComponent)  (does not load: \(errors.count) problem(s); run avps profile lint)")
                 continue
             }
-            let base = profile.lineage.count > 1 ? ", extends \(profile.lineage.dropLast().joined(separator: " <- "))" : ""
             let checked = profile.requirements.filter { $0.check != nil }.count
-            print("\(profile.id)  \(profile.requirements.count) requirements (\(checked) checked)\(base)  \(profile.title)")
+            print("\(RequirementText.lineage(profile))  \(profile.requirements.count) requirements (\(checked) checked)  \(profile.title)")
         }
     }
 }

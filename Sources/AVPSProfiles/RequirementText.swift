@@ -6,7 +6,7 @@ public enum RequirementText {
         var lines: [(String, String)] = [
             ("key", requirement.key),
             ("title", requirement.title),
-            ("profile", profile.lineage.joined(separator: " <- ")),
+            ("profile", lineage(profile)),
             ("chapter", "\(requirement.chapter) (AVPS \(requirement.specVersion ?? profile.specVersion))"),
             ("category", requirement.category),
             ("level", requirement.level.rawValue + (requirement.normative ? "" : " (non-normative: never decides the exit code)")),
@@ -25,5 +25,11 @@ public enum RequirementText {
         }
         let width = lines.map(\.0.count).max() ?? 0
         return lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }.joined(separator: "\n")
+    }
+
+    /// `acme-hv-3.2 (extends avps-2.0)`, or just the id for a profile without a base.
+    public static func lineage(_ profile: Profile) -> String {
+        let bases = profile.lineage.dropLast().reversed()
+        return bases.isEmpty ? profile.id : "\(profile.id) (extends \(bases.joined(separator: ", which extends ")))"
     }
 }
