@@ -61,7 +61,7 @@ extension CheckEvaluator {
             guard let selector else { return true }
             return evidence.devices.contains { $0.name == run.device && selector.matches($0) }
         }
-        let scope = selector.map { " on a \(DeviceText.noun($0))" } ?? ""
+        let scope = selector.map { " on any \(DeviceText.noun($0))" } ?? ""
         guard !runs.isEmpty else {
             return Outcome(verdict: .skipped, reason: "Probe \(name) was not run\(scope).", evidence: [])
         }

@@ -32,7 +32,7 @@ import Testing
     @Test func probeNotRunIsSkipped() throws {
         let result = try #require(Make.score(Self.integrity, evidence()))
         #expect(result.verdict == .skipped)
-        #expect(result.reason == "Probe block.integrity was not run on a block device.")
+        #expect(result.reason == "Probe block.integrity was not run on any block device.")
     }
 
     @Test func probeOnAnotherDeviceDoesNotCount() throws {
