@@ -1,4 +1,5 @@
-/// A machine-readable requirement profile (for example `Profiles/avps-2.0.yaml`).
+/// A machine-readable requirement profile (for example `Profiles/avps-2.0.yaml`), after any
+/// `extends:` chain has been resolved: requirements carry their final level and waiver.
 public struct Profile: Sendable, Equatable {
     /// The profile file schema this code reads (`schema:` in the YAML). Bumped on any change that
     /// an older loader would misread.
@@ -9,12 +10,17 @@ public struct Profile: Sendable, Equatable {
     /// Version of the source specification the requirements are derived from (e.g. "2.0").
     public var specVersion: String
     public var requirements: [Requirement]
+    /// Ids of the profiles this one was built from, base first, ending with `id` itself
+    /// (`["avps-2.0", "acme-hv"]` for an overlay); reports use it to say what was scored.
+    public var lineage: [String]
 
-    public init(id: String, title: String, specVersion: String, requirements: [Requirement]) {
+    public init(id: String, title: String, specVersion: String, requirements: [Requirement],
+                lineage: [String]? = nil) {
         self.id = id
         self.title = title
         self.specVersion = specVersion
         self.requirements = requirements
+        self.lineage = lineage ?? [id]
     }
 }
 
@@ -42,12 +48,26 @@ public struct Requirement: Sendable, Equatable {
     public var check: Check?
     /// The VIRTIO section the requirement rests on, e.g. "VIRTIO 1.2 §5.4".
     public var virtioReference: String?
+    /// The VIRTIO normative statement label, where one exists, e.g.
+    /// `devicenormative:Device Types / Block Device / Device Operation`.
+    public var virtioNormative: String?
     public var confidence: Confidence
     public var rationale: String
+    /// Version of the source specification this requirement cites (defaults to the profile's).
+    public var specVersion: String?
+    /// False for key figures that are not requirements of any specification (boot time, throughput):
+    /// they are scored and reported, but never decide the exit code of `avps run`.
+    public var normative: Bool
+    /// Set by an overlay: a known deviation, scored WAIVED while it has not expired.
+    public var waiver: Waiver?
+    /// Set by an overlay that raised or lowered the level: what it was and why it changed.
+    public var levelChange: LevelChange?
 
     public init(key: String, title: String, chapter: String, category: String, level: RequirementLevel,
                 appliesIf: Condition? = nil, check: Check?, virtioReference: String? = nil,
-                confidence: Confidence, rationale: String) {
+                virtioNormative: String? = nil, confidence: Confidence, rationale: String,
+                specVersion: String? = nil, normative: Bool = true, waiver: Waiver? = nil,
+                levelChange: LevelChange? = nil) {
         self.key = key
         self.title = title
         self.chapter = chapter
@@ -56,68 +76,85 @@ public struct Requirement: Sendable, Equatable {
         self.appliesIf = appliesIf
         self.check = check
         self.virtioReference = virtioReference
+        self.virtioNormative = virtioNormative
         self.confidence = confidence
         self.rationale = rationale
+        self.specVersion = specVersion
+        self.normative = normative
+        self.waiver = waiver
+        self.levelChange = levelChange
     }
 }
 
-/// Which devices a check looks at.
-public enum DeviceSelector: Sendable, Equatable, Hashable, CustomStringConvertible {
-    /// Every virtio device the guest sees.
-    case any
-    /// Devices with this virtio device id.
-    case deviceID(Int)
+/// A known deviation an overlay accepts for one requirement, with who answers for it and until when.
+public struct Waiver: Sendable, Equatable {
+    public var reason: String
+    public var owner: String
+    /// Last day (inclusive, UTC) on which the waiver applies.
+    public var expires: CalendarDay
+    /// Id of the overlay profile that granted it.
+    public var grantedBy: String
+
+    public init(reason: String, owner: String, expires: CalendarDay, grantedBy: String) {
+        self.reason = reason
+        self.owner = owner
+        self.expires = expires
+        self.grantedBy = grantedBy
+    }
+
+    /// A waiver applies up to and including its expiry day.
+    public func isActive(on day: CalendarDay) -> Bool { day <= expires }
+}
+
+/// An overlay's change of a requirement's level.
+public struct LevelChange: Sendable, Equatable {
+    public var from: RequirementLevel
+    public var reason: String
+    public var changedBy: String
+
+    public init(from: RequirementLevel, reason: String, changedBy: String) {
+        self.from = from
+        self.reason = reason
+        self.changedBy = changedBy
+    }
+}
+
+/// A date without a time (`2026-12-31`), so that waiver expiry does not depend on time zones.
+public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let year: Int, month: Int, day: Int
+
+    /// Parses `YYYY-MM-DD`; nil for anything else or an impossible date (`2026-02-30`).
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), day >= 1, day <= Self.days(in: month, of: year) else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+
+    /// From calendar components the caller knows to be valid (for example from `Calendar`).
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    private static func days(in month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
 
     public var description: String {
-        switch self {
-        case .any: "any"
-        case .deviceID(let id): VirtioCatalogue.deviceName(id) ?? "device \(id)"
+        func pad(_ value: Int, _ width: Int) -> String {
+            String(repeating: "0", count: max(0, width - String(value).count)) + String(value)
         }
-    }
-}
-
-/// A precondition for a requirement to apply.
-public enum Condition: Sendable, Equatable {
-    case devicePresent(DeviceSelector)
-}
-
-extension DeviceSelector {
-    /// Whether a device of the inventory is one this selector means.
-    public func matches(_ device: VirtioDeviceRecord) -> Bool {
-        switch self {
-        case .any: true
-        case .deviceID(let id): device.deviceID == id
-        }
-    }
-
-    /// The catalogue device id, nil for `any`; feature names are resolved against it.
-    public var deviceID: Int? {
-        switch self {
-        case .any: nil
-        case .deviceID(let id): id
-        }
-    }
-}
-
-/// What a requirement measures. Each case is decided from `Evidence` alone.
-///
-/// When no device matches the selector of `featureNegotiated` or `driverReady`: a specific
-/// device (`block`) must match, because a requirement without `applies_if` is unconditional
-/// (write `applies_if: { device_present: block }` to make it conditional); `any` with an empty
-/// inventory is NOT_APPLICABLE, since there is nothing to hold to the rule.
-public enum Check: Sendable, Equatable {
-    /// At least one matching device is present.
-    case devicePresent(DeviceSelector)
-    /// Every matching device negotiated this feature bit (at least one device must match).
-    case featureNegotiated(DeviceSelector, bit: Int)
-    /// Every matching device has a driver bound and reached DRIVER_OK with FEATURES_OK.
-    case driverReady(DeviceSelector)
-
-    /// The devices the check looks at.
-    public var selector: DeviceSelector {
-        switch self {
-        case .devicePresent(let selector), .featureNegotiated(let selector, _), .driverReady(let selector):
-            selector
-        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 }

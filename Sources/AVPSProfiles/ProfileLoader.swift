@@ -1,46 +1,37 @@
 import AVPSModel
 import Foundation
 
-/// Loads requirement profiles (`Profiles/*.yaml`, schema in `Profiles/README.md`).
+/// Loads requirement profiles (`Profiles/*.yaml`, schema in `Profiles/README.md`), resolving
+/// `extends:` overlays.
 ///
-/// Strict on purpose: unknown fields, missing fields, wrong types, unknown devices or features
-/// and duplicate requirement keys are all errors, because a typo in a profile would otherwise
-/// turn into a check that silently measures the wrong thing on every target.
+/// Strict on purpose: unknown fields, missing fields, wrong types, unknown devices, features or
+/// config fields, duplicate keys and broken `extends` chains are all errors, because a typo in a
+/// profile would otherwise turn into a check that silently measures the wrong thing on every target.
 public enum ProfileLoader {
-    static let profileKeys = ["schema", "id", "title", "spec_version", "requirements"]
-
+    /// Loads and resolves a profile file; throws the first problem found.
     public static func load(contentsOf url: URL) throws(LoadError) -> Profile {
-        try profile(from: YAMLDocument.root(contentsOf: url))
+        let (profile, errors) = diagnose(contentsOf: url)
+        if let first = errors.first { throw first }
+        guard let profile else { throw LoadError(file: url.relativePath, line: 0, field: "", message: "profile did not load") }
+        return profile
     }
 
-    /// `file` only labels errors.
+    /// `file` labels errors; an `extends:` name is looked up relative to `file`'s directory.
     public static func load(yaml: String, file: String) throws(LoadError) -> Profile {
-        try profile(from: YAMLDocument.root(yaml: yaml, file: file))
+        var diagnostics = Diagnostics()
+        let root = try YAMLDocument.root(yaml: yaml, file: file)
+        let url = URL(fileURLWithPath: file)
+        let profile = ProfileResolver.resolve(root, directory: url.deletingLastPathComponent(),
+                                              chain: [ProfileLocation.identity(url)], into: &diagnostics)
+        if let first = diagnostics.errors.first { throw first }
+        guard let profile else { throw LoadError(file: file, line: 0, field: "", message: "profile did not load") }
+        return profile
     }
 
-    static func profile(from root: YAMLNodeReader) throws(LoadError) -> Profile {
-        let mapping = try root.mapping(allowedKeys: profileKeys)
-        let schemaReader = try mapping.required("schema")
-        let schema = try schemaReader.int()
-        guard schema == Profile.currentSchemaVersion else {
-            throw schemaReader.error("unsupported schema \(schema); this avps reads schema \(Profile.currentSchemaVersion)")
-        }
-        let id = try mapping.requiredString("id")
-        let title = try mapping.requiredString("title")
-        let specVersion = try mapping.requiredString("spec_version")
-        let items = try mapping.required("requirements").sequence()
-
-        var requirements: [Requirement] = []
-        var firstLineOfKey: [String: Int] = [:]
-        for item in items {
-            let (requirement, keyReader) = try RequirementReader.read(item)
-            if let firstLine = firstLineOfKey[requirement.key] {
-                throw keyReader.error("duplicate requirement key \"\(requirement.key)\" "
-                                      + "(line \(keyReader.line); first defined at line \(firstLine))")
-            }
-            firstLineOfKey[requirement.key] = keyReader.line
-            requirements.append(requirement)
-        }
-        return Profile(id: id, title: title, specVersion: specVersion, requirements: requirements)
+    /// Every problem of a file (for `avps profile lint`), and the profile when there were none.
+    public static func diagnose(contentsOf url: URL) -> (profile: Profile?, errors: [LoadError]) {
+        var diagnostics = Diagnostics()
+        let profile = ProfileResolver.resolve(url, into: &diagnostics)
+        return (diagnostics.isEmpty ? profile : nil, diagnostics.errors)
     }
 }

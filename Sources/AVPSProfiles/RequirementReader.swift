@@ -3,25 +3,31 @@ import AVPSModel
 /// Reads one entry of a profile's `requirements` sequence.
 enum RequirementReader {
     static let keys = ["key", "title", "chapter", "category", "level", "applies_if", "check", "virtio",
-                       "confidence", "rationale"]
-    static let checkKinds = ["device_present", "feature_negotiated", "driver_ready"]
+                       "virtio_normative", "spec_version", "normative", "confidence", "rationale"]
     static let conditionKinds = ["device_present"]
 
     /// The requirement and the reader of its `key` field (the duplicate check needs its line).
     static func read(_ item: YAMLNodeReader) throws(LoadError) -> (Requirement, YAMLNodeReader) {
         let mapping = try item.mapping(allowedKeys: keys)
         let keyReader = try mapping.required("key")
+        let key = try keyReader.nonEmptyString()
+        guard key.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw keyReader.error("requirement keys may use letters, digits, '-', '_' and '.' only (found \"\(key)\")")
+        }
         let requirement = Requirement(
-            key: try keyReader.nonEmptyString(),
+            key: key,
             title: try mapping.requiredString("title"),
             chapter: try mapping.requiredString("chapter"),
             category: try mapping.requiredString("category"),
             level: try mapping.requiredEnum("level", RequirementLevel.self),
             appliesIf: try mapping.optional("applies_if").map { reader throws(LoadError) in try condition(reader) },
-            check: try mapping.optional("check").map { reader throws(LoadError) in try check(reader) },
+            check: try mapping.optional("check").map { reader throws(LoadError) in try CheckReader.check(reader) },
             virtioReference: try mapping.optionalString("virtio"),
+            virtioNormative: try normativeLabel(mapping.optional("virtio_normative")),
             confidence: try mapping.requiredEnum("confidence", Confidence.self),
-            rationale: try mapping.requiredString("rationale"))
+            rationale: try oneLine(mapping.required("rationale")),
+            specVersion: try mapping.optionalString("spec_version"),
+            normative: try mapping.optional("normative")?.bool() ?? true)
         return (requirement, keyReader)
     }
 
@@ -32,23 +38,28 @@ enum RequirementReader {
         return .devicePresent(try DeviceReader.selector(value))
     }
 
-    /// One of `device_present`, `feature_negotiated`, `driver_ready`.
-    static func check(_ reader: YAMLNodeReader) throws(LoadError) -> Check {
-        let mapping = try reader.mapping(allowedKeys: checkKinds)
-        let (kind, value) = try mapping.exactlyOne(of: checkKinds)
-        switch kind {
-        case "device_present":
-            return .devicePresent(try DeviceReader.selector(value))
-        case "driver_ready":
-            return .driverReady(try DeviceReader.selector(value))
-        default:
-            let fields = try value.mapping(allowedKeys: ["device", "feature"])
-            let selector = try DeviceReader.selector(fields.required("device"))
-            let bit = try DeviceReader.feature(fields.required("feature"), for: selector)
-            return .featureNegotiated(selector, bit: bit)
+    /// VIRTIO labels look like `devicenormative:Device Types / Block Device / Device Operation`.
+    static func normativeLabel(_ reader: YAMLNodeReader?) throws(LoadError) -> String? {
+        guard let reader else { return nil }
+        let label = try reader.nonEmptyString()
+        let prefixes = ["devicenormative:", "drivernormative:"]
+        guard prefixes.contains(where: label.hasPrefix) else {
+            throw reader.error("a VIRTIO normative label starts with devicenormative: or drivernormative: (found \"\(label)\")")
         }
+        return label
+    }
+
+    /// A rationale is one line in our own words; several lines usually mean pasted spec text.
+    static func oneLine(_ reader: YAMLNodeReader) throws(LoadError) -> String {
+        var text = try reader.nonEmptyString()
+        while text.last?.isNewline == true { text.removeLast() }
+        guard !text.contains(where: \.isNewline) else {
+            throw reader.error("a rationale is one line in your own words (cite chapter and version; never paste spec text)")
+        }
+        return text
     }
 }
+
 
 /// Resolves device and feature names against `VirtioCatalogue`.
 enum DeviceReader {
@@ -79,5 +90,19 @@ enum DeviceReader {
             message += " (it is a feature of \(owners.joined(separator: ", ")))"
         }
         throw reader.error(message)
+    }
+
+    /// A config field of the selected device (its spec name); `any` has no config fields.
+    static func configField(_ reader: YAMLNodeReader, for selector: DeviceSelector) throws(LoadError) -> String {
+        let name = try reader.nonEmptyString()
+        guard let id = selector.deviceID else {
+            throw reader.error("config fields belong to one device type; name a device instead of any")
+        }
+        if let field = VirtioCatalogue.configField(named: name, forDevice: id) { return field.name }
+        let known = VirtioCatalogue.configFields(forDevice: id).map(\.name)
+        guard !known.isEmpty else { throw reader.error("device \(selector) has no device-specific config fields") }
+        let hint = VirtioCatalogue.nearestConfigFieldNames(to: name, forDevice: id, limit: 1).first
+            .map { "; did you mean \"\($0)\"?" } ?? " (known: \(known.joined(separator: ", ")))"
+        throw reader.error("unknown config field \"\(name)\" for device \(selector)" + hint)
     }
 }

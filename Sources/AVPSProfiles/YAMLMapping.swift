@@ -5,7 +5,16 @@ public struct YAMLMapping {
         public let key: String
         /// Line of the key itself (the value may start on a later line).
         public let keyLine: Int
+        /// 1-based column of the key, when known.
+        public let keyColumn: Int?
         public let value: YAMLNodeReader
+
+        public init(key: String, keyLine: Int, keyColumn: Int? = nil, value: YAMLNodeReader) {
+            self.key = key
+            self.keyLine = keyLine
+            self.keyColumn = keyColumn
+            self.value = value
+        }
     }
 
     /// The mapping node; missing-field errors point at its line.
@@ -24,8 +33,9 @@ public struct YAMLMapping {
     public func required(_ key: String) throws(LoadError) -> YAMLNodeReader {
         if let value = optional(key) { return value }
         let path = reader.path.isEmpty ? key : reader.path + "." + key
-        let line = entries.first(where: { $0.key == key })?.keyLine ?? reader.line
-        throw LoadError(file: reader.file, line: line, field: path, message: "missing required field")
+        let entry = entries.first(where: { $0.key == key })
+        throw LoadError(file: reader.file, line: entry?.keyLine ?? reader.line,
+                        column: entry.map(\.keyColumn) ?? reader.column, field: path, message: "missing required field")
     }
 
     public func requiredString(_ key: String) throws(LoadError) -> String {

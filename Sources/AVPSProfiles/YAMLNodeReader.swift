@@ -22,6 +22,9 @@ public struct YAMLNodeReader {
     /// 1-based line of the node (0 if Yams gave no position).
     public var line: Int { node.mark?.line ?? 0 }
 
+    /// 1-based column of the node (nil if Yams gave no position).
+    public var column: Int? { node.mark?.column }
+
     /// True for an explicit or implicit YAML null (`key:`, `key: ~`, `key: null`).
     public var isNull: Bool {
         if case .scalar(let scalar) = node, scalar.style == .plain, node.null != nil { return true }
@@ -30,7 +33,7 @@ public struct YAMLNodeReader {
 
     /// An error located at this node.
     public func error(_ message: String) -> LoadError {
-        LoadError(file: file, line: line, field: path, message: message)
+        LoadError(file: file, line: line, column: column, field: path, message: message)
     }
 
     /// A reader for a child node; `component` is a key (`title`) or an index (`[3]`).
@@ -96,14 +99,14 @@ public struct YAMLNodeReader {
         var entries: [YAMLMapping.Entry] = []
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let keyScalar) = keyNode else {
-                throw LoadError(file: file, line: keyNode.mark?.line ?? line, field: path,
-                                message: "mapping keys must be strings")
+                throw LoadError(file: file, line: keyNode.mark?.line ?? line, column: keyNode.mark?.column,
+                                field: path, message: "mapping keys must be strings")
             }
             let key = keyScalar.string
             let entry = YAMLMapping.Entry(key: key, keyLine: keyNode.mark?.line ?? line,
-                                          value: child(key, node: valueNode))
+                                          keyColumn: keyNode.mark?.column, value: child(key, node: valueNode))
             if let allowedKeys, !allowedKeys.contains(key) {
-                throw LoadError(file: file, line: entry.keyLine, field: entry.value.path,
+                throw LoadError(file: file, line: entry.keyLine, column: entry.keyColumn, field: entry.value.path,
                                 message: "unknown field \"\(key)\"" + Self.suggestion(for: key, among: allowedKeys)
                                     + " (allowed: \(allowedKeys.joined(separator: ", ")))")
             }

@@ -1,18 +1,17 @@
 import AVPSModel
 
-/// Decides one `Check` against the inventory.
+/// Decides one `Check` against the evidence of a target.
 ///
-/// When no device matches the selector of `featureNegotiated` or `driverReady`:
+/// When no device matches the selector of a per-device check (everything but `devicePresent`,
+/// `probe` and `host`):
 /// - `any` with an empty inventory is NOT_APPLICABLE: "every device does X" holds vacuously,
 ///   and calling it PASS would credit a platform that offers nothing; the presence
 ///   requirements of the profile report the missing devices instead.
 /// - a specific device is FAIL: a requirement without `applies_if` is unconditional, so it
 ///   needs the device. Profiles make a requirement conditional with `applies_if`.
 ///
-/// `featureNegotiated` judges only devices with a driver bound: Linux reports all-zero
-/// features for an unbound device, which says nothing about what it offers. Unbound devices are
-/// listed in the evidence; when none of the matching devices is bound the verdict is SKIPPED
-/// (`driverReady` is where an unbound device fails).
+/// A check that cannot measure (no driver bound, offered features unreadable, probe not run,
+/// observation missing) is SKIPPED with the reason, never PASS.
 enum CheckEvaluator {
     struct Outcome: Equatable {
         var verdict: Verdict
@@ -20,17 +19,36 @@ enum CheckEvaluator {
         var evidence: [String]
     }
 
-    static func evaluate(_ check: Check, devices: [VirtioDeviceRecord]) -> Outcome {
-        let matching = devices.filter(check.selector.matches)
+    static func evaluate(_ check: Check, evidence: Evidence) -> Outcome {
+        let devices = evidence.devices
+        let matching = check.selector.map { selector in devices.filter(selector.matches) } ?? []
         switch check {
         case .devicePresent(let selector):
             return present(selector, matching: matching, all: devices)
-        case .featureNegotiated(let selector, let bit):
-            if matching.isEmpty { return noMatch(selector, all: devices) }
+        case .probe(let name, let selector, let fact, let comparison):
+            return probe(name, device: selector, fact: fact, comparison, evidence: evidence)
+        case .host(let observation, let comparison):
+            return host(observation, comparison, observations: evidence.hostObservations)
+        default:
+            break
+        }
+        guard let selector = check.selector else { return noMatch(.any, all: devices) }
+        if matching.isEmpty { return noMatch(selector, all: devices) }
+        switch check {
+        case .featureNegotiated(_, let bit):
             return negotiated(bit, selector: selector, matching: matching)
-        case .driverReady(let selector):
-            if matching.isEmpty { return noMatch(selector, all: devices) }
+        case .driverReady:
             return driverReady(selector, matching: matching)
+        case .featureOffered(_, let bit):
+            return offered(bit, selector: selector, matching: matching)
+        case .negotiatedSubsetOfOffered:
+            return negotiatedSubset(selector, matching: matching)
+        case .notLegacy:
+            return notLegacy(selector, matching: matching)
+        case .config(_, let field, let comparison):
+            return config(field, comparison, selector: selector, matching: matching)
+        case .devicePresent, .probe, .host:
+            return noMatch(selector, all: devices)
         }
     }
 
@@ -53,5 +71,27 @@ enum CheckEvaluator {
         return Outcome(verdict: .fail,
                        reason: "\(DeviceText.noneOffered(selector)), and this requirement does not depend on one being present.",
                        evidence: [DeviceText.inventory(all)])
+    }
+
+    /// PASS/FAIL over devices that could be judged, SKIPPED when none could. `unjudged` are
+    /// devices the check could not measure, each with the reason.
+    static func perDevice(_ selector: DeviceSelector, judged: [VirtioDeviceRecord],
+                          failures: [(VirtioDeviceRecord, String)], unjudged: [(VirtioDeviceRecord, String)],
+                          passText: String, evidence: [String]) -> Outcome {
+        let notes = unjudged.map { "\(DeviceText.label($0.0)): \($0.1)" }
+        guard !judged.isEmpty else {
+            let reasons = Set(unjudged.map(\.1)).sorted().joined(separator: "; ")
+            return Outcome(verdict: .skipped, reason: "Not measurable on any \(DeviceText.noun(selector)): \(reasons).",
+                           evidence: evidence + notes)
+        }
+        guard failures.isEmpty else {
+            let details = failures.map { "\(DeviceText.label($0.0)) \($0.1)" }.joined(separator: "; ")
+            return Outcome(verdict: .fail,
+                           reason: "\(failures.count) of \(judged.count) \(DeviceText.noun(selector))s fail: \(details).",
+                           evidence: evidence + notes)
+        }
+        let subject = judged.count == 1 ? "The \(DeviceText.noun(selector))" : "All \(judged.count) \(DeviceText.noun(selector))s"
+        let note = unjudged.isEmpty ? "" : " (\(unjudged.count) not measurable, not judged)"
+        return Outcome(verdict: .pass, reason: "\(subject) \(passText)\(note).", evidence: evidence + notes)
     }
 }

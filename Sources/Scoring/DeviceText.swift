@@ -15,6 +15,13 @@ enum DeviceText {
         return "\(label(device)): negotiated \(bits)"
     }
 
+    /// `virtio2 (block): offered 9,28,29,32 (via pci-cfg-window)`.
+    static func offered(_ device: VirtioDeviceRecord) -> String {
+        guard let bits = device.offered?.bits else { return "\(label(device)): offered unknown" }
+        let method = device.offered?.method.map { " (via \($0))" } ?? ""
+        return "\(label(device)): offered \(bits.bits.isEmpty ? "none" : bits.description)\(method)"
+    }
+
     /// `virtio2 (block, 0000:00:04.0): driver virtio_blk, status 0x0f (...)`.
     static func driverState(_ device: VirtioDeviceRecord) -> String {
         let status = VirtioDeviceStatus(rawValue: device.status)

@@ -1,17 +1,21 @@
 import AVPSModel
+import Foundation
 
 /// Turns a profile and the evidence of one target into one verdict per requirement. Pure: the
-/// same inputs always give the same results, so every verdict path is unit-testable.
+/// same inputs (including the day, for waivers) always give the same results, so every verdict
+/// path is unit-testable.
 ///
 /// Order of decisions for one requirement:
 /// 1. `applies_if` not met -> NOT_APPLICABLE (the platform does not offer that category; a
 ///    requirement that does not apply is not "untested").
 /// 2. no check -> UNTESTED.
-/// 3. the check decides PASS / FAIL, or NOT_APPLICABLE / SKIPPED where it has nothing it can
-///    judge (see `CheckEvaluator`).
+/// 3. the check decides PASS / FAIL, or NOT_APPLICABLE / SKIPPED / ERROR where it has nothing it
+///    can judge (see `CheckEvaluator`).
+/// 4. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
+///    underlying verdict in the reason; an expired waiver changes nothing and says so.
 public enum Scorer {
-    public static func score(_ profile: Profile, evidence: Evidence) -> [RequirementResult] {
-        profile.requirements.map { score($0, evidence: evidence) }
+    public static func score(_ profile: Profile, evidence: Evidence, on day: CalendarDay = .today()) -> [RequirementResult] {
+        profile.requirements.map { score($0, evidence: evidence, on: day) }
     }
 
     /// Every requirement INFRA with the same reason: nothing was learned about the platform
@@ -20,15 +24,28 @@ public enum Scorer {
         profile.requirements.map { result(for: $0, .infra, reason) }
     }
 
-    static func score(_ requirement: Requirement, evidence: Evidence) -> RequirementResult {
+    static func score(_ requirement: Requirement, evidence: Evidence, on day: CalendarDay) -> RequirementResult {
+        var outcome = decide(requirement, evidence: evidence)
+        if let waiver = requirement.waiver {
+            outcome = Waivers.apply(waiver, to: outcome, on: day)
+        }
+        if let change = requirement.levelChange {
+            outcome.evidence.append("level \(requirement.level.rawValue) (was \(change.from.rawValue), changed by \(change.changedBy): \(change.reason))")
+        }
+        if !requirement.normative {
+            outcome.evidence.append("non-normative key figure: reported, never decides the exit code")
+        }
+        return result(for: requirement, outcome.verdict, outcome.reason, outcome.evidence)
+    }
+
+    static func decide(_ requirement: Requirement, evidence: Evidence) -> CheckEvaluator.Outcome {
         if let condition = requirement.appliesIf, let unmet = unmetReason(condition, evidence.devices) {
-            return result(for: requirement, .notApplicable, unmet)
+            return .init(verdict: .notApplicable, reason: unmet, evidence: [])
         }
         guard let check = requirement.check else {
-            return result(for: requirement, .untested, "No machine check exists for this requirement yet.")
+            return .init(verdict: .untested, reason: "No machine check exists for this requirement yet.", evidence: [])
         }
-        let outcome = CheckEvaluator.evaluate(check, devices: evidence.devices)
-        return result(for: requirement, outcome.verdict, outcome.reason, outcome.evidence)
+        return CheckEvaluator.evaluate(check, evidence: evidence)
     }
 
     /// nil when the condition holds; otherwise why the requirement does not apply.
@@ -44,5 +61,15 @@ public enum Scorer {
         RequirementResult(key: requirement.key, title: requirement.title, chapter: requirement.chapter,
                           category: requirement.category, level: requirement.level, verdict: verdict,
                           reason: reason, evidence: evidence)
+    }
+}
+
+extension CalendarDay {
+    /// Today in UTC, the day waivers are judged against unless a caller fixes one.
+    public static func today(_ now: Date = Date()) -> CalendarDay {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: now)
+        return CalendarDay(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 }

@@ -20,7 +20,7 @@ import Testing
         #expect(error.line == 10)
         #expect(error.field == "requirements[0].level")
         #expect(error.message == #""MUSTT" is not one of MUST, SHOULD, MAY; did you mean "MUST"?"#)
-        #expect(error.description.hasPrefix("\(url.relativePath):10: requirements[0].level: "))
+        #expect(error.description.hasPrefix("\(url.relativePath):10:12: requirements[0].level: "))
     }
 
     @Test func unknownKeyIsATypoError() throws {
@@ -35,7 +35,7 @@ import Testing
         #expect(error.line == 23)
         #expect(error.field == "requirements[1].check.feature_negotiated.feature")
         #expect(error.message == #"unknown feature "VERSON_1" for device block; did you mean "VERSION_1"?"#)
-        #expect(error.description == "\(url.relativePath):23: requirements[1].check.feature_negotiated.feature: "
+        #expect(error.description == "\(url.relativePath):23:18: requirements[1].check.feature_negotiated.feature: "
                 + #"unknown feature "VERSON_1" for device block; did you mean "VERSION_1"?"#)
     }
 

@@ -77,7 +77,7 @@ import Testing
         let error = try error("schema: 2\nid: x\ntitle: x\nspec_version: \"2.0\"\nrequirements: []\n")
         #expect(error.line == 1)
         #expect(error.field == "schema")
-        #expect(error.description.hasPrefix("inline.yaml:1: schema: unsupported schema 2"))
+        #expect(error.description.hasPrefix("inline.yaml:1:9: schema: unsupported schema 2"))
     }
 
     @Test func schemaMustBeAnInteger() throws {

@@ -1,0 +1,126 @@
+/// Which devices a check looks at.
+public enum DeviceSelector: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// Every virtio device the guest sees.
+    case any
+    /// Devices with this virtio device id.
+    case deviceID(Int)
+
+    public var description: String {
+        switch self {
+        case .any: "any"
+        case .deviceID(let id): VirtioCatalogue.deviceName(id) ?? "device \(id)"
+        }
+    }
+
+    /// Whether a device of the inventory is one this selector means.
+    public func matches(_ device: VirtioDeviceRecord) -> Bool {
+        switch self {
+        case .any: true
+        case .deviceID(let id): device.deviceID == id
+        }
+    }
+
+    /// The catalogue device id, nil for `any`; feature and field names are resolved against it.
+    public var deviceID: Int? {
+        switch self {
+        case .any: nil
+        case .deviceID(let id): id
+        }
+    }
+}
+
+/// A precondition for a requirement to apply.
+public enum Condition: Sendable, Equatable {
+    case devicePresent(DeviceSelector)
+}
+
+/// How a measured value is compared with a profile's threshold.
+public enum ComparisonOperator: String, Sendable, CaseIterable {
+    case eq, ne, ge, le, gt, lt
+    /// The value exists at all (no threshold).
+    case present
+
+    /// Operators that need numbers on both sides.
+    public var isOrdering: Bool { [.ge, .le, .gt, .lt].contains(self) }
+
+    /// The operator as people write it in reasons: `>=`, `==`, ...
+    public var symbol: String {
+        switch self {
+        case .eq: "=="
+        case .ne: "!="
+        case .ge: ">="
+        case .le: "<="
+        case .gt: ">"
+        case .lt: "<"
+        case .present: "present"
+        }
+    }
+}
+
+/// An operator with its threshold (`nil` only for `present`).
+public struct Comparison: Sendable, Equatable, CustomStringConvertible {
+    public var op: ComparisonOperator
+    public var value: FactValue?
+
+    public init(_ op: ComparisonOperator, _ value: FactValue? = nil) {
+        self.op = op
+        self.value = value
+    }
+
+    public var description: String {
+        guard op != .present, let value else { return "present" }
+        return "\(op.symbol) \(value)"
+    }
+}
+
+/// What a requirement measures. Each case is decided from `Evidence` alone; `Profiles/README.md`
+/// documents every kind and its SKIPPED/NOT_APPLICABLE paths.
+public enum Check: Sendable, Equatable {
+    /// At least one matching device is present.
+    case devicePresent(DeviceSelector)
+    /// Every matching device with a driver bound negotiated this feature bit.
+    case featureNegotiated(DeviceSelector, bit: Int)
+    /// Every matching device has a driver bound and reached DRIVER_OK with FEATURES_OK.
+    case driverReady(DeviceSelector)
+    /// Every matching device offers this feature bit (read from the transport by the agent).
+    case featureOffered(DeviceSelector, bit: Int)
+    /// Every matching device negotiated only bits it offered.
+    case negotiatedSubsetOfOffered(DeviceSelector)
+    /// No matching device is driven through the legacy (pre-1.0) interface.
+    case notLegacy(DeviceSelector)
+    /// A decoded device-config field of every matching device satisfies a comparison.
+    case config(DeviceSelector, field: String, Comparison)
+    /// A fact of a guest probe satisfies a comparison.
+    case probe(name: String, device: DeviceSelector?, fact: String, Comparison)
+    /// A host-side observation (e.g. `boot_to_agent_seconds`) satisfies a comparison.
+    case host(observation: String, Comparison)
+
+    /// The devices the check looks at; nil for checks that are not about inventory devices.
+    public var selector: DeviceSelector? {
+        switch self {
+        case .devicePresent(let selector), .featureNegotiated(let selector, _), .driverReady(let selector),
+             .featureOffered(let selector, _), .negotiatedSubsetOfOffered(let selector), .notLegacy(let selector),
+             .config(let selector, _, _):
+            selector
+        case .probe(_, let device, _, _):
+            device
+        case .host:
+            nil
+        }
+    }
+
+    /// The profile-facing name of the check kind (`feature_offered`, ...), as in the YAML.
+    public var kind: String {
+        switch self {
+        case .devicePresent: "device_present"
+        case .featureNegotiated: "feature_negotiated"
+        case .driverReady: "driver_ready"
+        case .featureOffered: "feature_offered"
+        case .negotiatedSubsetOfOffered: "negotiated_subset_of_offered"
+        case .notLegacy: "not_legacy"
+        case .config: "config"
+        case .probe: "probe"
+        case .host: "host"
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import AVPSModel
+
+/// One-line descriptions of checks and conditions, in profile terms, for `avps profile show`.
+public enum CheckText {
+    public static func describe(_ check: Check) -> String {
+        switch check {
+        case .devicePresent(let selector):
+            return "device_present: \(selector)"
+        case .driverReady(let selector), .negotiatedSubsetOfOffered(let selector), .notLegacy(let selector):
+            return "\(check.kind): \(selector)"
+        case .featureNegotiated(let selector, let bit), .featureOffered(let selector, let bit):
+            let feature = VirtioCatalogue.feature(bit: bit, forDevice: selector.deviceID)
+            return "\(check.kind): \(selector) \(feature?.constant ?? "bit \(bit)") (bit \(bit))"
+        case .config(let selector, let field, let comparison):
+            return "config: \(selector).\(field) \(comparison)"
+        case .probe(let name, let device, let fact, let comparison):
+            return "probe: \(name)\(device.map { " on \($0)" } ?? "") fact \(fact) \(comparison)"
+        case .host(let observation, let comparison):
+            return "host: \(observation) \(comparison)"
+        }
+    }
+
+    public static func describe(_ condition: Condition) -> String {
+        switch condition {
+        case .devicePresent(let selector): "device_present: \(selector)"
+        }
+    }
+}

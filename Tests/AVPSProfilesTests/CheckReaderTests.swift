@@ -1,0 +1,97 @@
+import AVPSModel
+import AVPSProfiles
+import Testing
+
+/// The check kinds added for offered features, legacy, config, probes and host observations
+/// read into the values scoring expects.
+@Suite struct CheckReaderTests {
+    func check(_ yaml: String) throws -> Check? {
+        let text = """
+            schema: 1
+            id: inline
+            title: Inline
+            spec_version: "2.0"
+            requirements:
+              - { key: X-01, title: t, chapter: c, category: g, level: MUST, confidence: derived, rationale: r,
+                  check: \(yaml) }
+            """
+        return try ProfileLoader.load(yaml: text, file: "inline.yaml").requirements.first?.check
+    }
+
+    @Test func offeredSubsetAndLegacy() throws {
+        #expect(try check("{ feature_offered: { device: block, feature: VIRTIO_BLK_F_DISCARD } }") == .featureOffered(.deviceID(2), bit: 13))
+        #expect(try check("{ negotiated_subset_of_offered: any }") == .negotiatedSubsetOfOffered(.any))
+        #expect(try check("{ not_legacy: { device: net } }") == .notLegacy(.deviceID(1)))
+    }
+
+    @Test func configFieldsResolveSpecNamesAndAgentSpellings() throws {
+        #expect(try check("{ config: { device: block, field: capacity, op: gt, value: 0 } }")
+                == .config(.deviceID(2), field: "capacity", Comparison(.gt, .int(0))))
+        #expect(try check("{ config: { device: block, field: cylinders, op: present } }")
+                == .config(.deviceID(2), field: "geometry.cylinders", Comparison(.present)))
+        #expect(try check("{ config: { device: blk, field: wce, op: eq, value: 1 } }")
+                == .config(.deviceID(2), field: "writeback", Comparison(.eq, .int(1))))
+        #expect(try check(#"{ config: { device: net, field: mac, op: ne, value: "00:00:00:00:00:00" } }"#)
+                == .config(.deviceID(1), field: "mac", Comparison(.ne, .string("00:00:00:00:00:00"))))
+    }
+
+    @Test func probeAndHostKeepValueTypes() throws {
+        #expect(try check("{ probe: { name: block.integrity, device: block, fact: verified, op: eq, value: true } }")
+                == .probe(name: "block.integrity", device: .deviceID(2), fact: "verified", Comparison(.eq, .bool(true))))
+        #expect(try check("{ probe: { name: entropy.rate, fact: bytes_per_second, op: ge, value: 1024.5 } }")
+                == .probe(name: "entropy.rate", device: nil, fact: "bytes_per_second", Comparison(.ge, .double(1024.5))))
+        #expect(try check("{ host: { observation: boot_to_agent_seconds, op: lt, value: 30 } }")
+                == .host(observation: "boot_to_agent_seconds", Comparison(.lt, .int(30))))
+        #expect(try check(#"{ host: { observation: hypervisor, op: eq, value: "42" } }"#)
+                == .host(observation: "hypervisor", Comparison(.eq, .string("42"))))
+    }
+
+    @Test func normativeFlagAndSpecVersionDefault() throws {
+        let text = """
+            schema: 1
+            id: inline
+            title: Inline
+            spec_version: "2.0"
+            requirements:
+              - { key: X-01, title: t, chapter: c, category: g, level: SHOULD, confidence: derived, rationale: r, normative: false }
+              - { key: X-02, title: t, chapter: c, category: g, level: SHOULD, confidence: derived, rationale: r, spec_version: "1.0" }
+            """
+        let requirements = try ProfileLoader.load(yaml: text, file: "inline.yaml").requirements
+        #expect(requirements.map(\.normative) == [false, true])
+        #expect(requirements.map(\.specVersion) == ["2.0", "1.0"])
+    }
+}
+
+@Suite struct ConfigFieldCatalogueTests {
+    /// Every enabling feature named by a config field is a real feature of that device.
+    @Test func enablingFeaturesExist() {
+        for device in VirtioCatalogue.devices {
+            for field in VirtioCatalogue.configFields(forDevice: device.id) {
+                for feature in field.validWith {
+                    #expect(VirtioCatalogue.feature(named: feature, forDevice: device.id) != nil,
+                            "\(device.shortName).\(field.name) names unknown feature \(feature)")
+                }
+            }
+        }
+    }
+
+    @Test func namesAreUniqueAndOffsetsAscend() {
+        for device in VirtioCatalogue.devices {
+            let fields = VirtioCatalogue.configFields(forDevice: device.id)
+            #expect(Set(fields.map(\.name)).count == fields.count, "\(device.shortName)")
+            let offsets = fields.map(\.offset)
+            #expect(offsets == offsets.sorted(), "\(device.shortName) offsets out of order")
+        }
+    }
+
+    /// Spot checks against reference/virtio.md §3.
+    @Test func layoutsMatchTheReference() {
+        let mtu = VirtioCatalogue.configField(named: "mtu", forDevice: 1)
+        #expect(mtu?.offset == 0x0a && mtu?.size == 2 && mtu?.validWith == ["MTU"])
+        #expect(VirtioCatalogue.configField(named: "num_queues", forDevice: 2)?.offset == 0x22)
+        #expect(VirtioCatalogue.configField(named: "guest_cid", forDevice: 19)?.size == 8)
+        #expect(VirtioCatalogue.configField(named: "num_scanouts", forDevice: 16)?.offset == 0x08)
+        #expect(VirtioCatalogue.configField(named: "input_range_start", forDevice: 23)?.name == "input_range.start")
+        #expect(VirtioCatalogue.configFields(forDevice: 4).isEmpty, "entropy has no config space")
+    }
+}
