@@ -177,3 +177,9 @@ void jw_double(jw_t *w, double v)
     put(w, text, (size_t)n);
     /* "%g" may print an integer ("3"); JSON accepts it, the host reads it as a number. */
 }
+
+void jw_raw(jw_t *w, const char *json, size_t n)
+{
+    before_value(w);
+    put(w, json, n);
+}

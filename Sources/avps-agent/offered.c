@@ -72,36 +72,37 @@ static bool force_legacy(void)
 
 /* The config object, read so that a concurrent config change (generation
  * counter moved) is retried rather than reported half old, half new. */
-static void write_config(jw_t *w, const devinfo_t *d, const uint64_t feats[2], bool modern)
+static bool write_config(jw_t *w, const devinfo_t *d, const uint64_t feats[2], bool modern, bool members_only)
 {
-    jw_key(w, "config");
+    if (!members_only)
+        jw_key(w, "config");
     if (d->device_id < 0 || !devconfig_known(d->device_id)) {
-        jw_null(w);
-        return;
+        if (!members_only)
+            jw_null(w);
+        return false;
     }
-    size_t mark = w->len;
     jw_t snapshot = *w;
     for (int attempt = 0; attempt < 3; attempt++) {
         uint32_t g0 = 0, g1 = 0;
         bool gen = modern && pcidev_bar_read(&pci, pci.common.bar, pci.common.offset + COMMON_CFGGEN, 1, &g0);
-        jw_begin_object(w);
+        if (!members_only)
+            jw_begin_object(w);
         bool ok = devconfig_write(w, d->device_id, feats, modern ? modern_cfg : legacy_cfg, &pci);
-        jw_end_object(w);
-        if (!ok) {
-            *w = snapshot;
-            w->len = mark;
-            jw_null(w);
-            return;
-        }
+        if (!members_only)
+            jw_end_object(w);
+        if (!ok)
+            break;
         if (!gen || (pcidev_bar_read(&pci, pci.common.bar, pci.common.offset + COMMON_CFGGEN, 1, &g1) && g0 == g1))
-            return;
+            return true;
         *w = snapshot;
-        w->len = mark;
     }
-    jw_null(w);
+    *w = snapshot;
+    if (!members_only)
+        jw_null(w);
+    return false;
 }
 
-static void write_pci(jw_t *w, const devinfo_t *d, bool config_only)
+static bool write_pci(jw_t *w, const devinfo_t *d, bool config_only)
 {
     offer_t o = {{0, 0}, NULL, "", false};
     int legacy = -1, queues = -1;
@@ -152,23 +153,20 @@ static void write_pci(jw_t *w, const devinfo_t *d, bool config_only)
         if (queues < 0) jw_null(w); else jw_uint(w, (uint64_t)queues);
     }
     const uint64_t *feats = o.ok ? o.bits : d->negotiated;
-    if (modern || legacy_cfg_ok)
-        write_config(w, d, feats, modern);
-    else {
+    bool read = false;
+    if (modern || legacy_cfg_ok) {
+        read = write_config(w, d, feats, modern, config_only);
+    } else if (!config_only) {
         jw_key(w, "config");
         jw_null(w);
     }
     pcidev_restore_window(&pci);
     pcidev_close(&pci);
+    return read;
 }
 
-static void write_other(jw_t *w, const devinfo_t *d, bool config_only)
+static void write_other(jw_t *w, const devinfo_t *d)
 {
-    if (config_only) {
-        jw_key(w, "config");
-        jw_null(w);
-        return;
-    }
     char reason[160];
     snprintf(reason, sizeof reason, "the agent has no method to read device features on the %s transport",
              d->transport ? d->transport : "unknown");
@@ -197,15 +195,12 @@ static void write_other(jw_t *w, const devinfo_t *d, bool config_only)
 void offered_write(jw_t *w, const devinfo_t *d)
 {
     if (d->transport && strcmp(d->transport, "pci") == 0 && d->parent_dir)
-        write_pci(w, d, false);
+        (void)write_pci(w, d, false);
     else
-        write_other(w, d, false);
+        write_other(w, d);
 }
 
-void offered_write_config_only(jw_t *w, const devinfo_t *d)
+bool offered_config_members(jw_t *w, const devinfo_t *d)
 {
-    if (d->transport && strcmp(d->transport, "pci") == 0 && d->parent_dir)
-        write_pci(w, d, true);
-    else
-        write_other(w, d, true);
+    return d->transport && strcmp(d->transport, "pci") == 0 && d->parent_dir && write_pci(w, d, true);
 }

@@ -21,7 +21,8 @@ typedef struct {
 /* Writes the members "offered", "legacy", "queues" and "config". */
 void offered_write(jw_t *w, const devinfo_t *d);
 
-/* Writes only the decoded config object (or null) for a device; used by probes. */
-void offered_write_config_only(jw_t *w, const devinfo_t *d);
+/* Writes the decoded config fields as members of the object being written
+ * (probe facts); false if the config could not be read. */
+bool offered_config_members(jw_t *w, const devinfo_t *d);
 
 #endif
