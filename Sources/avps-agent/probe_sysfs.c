@@ -131,28 +131,32 @@ probe_status_t probe_gpu_modes(probe_env_t *env)
     return PROBE_OK;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
+
 probe_status_t probe_console_ports(probe_env_t *env)
 {
-    char dir[4400], pdir[4700], name[256];
+    static char names[64][256];
+    char dir[4400], pdir[4700];
     snprintf(dir, sizeof dir, "%s/virtio-ports", env->virtio_dir);
     DIR *d = opendir(dir);
     if (!d)
         return probe_unavailable(env, "%s has no virtio-ports (driver not bound?)", env->device);
     int ports = 0, named = 0;
-    jw_key(env->facts, "names");
-    jw_begin_array(env->facts);
     struct dirent *e;
     while ((e = readdir(d)) && ports < 64) {
         if (strncmp(e->d_name, "vport", 5) != 0)
             continue;
         ports++;
         snprintf(pdir, sizeof pdir, "%s/%s", dir, e->d_name);
-        if (sysfs_read(pdir, "name", name, sizeof name) && name[0]) {
-            jw_string(env->facts, name);
+        if (sysfs_read(pdir, "name", names[named], sizeof names[named]) && names[named][0])
             named++;
-        }
     }
     closedir(d);
+    qsort(names, (size_t)named, sizeof names[0], cmp_str); /* readdir order is not stable */
+    jw_key(env->facts, "names");
+    jw_begin_array(env->facts);
+    for (int i = 0; i < named; i++)
+        jw_string(env->facts, names[i]);
     jw_end_array(env->facts);
     fact_int(env, "ports", ports);
     fact_int(env, "named_ports", named);

@@ -85,6 +85,27 @@ bits 64 1 28 29 32 > "$p/virtio3/features"
 ln -s ../../../../bus/virtio/drivers/virtio_console "$p/virtio3/driver"
 ln -s "../../../$p/virtio3" bus/virtio/devices/virtio3
 
+# console ports as virtio_console publishes them (console.ports probe)
+for port in vport1p0:org.avps.agent.0 vport1p1:org.example.log vport1p2:; do
+    mkdir -p "$p/virtio3/virtio-ports/${port%%:*}"
+    printf '%s\n' "${port#*:}" > "$p/virtio3/virtio-ports/${port%%:*}/name"
+done
+
+# virtio-iommu without a driver (Debian 6.1 has none): iommu.groups must say unavailable
+pci_dev virtio4 0000:00:06.0 0x1057 0x0017 0x00000001 "$(bits 64)"
+# virtio-input keyboard with evdev capability bitmaps (input.caps probe); no event node
+pci_dev virtio5 0000:00:07.0 0x1052 0x0012 0x0000000f "$(bits 64 28 29 32 40)" virtio_input
+i=devices/pci0000:00/0000:00:07.0/virtio5/input/input3
+mkdir -p "$i/id" "$i/capabilities"
+printf 'QEMU Virtio Keyboard\n' > "$i/name"
+printf '0006\n' > "$i/id/bustype"; printf '0627\n' > "$i/id/vendor"
+printf '0001\n' > "$i/id/product"; printf '0001\n' > "$i/id/version"
+printf '120003\n' > "$i/capabilities/ev"
+printf 'ff 3 0\n' > "$i/capabilities/key"
+printf '0\n' > "$i/capabilities/rel"
+printf '0\n' > "$i/capabilities/abs"
+mkdir -p bus/virtio/drivers/virtio_input && : > bus/virtio/drivers/virtio_input/.keep
+
 # the agent's own virtio-serial port, for channel discovery
 mkdir -p class/virtio-ports/vport0p1
 printf 'org.avps.agent.0\n' > class/virtio-ports/vport0p1/name
