@@ -118,8 +118,10 @@ probe_status_t probe_block_integrity(probe_env_t *env)
     if (fd < 0)
         return probe_error(env, "open %s: %s", node, strerror(errno));
     if (ro) { /* the kernel let us open it anyway; the write itself must fail */
-        ssize_t r = pwrite(fd, buf, 4096, 0);
+        bool read = pread(fd, buf, 4096, 0) == 4096;
+        ssize_t r = pwrite(fd, buf, 4096, 0); /* writes back what it just read, if it gets through */
         fact_bool(env, "write_refused", r < 0);
+        fact_bool(env, "read_ok", read);
         close(fd);
         return PROBE_OK;
     }
