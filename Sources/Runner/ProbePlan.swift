@@ -35,7 +35,7 @@ struct ProbePlan {
                                              params: ["allow_write": .bool(disksAreScratch), "bytes": .int(4 << 20)]))
             case 3: requests.append(ProbeRequest(name: "console.ports", device: device.name))
             case 4: requests.append(ProbeRequest(name: "entropy.rate", device: device.name,
-                                                 params: ["bytes": .int(32768), "max_seconds": .int(5)]))
+                                                 params: ["bytes": .int(16384), "max_seconds": .int(3)]))
             case 5: requests.append(ProbeRequest(name: "balloon.stats", device: device.name))
             case 9: requests.append(ProbeRequest(name: "9p.fileops", device: device.name))
             case 16: requests.append(ProbeRequest(name: "gpu.modes", device: device.name))
