@@ -1,8 +1,9 @@
 /// A virtual device a target asks its hypervisor for, described once and hypervisor-neutral;
 /// each adapter maps it to its own configuration.
 public enum DeviceSpec: Sendable, Equatable, Codable {
-    /// Block device backed by a fresh sparse raw file of `sizeMiB`.
-    case block(sizeMiB: Int)
+    /// Block device backed by a fresh sparse raw file of `sizeMiB`; `discard: false` withholds
+    /// the DISCARD feature, `readOnly` opens the backend read-only (the device offers RO).
+    case block(sizeMiB: Int, discard: Bool = true, readOnly: Bool = false)
     /// Network device with host user-mode networking (no privileges needed).
     case net
     case entropy
@@ -12,6 +13,15 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     case scsi
     case keyboard
     case tablet
+    /// 9p share of a fresh workspace directory (suite kind `9p`).
+    case ninep
+    /// virtio-crypto with the hypervisor's built-in software backend.
+    case crypto
+    case gpu
+    case iommu
+    /// The wrapped device through its legacy interface only (suite option `modern: false`),
+    /// for block, net, entropy and balloon.
+    indirect case legacy(DeviceSpec)
 
     /// Virtio device id the guest should see for this device.
     public var virtioDeviceID: Int {
@@ -23,6 +33,11 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .balloon: 5
         case .scsi: 8
         case .keyboard, .tablet: 18
+        case .ninep: 9
+        case .crypto: 20
+        case .gpu: 16
+        case .iommu: 23
+        case .legacy(let base): base.virtioDeviceID
         }
     }
 
@@ -37,11 +52,29 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .scsi: "scsi"
         case .keyboard: "keyboard"
         case .tablet: "tablet"
+        case .ninep: "9p"
+        case .crypto: "crypto"
+        case .gpu: "gpu"
+        case .iommu: "iommu"
+        case .legacy(let base): base.kind
         }
     }
 
+    /// Size of the backing file, for block devices (seen through `legacy`).
+    public var blockSizeMiB: Int? {
+        switch self {
+        case .block(let sizeMiB, _, _): sizeMiB
+        case .legacy(let base): base.blockSizeMiB
+        default: nil
+        }
+    }
+
+    /// Kinds that have a legacy (transitional) PCI form QEMU can force with `disable-modern=on`.
+    public static let legacyCapableKinds = ["block", "net", "entropy", "balloon"]
+
     /// Every kind a suite may name, for error messages.
-    public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet"]
+    public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet",
+                               "9p", "crypto", "gpu", "iommu"]
 }
 
 /// How the host talks to the agent.

@@ -132,10 +132,32 @@ public enum SuiteLoader {
             let mapping = try reader.mapping()
             let only = try mapping.exactlyOne(of: DeviceSpec.kinds)
             kind = only.key
-            options = only.value.isNull ? nil : try only.value.mapping(allowedKeys: kind == "block" ? ["size_mib"] : [])
+            options = only.value.isNull ? nil : try only.value.mapping(allowedKeys: optionKeys(kind))
         }
+        let base = try baseDevice(kind, options: options, reader: reader)
+        if let modern = try options?.optional("modern")?.bool(), !modern {
+            return .legacy(base)
+        }
+        return base
+    }
+
+    /// Options a device kind accepts: block sizes and feature switches, `modern: false` where a
+    /// legacy (transitional) form exists.
+    static func optionKeys(_ kind: String) -> [String] {
+        let legacy = DeviceSpec.legacyCapableKinds.contains(kind) ? ["modern"] : []
+        return (kind == "block" ? ["size_mib", "discard", "read_only"] : []) + legacy
+    }
+
+    static func baseDevice(_ kind: String, options: YAMLMapping?, reader: YAMLNodeReader) throws(LoadError) -> DeviceSpec {
         switch kind {
-        case "block": return .block(sizeMiB: try options?.optionalInt("size_mib") ?? 64)
+        case "block":
+            return .block(sizeMiB: try options?.optionalInt("size_mib") ?? 64,
+                          discard: try options?.optional("discard")?.bool() ?? true,
+                          readOnly: try options?.optional("read_only")?.bool() ?? false)
+        case "9p": return .ninep
+        case "crypto": return .crypto
+        case "gpu": return .gpu
+        case "iommu": return .iommu
         case "net": return .net
         case "entropy": return .entropy
         case "console": return .console

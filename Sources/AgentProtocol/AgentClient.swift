@@ -46,6 +46,12 @@ public actor AgentClient {
         return result.devices
     }
 
+    /// Runs one probe in the guest. A probe that cannot measure comes back with status
+    /// `unavailable` (not as an error); only protocol trouble throws.
+    public func probe(_ request: ProbeRequest, deadline: ContinuousClock.Instant) async throws(AgentError) -> ProbeResult {
+        try await call("probe", params: request, deadline: deadline)
+    }
+
     /// Asks the guest to power off; returns once the agent acknowledged (the guest then shuts down).
     public func poweroff(deadline: ContinuousClock.Instant) async throws(AgentError) {
         let _: EmptyResult = try await call("poweroff", params: NoParams(), deadline: deadline)

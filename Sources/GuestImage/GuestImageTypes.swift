@@ -40,6 +40,7 @@ public struct GuestImageRequest: Sendable, Equatable {
         "virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_console", "virtio-rng",
         "virtio_balloon", "virtio_scsi", "virtio_input", "9pnet_virtio", "9p", "virtio_crypto",
         "vmw_vsock_virtio_transport", "virtio_gpu",
+        "evdev", "algif_skcipher",  // agent probes: input.caps opens evdev nodes, crypto.cipher uses AF_ALG
     ]
 }
 

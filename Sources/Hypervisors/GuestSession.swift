@@ -34,7 +34,7 @@ struct GuestSession: Sendable {
                 }
             }
             defer { watcher.cancel() }
-            let value = try await body(RunningGuest(launch: launch, agent: agent, processID: pid))
+            let value = try await body(RunningGuest(launch: launch, agent: agent, processID: pid, qmp: control))
             await shutdown(pid: pid, qmp: control, guestPoweringOff: true)
             return value
         } catch {

@@ -38,6 +38,8 @@ public struct RunningGuest: Sendable {
     /// Byte stream to the in-guest agent.
     public var agent: any ByteStream
     public var processID: Int32
+    /// The hypervisor's control connection while the guest runs (QEMU: QMP), for host-side observations.
+    public var qmp: QMPClient? = nil
 }
 
 /// Timeouts that bound each part of a launch.

@@ -98,9 +98,12 @@ public struct QEMUAdapter: Hypervisor {
 
     private func createDisks(_ launch: PreparedLaunch) throws(HypervisorError) {
         for (index, device) in launch.target.devices.enumerated() {
-            guard case .block(let sizeMiB) = device else { continue }
-            let path = QEMUCommandLine.diskPath(index, .init(qmpSocket: "", agentSocket: "", serialLog: "",
-                                                             workspace: launch.workspace.path))
+            let paths = QEMUCommandLine.Paths(qmpSocket: "", agentSocket: "", serialLog: "", workspace: launch.workspace.path)
+            if case .ninep = device {  // the 9p share must exist before QEMU opens it
+                try? FileManager.default.createDirectory(atPath: QEMUCommandLine.sharePath(index, paths), withIntermediateDirectories: true)
+            }
+            guard let sizeMiB = device.blockSizeMiB else { continue }
+            let path = QEMUCommandLine.diskPath(index, paths)
             guard FileManager.default.createFile(atPath: path, contents: nil),
                   let handle = FileHandle(forWritingAtPath: path) else {
                 throw .workspace("cannot create disk image \(path)")

@@ -44,10 +44,11 @@ public enum QEMUCommandLine {
         for (index, device) in target.devices.enumerated() {
             let id = "\(device.kind)\(index)"
             switch device {
-            case .block(let sizeMiB):
+            case .block(let sizeMiB, let discard, let readOnly):
                 guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
-                args += ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)",
-                         "-device", "virtio-blk-pci,drive=\(id),id=dev-\(id)"]
+                args += ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)"
+                            + (readOnly ? ",read-only=on" : ""),
+                         "-device", "virtio-blk-pci,drive=\(id),id=dev-\(id)" + (discard ? "" : ",discard=off")]
             case .net:
                 args += ["-netdev", "user,id=\(id)", "-device", "virtio-net-pci,netdev=\(id),id=dev-\(id)"]
             case .entropy:
@@ -66,10 +67,47 @@ public enum QEMUCommandLine {
                 args += ["-device", "virtio-keyboard-pci,id=dev-\(id)"]
             case .tablet:
                 args += ["-device", "virtio-tablet-pci,id=dev-\(id)"]
+            case .ninep:
+                args += ["-fsdev", "local,id=fs\(id),path=\(sharePath(index, paths)),security_model=none",
+                         "-device", "virtio-9p-pci,fsdev=fs\(id),mount_tag=avps\(index),id=dev-\(id)"]
+            case .crypto:
+                args += ["-object", "cryptodev-backend-builtin,id=\(id)",
+                         "-device", "virtio-crypto-pci,cryptodev=\(id),id=dev-\(id)"]
+            case .gpu:
+                args += ["-device", "virtio-gpu-pci,id=dev-\(id)"]
+            case .iommu:
+                args += ["-device", "virtio-iommu-pci,id=dev-\(id)"]
+            case .legacy(let base):
+                args += try legacyArguments(base, id: id, index: index, paths: paths)
             }
             expected.append(device.virtioDeviceID)
         }
         return (args, expected.sorted())
+    }
+
+    /// Directory shared over 9p by the device at `index` (created by the adapter before start).
+    public static func sharePath(_ index: Int, _ paths: Paths) -> String {
+        "\(paths.workspace)/share\(index)"
+    }
+
+    /// A device forced onto its legacy interface: transitional PCI form, modern interface off.
+    static func legacyArguments(_ base: DeviceSpec, id: String, index: Int, paths: Paths) throws(HypervisorError) -> [String] {
+        let legacy = ",disable-modern=on,disable-legacy=off"
+        switch base {
+        case .block(let sizeMiB, let discard, let readOnly):
+            guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
+            return ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)" + (readOnly ? ",read-only=on" : ""),
+                    "-device", "virtio-blk-pci,drive=\(id),id=dev-\(id)" + (discard ? "" : ",discard=off") + legacy]
+        case .net:
+            return ["-netdev", "user,id=\(id)", "-device", "virtio-net-pci,netdev=\(id),id=dev-\(id)" + legacy]
+        case .entropy:
+            return ["-object", "rng-random,id=\(id),filename=/dev/urandom",
+                    "-device", "virtio-rng-pci,rng=\(id),id=dev-\(id)" + legacy]
+        case .balloon:
+            return ["-device", "virtio-balloon-pci,id=dev-\(id)" + legacy]
+        default:
+            throw .invalidTarget("\(base.kind) has no legacy form (modern: false works for \(DeviceSpec.legacyCapableKinds.joined(separator: ", ")))")
+        }
     }
 
     /// Backing file of the block device at `index` in the target's device list.

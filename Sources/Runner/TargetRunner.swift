@@ -66,7 +66,7 @@ public struct TargetRunner: Sendable {
                 let watcher = Task { await BootWatcher(serialLog: guest.launch.serialLog, stages: stages).watch() }
                 defer { watcher.cancel() }
                 do {
-                    let evidence = try await collect(client, stages: stages, timeouts: timeouts)
+                    let evidence = try await collect(client, guest: guest, stages: stages, timeouts: timeouts)
                     await transcript.set(client.transcript)
                     return evidence
                 } catch {
@@ -89,16 +89,22 @@ public struct TargetRunner: Sendable {
         }
     }
 
-    /// ready → hello → inventory → poweroff, each a timed stage.
-    private func collect(_ client: AgentClient, stages: StageLog, timeouts: RunTimeouts) async throws -> Evidence {
+    /// ready → hello → inventory → probes → poweroff, each a timed stage.
+    private func collect(_ client: AgentClient, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts) async throws -> Evidence {
         _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
         let identity = try await stages.run("agent hello") { try await client.hello(deadline: .now + timeouts.request) }
         guard identity.protocolVersion == agentProtocolVersion else {
             throw AgentError.protocolViolation("agent speaks protocol \(identity.protocolVersion), host speaks \(agentProtocolVersion)")
         }
         let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
+        let probing = ProbeStage(timeouts: timeouts)
+        var (probes, observations) = try await stages.run("probes") {
+            try await probing.probes(client, devices: devices, guest: guest)
+        }
+        observations.merge(await probing.hypervisorView(guest)) { first, _ in first }
+        if let boot = ProbeStage.bootToAgent(stages) { observations["boot_to_agent_seconds"] = .double(boot) }
         try await stages.run("poweroff") { try await client.poweroff(deadline: .now + timeouts.request) }
-        return Evidence(guest: identity, devices: devices)
+        return Evidence(guest: identity, devices: devices, probes: probes, hostObservations: observations)
     }
 
     private func outcome(_ target: TargetSpec, _ profiles: [LoadedProfile], _ stages: StageLog,

@@ -1,5 +1,6 @@
 #include "inventory.h"
 
+#include "offered.h"
 #include "sysfs.h"
 
 #include <dirent.h>
@@ -53,7 +54,7 @@ static void write_hex_field(jw_t *w, const char *dir, const char *file, const ch
 }
 
 /* features: character i is bit i; anything but '0'/'1' makes the field null. */
-static void write_features(jw_t *w, const char *dir)
+static void write_features(jw_t *w, const char *dir, devinfo_t *info)
 {
     static char bits[FEATURES_MAX];
     jw_key(w, "negotiated_features");
@@ -62,18 +63,22 @@ static void write_features(jw_t *w, const char *dir)
         jw_null(w);
         return;
     }
+    info->negotiated_ok = true;
     jw_begin_array(w);
     for (size_t i = 0; bits[i]; i++)
-        if (bits[i] == '1')
+        if (bits[i] == '1') {
             jw_uint(w, i);
+            if (i < 128)
+                info->negotiated[i / 64] |= 1ull << (i % 64);
+        }
     jw_end_array(w);
 }
 
 /* The transport is a property of the parent device the virtio device hangs
  * off: a PCI function, a platform (MMIO) device, or a CCW subchannel device. */
-static void write_transport(jw_t *w, const char *devpath)
+static void write_transport(jw_t *w, const char *devpath, devinfo_t *info, char real[PATH_MAX])
 {
-    char real[PATH_MAX], sub[NAME_LEN], drv[NAME_LEN];
+    char sub[NAME_LEN], drv[NAME_LEN];
     const char *transport = NULL, *addr = NULL;
     bool pci = false;
 
@@ -100,6 +105,8 @@ static void write_transport(jw_t *w, const char *devpath)
             }
         }
     }
+    info->transport = transport;
+    info->parent_dir = addr ? real : NULL;
     jw_key(w, "transport");
     if (transport) jw_string(w, transport); else jw_null(w);
     jw_key(w, "bus_address");
@@ -114,22 +121,31 @@ static void write_transport(jw_t *w, const char *devpath)
 
 static void write_device(jw_t *w, const char *devices_dir, const char *name)
 {
-    char dir[PATH_MAX], drv[NAME_LEN];
+    static char dir[PATH_MAX], parent[PATH_MAX];
+    char drv[NAME_LEN];
+    devinfo_t info = {.device_id = -1};
+    uint64_t id;
     jw_begin_object(w);
     jw_key(w, "name");
     jw_string(w, name);
     if (!path_join(dir, sizeof dir, devices_dir, name))
         dir[0] = '\0'; /* every read below then fails and yields null */
+    info.virtio_dir = dir;
     write_hex_field(w, dir, "device", "device_id");
+    if (sysfs_read_hex(dir, "device", &id) && id < 0x10000)
+        info.device_id = (int)id;
     write_hex_field(w, dir, "vendor", "vendor_id");
-    write_transport(w, dir);
-    write_features(w, dir);
+    write_transport(w, dir, &info, parent);
+    write_features(w, dir, &info);
     write_hex_field(w, dir, "status", "status");
     jw_key(w, "driver");
-    if (sysfs_link_basename(dir, "driver", drv, sizeof drv))
+    if (sysfs_link_basename(dir, "driver", drv, sizeof drv)) {
         jw_string(w, drv);
-    else
+        info.driver_bound = true;
+    } else {
         jw_null(w);
+    }
+    offered_write(w, &info);
     jw_end_object(w);
 }
 

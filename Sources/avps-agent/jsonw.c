@@ -157,3 +157,29 @@ void jw_null(jw_t *w)
     before_value(w);
     put(w, "null", 4);
 }
+
+void jw_bool(jw_t *w, bool v)
+{
+    before_value(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* Finite numbers only (JSON has no NaN/Inf); those become null. */
+void jw_double(jw_t *w, double v)
+{
+    char text[40];
+    if (v != v || v > 1e300 || v < -1e300) {
+        jw_null(w);
+        return;
+    }
+    int n = snprintf(text, sizeof text, "%.6g", v);
+    before_value(w);
+    put(w, text, (size_t)n);
+    /* "%g" may print an integer ("3"); JSON accepts it, the host reads it as a number. */
+}
+
+void jw_raw(jw_t *w, const char *json, size_t n)
+{
+    before_value(w);
+    put(w, json, n);
+}

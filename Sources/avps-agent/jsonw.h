@@ -31,5 +31,9 @@ void jw_string_n(jw_t *w, const char *s, size_t n);
 void jw_int(jw_t *w, int64_t v);
 void jw_uint(jw_t *w, uint64_t v);
 void jw_null(jw_t *w);
+void jw_bool(jw_t *w, bool v);
+void jw_double(jw_t *w, double v);
+/* Inserts an already valid JSON value as the next value. */
+void jw_raw(jw_t *w, const char *json, size_t n);
 
 #endif

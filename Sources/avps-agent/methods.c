@@ -4,6 +4,8 @@
 #include "inventory.h"
 #include "jsonw.h"
 #include "log.h"
+#include "params.h"
+#include "probe.h"
 #include "request.h"
 
 #include <errno.h>
@@ -132,6 +134,21 @@ static void do_inventory(agent_t *a, int64_t id)
     send_out(a);
 }
 
+static void do_probe(agent_t *a, const request_t *req, const char *frame)
+{
+    jobj_t params = {req->params_len ? frame + req->params_at : NULL, req->params_len};
+    char name[64];
+    if (!obj_string(params, "name", name, sizeof name)) {
+        send_error(a, true, req->id, "bad_request", "probe needs params.name (a string)");
+        return;
+    }
+    begin_response(true, req->id);
+    jw_key(&out, "result");
+    probe_run(&out, a->sysfs_root, params);
+    jw_end_object(&out);
+    send_out(a);
+}
+
 /* The answer goes out before the power is cut: channel_send returns only
  * after write() accepted every byte. */
 static void do_poweroff(agent_t *a, int64_t id)
@@ -164,6 +181,8 @@ void agent_handle_frame(agent_t *a, const char *frame, size_t len)
         do_hello(a, req.id);
     else if (!req.method_truncated && strcmp(req.method, "inventory") == 0)
         do_inventory(a, req.id);
+    else if (!req.method_truncated && strcmp(req.method, "probe") == 0)
+        do_probe(a, &req, frame);
     else if (!req.method_truncated && strcmp(req.method, "poweroff") == 0)
         do_poweroff(a, req.id);
     else {

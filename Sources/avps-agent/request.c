@@ -94,8 +94,11 @@ void request_parse(const char *frame, size_t len, request_t *req)
             if (seen_params) { js_fail(&c, "duplicate key \"params\""); return; }
             seen_params = true;
             params_ok = first == '{';
+            size_t at = c.i;
             if (!js_value(&c, 1))
                 return;
+            req->params_at = at;
+            req->params_len = c.i - at;
         } else if (!js_value(&c, 1)) {
             return;
         }

@@ -17,6 +17,8 @@ typedef struct {
     char method[REQ_METHOD_MAX + 1];  /* decoded, NUL-terminated when ok */
     bool method_truncated;   /* name longer than REQ_METHOD_MAX (or holds NUL) */
     char error[160];         /* human-readable reason when !ok */
+    size_t params_at;        /* byte range of the "params" object in the frame */
+    size_t params_len;       /* 0 when there is no params member */
 } request_t;
 
 /* Parses one frame (without its '\n'). Always fills *req. */

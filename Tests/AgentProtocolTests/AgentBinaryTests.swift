@@ -187,6 +187,8 @@ struct AgentBinaryTests {
         "inventory", "error-malformed", "error-not-object", "error-id-not-integer",
         "error-missing-method", "error-params-not-object", "error-unknown-method",
         "error-unknown-method-escapes",
+        "probe-console-ports", "probe-input-caps", "probe-iommu-no-driver", "probe-absent-device",
+        "probe-wrong-device", "probe-unknown", "probe-missing-name", "probe-path-escape",
     ]
 
     @Test(arguments: pairs)

@@ -1,0 +1,50 @@
+import AVPSModel
+import AgentProtocol
+
+/// Which probes to run for the devices the guest actually has. A device type with no probe, or
+/// a device that is absent, gets no request: absence is the inventory's business, not a probe's.
+struct ProbePlan {
+    /// Address the guest gives its first network interface (QEMU user networking: 10.0.2.0/24).
+    static let guestAddress = "10.0.2.15"
+    /// Where QEMU user networking reaches the host's loopback.
+    static let hostAddress = "10.0.2.2"
+
+    /// Host port of the UDP echo peer, when one runs.
+    var echoPort: Int?
+    /// True when every block device belongs to a disk image avps created for this target, so the
+    /// block probe may overwrite part of it.
+    var disksAreScratch: Bool
+
+    func requests(for devices: [VirtioDeviceRecord]) -> [ProbeRequest] {
+        var requests: [ProbeRequest] = []
+        var netProbed = false
+        for device in devices {
+            switch device.deviceID {
+            case 1 where !netProbed:
+                netProbed = true
+                var params: [String: FactValue] = ["address": .string(Self.guestAddress), "prefix": .int(24)]
+                requests.append(ProbeRequest(name: "net.link", device: device.name, params: params))
+                if let echoPort {
+                    params["peer"] = .string(Self.hostAddress)
+                    params["port"] = .int(Int64(echoPort))
+                    params["count"] = .int(20)
+                    requests.append(ProbeRequest(name: "net.udp_echo", device: device.name, params: params))
+                }
+            case 2:
+                requests.append(ProbeRequest(name: "block.integrity", device: device.name,
+                                             params: ["allow_write": .bool(disksAreScratch), "bytes": .int(4 << 20)]))
+            case 3: requests.append(ProbeRequest(name: "console.ports", device: device.name))
+            case 4: requests.append(ProbeRequest(name: "entropy.rate", device: device.name,
+                                                 params: ["bytes": .int(16384), "max_seconds": .int(3)]))
+            case 5: requests.append(ProbeRequest(name: "balloon.stats", device: device.name))
+            case 9: requests.append(ProbeRequest(name: "9p.fileops", device: device.name))
+            case 16: requests.append(ProbeRequest(name: "gpu.modes", device: device.name))
+            case 18: requests.append(ProbeRequest(name: "input.caps", device: device.name))
+            case 20: requests.append(ProbeRequest(name: "crypto.cipher", device: device.name))
+            case 23: requests.append(ProbeRequest(name: "iommu.groups", device: device.name))
+            default: continue
+            }
+        }
+        return requests
+    }
+}

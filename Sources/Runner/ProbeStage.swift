@@ -1,0 +1,69 @@
+import AVPSModel
+import AgentProtocol
+import Foundation
+import Hypervisors
+
+/// The stage after inventory: behavioural probes in the guest, plus what the host can see
+/// for itself (boot time, the hypervisor's own view of its virtio devices).
+struct ProbeStage {
+    var timeouts: RunTimeouts
+
+    /// Runs the probes the inventory calls for. A probe the agent refuses (`error` frame) is
+    /// recorded as an `error` result; a broken channel throws (INFRA).
+    func probes(_ client: AgentClient, devices: [VirtioDeviceRecord], guest: RunningGuest) async throws -> ([ProbeResult], [String: FactValue]) {
+        let wantsNet = devices.contains { $0.deviceID == 1 }
+        let peer = wantsNet ? EchoPeer() : nil
+        let plan = ProbePlan(echoPort: peer?.port, disksAreScratch: guest.launch.target.adapter == "qemu")
+        var results: [ProbeResult] = []
+        var failure: AgentError?
+        for request in plan.requests(for: devices) where failure == nil {
+            let outcome = await run(request, client)
+            switch outcome {
+            case .success(let result): results.append(result)
+            case .failure(let error): failure = error
+            }
+        }
+        peer?.stop()
+        if let failure { throw failure }
+        var observations: [String: FactValue] = [:]
+        if let peer { observations["net.echo_peer.datagrams"] = .int(Int64(peer.echoed)) }
+        return (results, observations)
+    }
+
+    /// One probe; an agent-side refusal (`error` frame) becomes an `error` result, anything else
+    /// (timeout, closed channel) is returned as the failure that stops the stage.
+    private func run(_ request: ProbeRequest, _ client: AgentClient) async -> Result<ProbeResult, AgentError> {
+        do {
+            return .success(try await client.probe(request, deadline: .now + timeouts.request))
+        } catch {
+            guard case .remote(let code, let message) = error else { return .failure(error) }
+            return .success(ProbeResult(name: request.name, device: request.device, status: .error, facts: [:],
+                                        reason: "agent refused the probe: \(code): \(message)"))
+        }
+    }
+
+    /// QEMU's host-features per virtio device, keyed `qemu.host_features.<pci address>` (QEMU's
+    /// internal view: legacy-only bits 24, 27, 30 and net 6 included, see `QEMUVirtioDevice`).
+    func hypervisorView(_ guest: RunningGuest) async -> [String: FactValue] {
+        guard let qmp = guest.qmp else { return [:] }
+        do {
+            let devices = try await QEMUVirtioStatus.query(qmp, deadline: .now + timeouts.request)
+            var observations: [String: FactValue] = ["qemu.virtio_devices": .int(Int64(devices.count))]
+            for device in devices {
+                let key = device.busAddress ?? device.path
+                observations["qemu.host_features.\(key)"] = .list(device.hostFeatures.bits.map { .int(Int64($0)) })
+            }
+            return observations
+        } catch {
+            return ["qemu.virtio_status_unavailable": .string("\(error)")]
+        }
+    }
+
+    /// Seconds from the hypervisor process start to the agent's ready event.
+    static func bootToAgent(_ stages: StageLog) -> Double? {
+        let timings = stages.timings
+        guard let start = timings.first(where: { $0.stage == "hypervisor started" }),
+              let ready = timings.last(where: { $0.stage == "agent ready" && $0.ok }) else { return nil }
+        return ready.startedAt + ready.duration - start.startedAt
+    }
+}

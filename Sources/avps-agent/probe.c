@@ -1,0 +1,159 @@
+#include "probe.h"
+
+#include "sysfs.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    const char *name;
+    int device_id;     /* virtio id the device must have */
+    probe_fn fn;
+} probe_def_t;
+
+static const probe_def_t PROBES[] = {
+    {"block.integrity", 2, probe_block_integrity},
+    {"net.link", 1, probe_net_link},
+    {"net.udp_echo", 1, probe_net_udp_echo},
+    {"entropy.rate", 4, probe_entropy_rate},
+    {"input.caps", 18, probe_input_caps},
+    {"gpu.modes", 16, probe_gpu_modes},
+    {"console.ports", 3, probe_console_ports},
+    {"balloon.stats", 5, probe_balloon_stats},
+    {"iommu.groups", 23, probe_iommu_groups},
+    {"9p.fileops", 9, probe_9p_fileops},
+    {"crypto.cipher", 20, probe_crypto_cipher},
+};
+
+static char facts_buf[256 * 1024]; /* facts are small; bounded so one probe cannot fill a frame */
+
+static probe_status_t vset(probe_env_t *env, probe_status_t st, const char *fmt, va_list ap)
+{
+    vsnprintf(env->reason, sizeof env->reason, fmt, ap);
+    return st;
+}
+
+probe_status_t probe_unavailable(probe_env_t *env, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    probe_status_t st = vset(env, PROBE_UNAVAILABLE, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+probe_status_t probe_error(probe_env_t *env, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    probe_status_t st = vset(env, PROBE_ERROR, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+bool probe_child(const char *dir, const char *sub, const char *prefix, char *out, size_t cap)
+{
+    char path[4200];
+    bool found = false;
+    if (!path_join(path, sizeof path, dir, sub))
+        return false;
+    DIR *d = opendir(path);
+    if (!d)
+        return false;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || (prefix && strncmp(e->d_name, prefix, strlen(prefix)) != 0))
+            continue;
+        found = strlen(e->d_name) < cap;
+        if (found)
+            strcpy(out, e->d_name);
+    }
+    closedir(d);
+    return found;
+}
+
+void fact_int(probe_env_t *env, const char *key, int64_t v) { jw_key(env->facts, key); jw_int(env->facts, v); }
+void fact_double(probe_env_t *env, const char *key, double v) { jw_key(env->facts, key); jw_double(env->facts, v); }
+void fact_bool(probe_env_t *env, const char *key, bool v) { jw_key(env->facts, key); jw_bool(env->facts, v); }
+void fact_string(probe_env_t *env, const char *key, const char *v) { jw_key(env->facts, key); jw_string(env->facts, v); }
+
+double probe_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Checks that the named device exists and has the virtio id the probe needs. */
+static bool check_device(probe_env_t *env, int want)
+{
+    uint64_t id;
+    char devices[4200];
+    if (!path_join(devices, sizeof devices, env->sysfs_root, "bus/virtio/devices") ||
+        !path_join(env->virtio_dir, sizeof env->virtio_dir, devices, env->device) ||
+        strchr(env->device, '/') || env->device[0] == '.' || env->device[0] == '\0') {
+        probe_unavailable(env, "no virtio device named \"%s\"", env->device);
+        return false;
+    }
+    if (!sysfs_read_hex(env->virtio_dir, "device", &id)) {
+        probe_unavailable(env, "no virtio device named \"%s\"", env->device);
+        return false;
+    }
+    if ((int)id != want) {
+        probe_unavailable(env, "%s is virtio device id %d, this probe needs id %d", env->device, (int)id, want);
+        return false;
+    }
+    return true;
+}
+
+void probe_run(jw_t *w, const char *sysfs_root, jobj_t request_params)
+{
+    static probe_env_t env;
+    static char name[64], device[64];
+    jw_t facts;
+    memset(&env, 0, sizeof env);
+    name[0] = device[0] = '\0';
+    (void)obj_string(request_params, "name", name, sizeof name);
+    (void)obj_string(request_params, "device", device, sizeof device);
+    env.sysfs_root = sysfs_root;
+    env.device = device;
+    env.params = obj_object(request_params, "params");
+    jw_init(&facts, facts_buf, sizeof facts_buf);
+    jw_begin_object(&facts);
+    env.facts = &facts;
+
+    const probe_def_t *def = NULL;
+    for (size_t i = 0; i < sizeof PROBES / sizeof PROBES[0]; i++)
+        if (strcmp(PROBES[i].name, name) == 0)
+            def = &PROBES[i];
+    probe_status_t st;
+    if (!def)
+        st = probe_error(&env, "unknown probe \"%s\"", name);
+    else if (!check_device(&env, def->device_id))
+        st = PROBE_UNAVAILABLE;
+    else
+        st = def->fn(&env);
+    jw_end_object(&facts);
+    if (facts.overflow) {
+        st = probe_error(&env, "facts exceed %zu bytes", sizeof facts_buf);
+        jw_reset(&facts);
+        jw_begin_object(&facts);
+        jw_end_object(&facts);
+    }
+    static const char *const STATUS[] = {"ok", "unavailable", "error"};
+    jw_begin_object(w);
+    jw_key(w, "name");
+    jw_string(w, name);
+    jw_key(w, "device");
+    if (device[0]) jw_string(w, device); else jw_null(w);
+    jw_key(w, "status");
+    jw_string(w, STATUS[st]);
+    jw_key(w, "facts");
+    jw_raw(w, facts_buf, facts.len);
+    jw_key(w, "reason");
+    if (st == PROBE_OK) jw_null(w); else jw_string(w, env.reason);
+    jw_end_object(w);
+}

@@ -1,0 +1,55 @@
+/* The `probe` method: one behavioural measurement of one device. Each probe
+ * writes measured facts; the host decides what passes (PROTOCOL.md 6.4). */
+#ifndef AVPS_PROBE_H
+#define AVPS_PROBE_H
+
+#include "jsonw.h"
+#include "params.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { PROBE_OK, PROBE_UNAVAILABLE, PROBE_ERROR } probe_status_t;
+
+typedef struct {
+    const char *sysfs_root;
+    const char *device;        /* virtioN, or "" for probes not about one device */
+    char virtio_dir[4096];     /* <sysfs>/bus/virtio/devices/virtioN */
+    jobj_t params;             /* the probe's own parameters (may be empty) */
+    jw_t *facts;               /* positioned inside the facts object */
+    char reason[256];          /* why the probe is unavailable or broke */
+} probe_env_t;
+
+typedef probe_status_t (*probe_fn)(probe_env_t *env);
+
+/* Answers one probe request: writes the whole result object into w. */
+void probe_run(jw_t *w, const char *sysfs_root, jobj_t request_params);
+
+/* Helpers shared by the probes. */
+probe_status_t probe_unavailable(probe_env_t *env, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+probe_status_t probe_error(probe_env_t *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* First entry of dir/sub (e.g. virtioN/block -> "vda"), optionally with a name prefix. */
+bool probe_child(const char *dir, const char *sub, const char *prefix, char *out, size_t cap);
+void fact_int(probe_env_t *env, const char *key, int64_t v);
+void fact_double(probe_env_t *env, const char *key, double v);
+void fact_bool(probe_env_t *env, const char *key, bool v);
+void fact_string(probe_env_t *env, const char *key, const char *v);
+/* Monotonic seconds. */
+double probe_now(void);
+
+/* The probes (probe_*.c). */
+probe_status_t probe_block_integrity(probe_env_t *env);
+probe_status_t probe_net_link(probe_env_t *env);
+probe_status_t probe_net_udp_echo(probe_env_t *env);
+probe_status_t probe_entropy_rate(probe_env_t *env);
+probe_status_t probe_input_caps(probe_env_t *env);
+probe_status_t probe_gpu_modes(probe_env_t *env);
+probe_status_t probe_console_ports(probe_env_t *env);
+probe_status_t probe_balloon_stats(probe_env_t *env);
+probe_status_t probe_iommu_groups(probe_env_t *env);
+probe_status_t probe_9p_fileops(probe_env_t *env);
+probe_status_t probe_crypto_cipher(probe_env_t *env);
+
+#endif

@@ -1,0 +1,91 @@
+/* 9p.fileops: mount the share by its tag, then create, write, fsync, read
+ * back, rename and unlink one file; every step is a fact. */
+#include "probe.h"
+#include "sysfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static unsigned char out[65536], in[65536];
+
+/* mount_tag holds the tag followed by a NUL on Linux; sysfs_read refuses NULs. */
+static bool read_tag(const char *dir, char *tag, size_t cap)
+{
+    char path[4200];
+    if (!path_join(path, sizeof path, dir, "mount_tag"))
+        return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, tag, cap - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    tag[n] = '\0';
+    tag[strcspn(tag, "\n")] = '\0';
+    return tag[0] != '\0';
+}
+
+static void file_ops(probe_env_t *env, const char *mnt)
+{
+    char a[256], b[256];
+    snprintf(a, sizeof a, "%s/avps-probe-%d", mnt, (int)getpid());
+    snprintf(b, sizeof b, "%s/avps-probe-%d-renamed", mnt, (int)getpid());
+    for (size_t i = 0; i < sizeof out; i++)
+        out[i] = (unsigned char)(i * 7 + 3);
+    int fd = open(a, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
+    fact_bool(env, "create_ok", fd >= 0);
+    if (fd < 0) {
+        fact_string(env, "create_error", strerror(errno));
+        return;
+    }
+    fact_bool(env, "write_ok", write(fd, out, sizeof out) == (ssize_t)sizeof out);
+    fact_bool(env, "fsync_ok", fsync(fd) == 0);
+    close(fd);
+    bool read_ok = false, same = false;
+    fd = open(a, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = 0, r;
+        while (n < (ssize_t)sizeof in && (r = read(fd, in + n, sizeof in - (size_t)n)) > 0)
+            n += r;
+        read_ok = n == (ssize_t)sizeof in;
+        same = read_ok && memcmp(in, out, sizeof in) == 0;
+        close(fd);
+    }
+    fact_bool(env, "read_ok", read_ok);
+    fact_bool(env, "data_verified", same);
+    bool renamed = rename(a, b) == 0;
+    struct stat st;
+    fact_bool(env, "rename_ok", renamed && stat(b, &st) == 0 && st.st_size == (off_t)sizeof out &&
+                                    access(a, F_OK) != 0);
+    bool gone = unlink(renamed ? b : a) == 0 && access(renamed ? b : a, F_OK) != 0;
+    fact_bool(env, "unlink_ok", gone);
+}
+
+probe_status_t probe_9p_fileops(probe_env_t *env)
+{
+    char tag[128], mnt[128];
+    if (!read_tag(env->virtio_dir, tag, sizeof tag))
+        return probe_unavailable(env, "%s has no mount_tag (9pnet_virtio not bound?)", env->device);
+    fact_string(env, "tag", tag);
+    snprintf(mnt, sizeof mnt, "/tmp/avps-9p-%s", env->device);
+    if (mkdir(mnt, 0700) != 0 && errno != EEXIST)
+        return probe_error(env, "mkdir %s: %s", mnt, strerror(errno));
+    if (mount(tag, mnt, "9p", 0, "trans=virtio,version=9p2000.L") != 0) {
+        int e = errno;
+        fact_bool(env, "mount_ok", false);
+        rmdir(mnt);
+        return e == ENODEV ? probe_unavailable(env, "the guest kernel has no 9p file system")
+                           : probe_error(env, "mount -t 9p %s: %s", tag, strerror(e));
+    }
+    fact_bool(env, "mount_ok", true);
+    file_ops(env, mnt);
+    fact_bool(env, "umount_ok", umount(mnt) == 0);
+    rmdir(mnt);
+    return PROBE_OK;
+}

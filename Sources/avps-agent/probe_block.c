@@ -1,0 +1,179 @@
+/* block.integrity: seeded pattern written with O_DIRECT, read back and
+ * compared, then flush, discard and write-zeroes on the same region. */
+#include "probe.h"
+#include "sysfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define CHUNK (1u << 20)
+#define MAX_BYTES (16u << 20)
+
+static unsigned char buf[CHUNK] __attribute__((aligned(4096)));
+
+/* xorshift64*: the same seed gives the same bytes on every run. */
+static void fill(unsigned char *b, size_t n, uint64_t *state)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x = *state;
+        x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+        *state = x;
+        uint64_t v = x * 0x2545F4914F6CDD1Dull;
+        memcpy(b + i, &v, n - i < 8 ? n - i : 8);
+    }
+}
+
+static bool mounted(const char *disk)
+{
+    char line[512], dev[300];
+    bool found = false;
+    FILE *f = fopen("/proc/mounts", "re");
+    snprintf(dev, sizeof dev, "/dev/%s", disk);
+    size_t n = strlen(dev);
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strncmp(line, dev, n) == 0 && (line[n] == ' ' || (line[n] >= '0' && line[n] <= '9') || line[n] == 'p');
+    if (f)
+        fclose(f);
+    return found;
+}
+
+static bool pass(int fd, bool write_pass, uint64_t off, uint64_t bytes, uint64_t seed, uint64_t *mismatches)
+{
+    uint64_t state = seed ? seed : 1;
+    static unsigned char want[CHUNK];
+    for (uint64_t done = 0; done < bytes; done += CHUNK) {
+        size_t n = bytes - done < CHUNK ? (size_t)(bytes - done) : CHUNK;
+        if (write_pass) {
+            fill(buf, n, &state);
+            if (pwrite(fd, buf, n, (off_t)(off + done)) != (ssize_t)n)
+                return false;
+        } else {
+            fill(want, n, &state);
+            if (pread(fd, buf, n, (off_t)(off + done)) != (ssize_t)n)
+                return false;
+            for (size_t i = 0; i < n; i++)
+                *mismatches += buf[i] != want[i];
+        }
+    }
+    return true;
+}
+
+static bool all_zero(int fd, uint64_t off, uint64_t bytes)
+{
+    for (uint64_t done = 0; done < bytes; done += CHUNK) {
+        size_t n = bytes - done < CHUNK ? (size_t)(bytes - done) : CHUNK;
+        if (pread(fd, buf, n, (off_t)(off + done)) != (ssize_t)n)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (buf[i])
+                return false;
+    }
+    return true;
+}
+
+static void queue_fact(probe_env_t *env, const char *sys, const char *file, const char *key)
+{
+    char v[64];
+    if (sysfs_read(sys, file, v, sizeof v))
+        fact_int(env, key, strtoll(v, NULL, 10));
+}
+
+probe_status_t probe_block_integrity(probe_env_t *env)
+{
+    char disk[64], sys[4400], queue[4500], text[256], node[128];
+    if (!probe_child(env->virtio_dir, "block", NULL, disk, sizeof disk))
+        return probe_unavailable(env, "%s has no block disk (driver not bound?)", env->device);
+    snprintf(sys, sizeof sys, "%s/block/%s", env->virtio_dir, disk);
+    snprintf(queue, sizeof queue, "%s/queue", sys);
+    snprintf(node, sizeof node, "/dev/%s", disk);
+    fact_string(env, "disk", disk);
+    bool ro = sysfs_read(sys, "ro", text, sizeof text) && strcmp(text, "1") == 0;
+    fact_bool(env, "read_only", ro);
+    if (sysfs_read(sys, "size", text, sizeof text))
+        fact_int(env, "size_bytes", strtoll(text, NULL, 10) * 512);
+    if (sysfs_read(sys, "serial", text, sizeof text))
+        fact_string(env, "serial", text);
+    queue_fact(env, queue, "logical_block_size", "logical_block_size");
+    queue_fact(env, queue, "discard_max_bytes", "discard_max_bytes");
+    queue_fact(env, queue, "write_zeroes_max_bytes", "write_zeroes_max_bytes");
+    if (sysfs_read(queue, "write_cache", text, sizeof text))
+        fact_string(env, "write_cache", text);
+
+    int fd = open(node, O_RDWR | O_DIRECT | O_CLOEXEC);
+    if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+        fact_bool(env, "write_refused", true);
+        fd = open(node, O_RDONLY | O_DIRECT | O_CLOEXEC);
+        if (fd < 0)
+            return probe_error(env, "open %s: %s", node, strerror(errno));
+        fact_bool(env, "read_ok", pread(fd, buf, 4096, 0) == 4096);
+        close(fd);
+        return PROBE_OK;
+    }
+    if (fd < 0)
+        return probe_error(env, "open %s: %s", node, strerror(errno));
+    if (ro) { /* the kernel let us open it anyway; the write itself must fail */
+        bool read = pread(fd, buf, 4096, 0) == 4096;
+        ssize_t r = pwrite(fd, buf, 4096, 0); /* writes back what it just read, if it gets through */
+        fact_bool(env, "write_refused", r < 0);
+        fact_bool(env, "read_ok", read);
+        close(fd);
+        return PROBE_OK;
+    }
+    fact_bool(env, "write_refused", false);
+    if (!obj_bool(env->params, "allow_write", false)) {
+        close(fd);
+        return probe_unavailable(env, "writing needs params.allow_write=true (the probe overwrites part of the disk)");
+    }
+    if (mounted(disk)) {
+        close(fd);
+        return probe_unavailable(env, "%s is mounted; the probe does not write to disks in use", node);
+    }
+    uint64_t off = (uint64_t)obj_int(env->params, "offset", 1 << 20) & ~4095ull;
+    uint64_t bytes = (uint64_t)obj_int(env->params, "bytes", 4 << 20) & ~4095ull;
+    uint64_t seed = (uint64_t)obj_int(env->params, "seed", 0x5eed);
+    if (bytes == 0 || bytes > MAX_BYTES)
+        bytes = 4 << 20;
+    fact_int(env, "offset", (int64_t)off);
+    fact_int(env, "bytes", (int64_t)bytes);
+    fact_int(env, "seed", (int64_t)seed);
+
+    uint64_t mismatches = 0;
+    double t0 = probe_now();
+    bool wrote = pass(fd, true, off, bytes, seed, &mismatches);
+    double t1 = probe_now();
+    int werr = errno;
+    fact_bool(env, "write_ok", wrote);
+    if (!wrote) {
+        close(fd);
+        return probe_error(env, "pattern write at %llu: %s", (unsigned long long)off, strerror(werr));
+    }
+    fact_bool(env, "flush_ok", fsync(fd) == 0);
+    double t2 = probe_now();
+    bool read = pass(fd, false, off, bytes, seed, &mismatches);
+    double t3 = probe_now();
+    fact_bool(env, "read_ok", read);
+    fact_int(env, "mismatched_bytes", (int64_t)mismatches);
+    fact_bool(env, "verified", read && mismatches == 0);
+    fact_double(env, "write_mib_per_s", (double)bytes / 1048576.0 / (t1 - t0));
+    fact_double(env, "read_mib_per_s", (double)bytes / 1048576.0 / (t3 - t2));
+
+    uint64_t range[2] = {off, bytes};
+    int rc = ioctl(fd, BLKDISCARD, range);
+    fact_bool(env, "discard_ok", rc == 0);
+    if (rc != 0)
+        fact_string(env, "discard_error", strerror(errno));
+    rc = ioctl(fd, BLKZEROOUT, range);
+    fact_bool(env, "write_zeroes_ok", rc == 0);
+    if (rc == 0)
+        fact_bool(env, "zeroes_verified", all_zero(fd, off, bytes));
+    else
+        fact_string(env, "write_zeroes_error", strerror(errno));
+    close(fd);
+    return PROBE_OK;
+}

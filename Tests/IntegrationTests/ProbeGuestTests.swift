@@ -1,0 +1,104 @@
+import AVPSModel
+import Foundation
+import Hypervisors
+import Runner
+import Testing
+
+/// Two guests cover the transport readings and every probe: a rich one (every device kind avps
+/// knows, one feature switched off, one device legacy-only) and a minimal one (the agent's own
+/// console plus a read-only disk) in which the other probes must not run at all.
+@Suite("Offered features and probes in real QEMU guests", .timeLimit(.minutes(5)))
+struct ProbeGuestTests {
+    private func run(_ target: TargetSpec) async throws -> (TargetResult, Evidence) {
+        let (outcome, _) = try await runTarget(target, bootTimeout: .seconds(180))
+        let result = try #require(outcome.results.first)
+        #expect(result.infraError == nil, "\(result.infraError ?? "")")
+        #expect(processesMentioning("avps-\(target.name)").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: workspace(of: result.commandLine) ?? "/nonexistent-\(UUID())"))
+        return (result, try #require(result.evidence))
+    }
+
+    private func probe(_ name: String, in evidence: Evidence) -> ProbeResult? {
+        evidence.probes.first { $0.name == name }
+    }
+
+    @Test("rich guest: agent-read offered bits equal QEMU's host-features; every probe measures")
+    func richGuest() async throws {
+        let target = TargetSpec(name: "it-probes-rich", accelerator: "tcg", devices: [
+            .block(sizeMiB: 16, discard: false), .net, .legacy(.entropy), .balloon, .keyboard, .gpu,
+            .crypto, .ninep, .iommu, .scsi,
+        ])
+        let (_, evidence) = try await run(target)
+        #expect(evidence.devices.map(\.deviceID).sorted() == [1, 2, 3, 4, 5, 8, 9, 16, 18, 20, 23])
+
+        // The oracle: QEMU's own x-query-virtio-status, recorded by the runner per PCI address.
+        for device in evidence.devices {
+            let address = try #require(device.busAddress)
+            let host = try #require(evidence.hostObservations["qemu.host_features.\(address)"], "\(device.name)")
+            guard case .list(let values) = host else { Issue.record("not a list: \(host)"); continue }
+            let qemu = QEMUVirtioDevice(path: "", name: "", deviceID: device.deviceID, busAddress: address,
+                                        hostFeatures: FeatureBits(values.compactMap { $0.number.map { Int($0) } }),
+                                        unmappedNames: [])
+            let offered = try #require(device.offered?.bits, "\(device.name): \(device.offered?.unavailableReason ?? "")")
+            if device.offered?.method == "legacy-io-bar" {
+                #expect(offered == qemu.legacyView, "\(device.name) legacy view")
+            } else {
+                #expect(device.offered?.method == "pci-cfg-window")
+                #expect(offered == qemu.modernView, "\(device.name) modern view")
+                #expect(device.queues.map { $0 > 0 } == true, "\(device.name) queues")
+            }
+            if device.driver != nil {
+                #expect(device.negotiatedFeatures.isSubset(of: qemu.hostFeatures), "\(device.name) negotiated ⊄ offered")
+            }
+        }
+        // discard=off: DISCARD (13) not offered; a transitional rng with disable-modern=on is legacy.
+        let block = try #require(evidence.devices.first { $0.deviceID == 2 })
+        #expect(block.offered?.bits?.contains(13) == false)
+        #expect(block.offered?.bits?.contains(14) == true)
+        #expect(block.config?["capacity"] == .int(16 * 2048))
+        #expect(block.config?["max_discard_sectors"] == nil)
+        let rng = try #require(evidence.devices.first { $0.deviceID == 4 })
+        #expect(rng.legacy == true && rng.offered?.method == "legacy-io-bar")
+        #expect(evidence.devices.filter { $0.deviceID != 4 }.allSatisfy { $0.legacy == false })
+        let ninep = try #require(evidence.devices.first { $0.deviceID == 9 })
+        #expect(ninep.config?["mount_tag"] == .string("avps7"))
+
+        // Probes: each measured something real.
+        let blockProbe = try #require(probe("block.integrity", in: evidence))
+        #expect(blockProbe.status == .ok && blockProbe.facts["verified"] == .bool(true), "\(blockProbe)")
+        #expect(blockProbe.facts["flush_ok"] == .bool(true) && blockProbe.facts["zeroes_verified"] == .bool(true))
+        #expect(blockProbe.facts["discard_ok"] == .bool(false))  // the device does not offer DISCARD
+        let echo = try #require(probe("net.udp_echo", in: evidence))
+        #expect(echo.facts["received"].flatMap(\.number).map { $0 > 0 } == true, "\(echo)")
+        #expect((evidence.hostObservations["net.echo_peer.datagrams"]?.number ?? 0) > 0)
+        #expect(probe("net.link", in: evidence)?.facts["carrier"] == .bool(true))
+        let entropy = try #require(probe("entropy.rate", in: evidence))
+        #expect((entropy.facts["bytes_per_second"]?.number ?? 0) > 0, "\(entropy)")
+        #expect((entropy.facts["chi_square"]?.number ?? 1e9) < 400)
+        #expect(probe("input.caps", in: evidence)?.facts["name"] == .string("QEMU Virtio Keyboard"))
+        #expect(probe("input.caps", in: evidence)?.facts["evdev_open"] == .bool(true))
+        #expect(probe("gpu.modes", in: evidence)?.facts["edid_checksum_ok"] == .bool(true))
+        #expect(probe("9p.fileops", in: evidence)?.facts["data_verified"] == .bool(true))
+        #expect(probe("9p.fileops", in: evidence)?.facts["rename_ok"] == .bool(true))
+        let crypto = try #require(probe("crypto.cipher", in: evidence))
+        #expect(crypto.facts["known_answer_ok"] == .bool(true), "\(crypto)")
+        #expect(probe("balloon.stats", in: evidence)?.facts["num_pages"] == .int(0))
+        let iommu = try #require(probe("iommu.groups", in: evidence))
+        #expect(iommu.status == .unavailable && iommu.reason?.isEmpty == false)
+        #expect(probe("console.ports", in: evidence)?.facts["names"] == .list([.string("org.avps.agent.0")]))
+        #expect((evidence.hostObservations["boot_to_agent_seconds"]?.number ?? 0) > 0)
+    }
+
+    @Test("minimal guest: read-only disk detected; probes of absent devices do not run")
+    func minimalGuest() async throws {
+        let target = TargetSpec(name: "it-probes-minimal", accelerator: "tcg",
+                                devices: [.block(sizeMiB: 8, readOnly: true)])
+        let (_, evidence) = try await run(target)
+        #expect(Set(evidence.probes.map(\.name)) == ["block.integrity", "console.ports"])
+        let block = try #require(evidence.devices.first { $0.deviceID == 2 })
+        #expect(block.offered?.bits?.contains(5) == true)  // VIRTIO_BLK_F_RO
+        let blockProbe = try #require(probe("block.integrity", in: evidence))
+        #expect(blockProbe.facts["read_only"] == .bool(true) && blockProbe.facts["write_refused"] == .bool(true), "\(blockProbe)")
+        #expect(blockProbe.facts["read_ok"] == .bool(true))
+    }
+}
