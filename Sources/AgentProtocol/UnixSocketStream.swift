@@ -104,12 +104,13 @@ public final class UnixSocketStream: ByteStream {
 
     public func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws(AgentError) {
         let fd = currentFD()
+        let start = ContinuousClock.now
         let _: Void = try await BlockingIO.run(on: queue) { cancel in
             var offset = 0
             var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             while offset < bytes.count {
                 if cancel.isSet { return .failure(.cancelled) }
-                if ContinuousClock.now >= deadline { return .failure(.timeout(waitingFor: "write", seconds: 0)) }
+                if ContinuousClock.now >= deadline { return .failure(.timeout(waitingFor: "the peer to accept written bytes", seconds: (ContinuousClock.now - start).seconds)) }
                 let ready = poll(&pfd, 1, BlockingIO.pollTimeout(until: deadline))
                 if ready <= 0 { if ready < 0 && errno != EINTR { return .failure(.io(operation: "poll", errno: errno)) }; continue }
                 let written = bytes[offset...].withUnsafeBytes {

@@ -48,17 +48,21 @@ struct GuestSession: Sendable {
         }
     }
 
-    /// Connects QMP, failing fast if QEMU already exited (bad arguments, missing files).
+    /// Connects QMP, failing fast if QEMU already exited (bad arguments, missing files). Only the
+    /// connect is retried in short slices; the handshake then gets the whole control timeout, so a
+    /// slow (loaded) host is not mistaken for a broken QEMU.
     private func connectQMP(pid: Int32) async throws -> QMPClient {
         let deadline = ContinuousClock.now + timeouts.control
         while true {
             do {
-                return try await QMPClient.connect(path: launch.qmpSocket, deadline: min(deadline, .now + .milliseconds(300)))
-            } catch {
+                let stream = try await UnixSocketStream.connect(path: launch.qmpSocket,
+                                                                deadline: min(deadline, .now + .milliseconds(300)))
+                return try await QMPClient.attach(stream, deadline: deadline)
+            } catch let error as AgentError {
                 if ProcessState.hasExited(pid) {
                     throw HypervisorError.exitedEarly(status: "QEMU exited during start", detail: stderrTail())
                 }
-                if ContinuousClock.now >= deadline { throw error }
+                if ContinuousClock.now >= deadline { throw HypervisorError.control("cannot connect to QMP: \(error)") }
             }
         }
     }

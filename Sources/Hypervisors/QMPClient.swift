@@ -22,6 +22,11 @@ public actor QMPClient {
         } catch {
             throw .control("cannot connect to \(path): \(error)")
         }
+        return try await attach(stream, deadline: deadline)
+    }
+
+    /// Completes the handshake on an already connected socket.
+    public static func attach(_ stream: UnixSocketStream, deadline: ContinuousClock.Instant) async throws(HypervisorError) -> QMPClient {
         let client = QMPClient(stream: stream)
         try await client.handshake(deadline: deadline)
         return client

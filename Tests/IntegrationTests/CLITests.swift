@@ -13,7 +13,8 @@ struct CLITests {
     }
 
     /// Runs avps with `arguments`; `interruptAfter` sends `signal` (SIGINT by default) after that many seconds.
-    static func avps(_ arguments: [String], interruptAfter: Double? = nil, signal: Int32 = SIGINT) throws -> Run {
+    static func avps(_ arguments: [String], interruptAfter: Double? = nil, signal: Int32 = SIGINT,
+                     interruptWhen: (@Sendable () -> Bool)? = nil) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -22,6 +23,10 @@ struct CLITests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let interruptWhen {
+            // Wait (bounded) for the moment to interrupt, e.g. once QEMU has been started.
+            for _ in 0..<600 where process.isRunning && !interruptWhen() { Thread.sleep(forTimeInterval: 0.05) }
+        }
         if let interruptAfter {
             Thread.sleep(forTimeInterval: interruptAfter)
             // Once avps has exited its pid may belong to another test's process: never signal it then.
@@ -143,8 +148,10 @@ struct CLITests {
         defer { try? FileManager.default.removeItem(at: out) }
         _ = try Self.avps(["guest", "build"])
         let suite = try Self.suite(named: "cli-sigkill", in: out)
+        let commandFile = out.appendingPathComponent("run/cli-sigkill/qemu-cmdline.txt").path
         let run = try Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path],
-                                interruptAfter: 3, signal: SIGKILL)
+                                interruptAfter: 1, signal: SIGKILL,
+                                interruptWhen: { FileManager.default.fileExists(atPath: commandFile) })
         #expect(run.status == SIGKILL)
         var left = processesMentioning("avps-cli-sigkill")
         for _ in 0..<30 where !left.isEmpty {
