@@ -12,9 +12,11 @@ public struct RequirementResult: Codable, Sendable, Equatable {
     public var reason: String
     /// The facts the verdict rests on (e.g. device names and their feature bits).
     public var evidence: [String]
+    /// False for non-normative key figures (reported, never deciding the exit status); nil means true.
+    public var normative: Bool?
 
     public init(key: String, title: String, chapter: String, category: String, level: RequirementLevel,
-                verdict: Verdict, reason: String, evidence: [String] = []) {
+                verdict: Verdict, reason: String, evidence: [String] = [], normative: Bool? = nil) {
         self.key = key
         self.title = title
         self.chapter = chapter
@@ -23,6 +25,7 @@ public struct RequirementResult: Codable, Sendable, Equatable {
         self.verdict = verdict
         self.reason = reason
         self.evidence = evidence
+        self.normative = normative
     }
 }
 
@@ -177,7 +180,9 @@ public enum RunOutcome: Int32, Sendable {
         if targets.contains(where: { $0.infraError != nil }) || all.contains(where: { $0.verdict == .infra }) {
             return .infrastructure
         }
-        let mustFailed = all.contains { $0.level == .must && [.fail, .error].contains($0.verdict) }
+        let mustFailed = all.contains {
+            $0.level == .must && $0.normative != false && [.fail, .error].contains($0.verdict)
+        }
         return mustFailed ? .mustFailed : .allMustPass
     }
 }

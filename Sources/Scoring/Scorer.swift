@@ -60,7 +60,7 @@ public enum Scorer {
                        _ evidence: [String] = []) -> RequirementResult {
         RequirementResult(key: requirement.key, title: requirement.title, chapter: requirement.chapter,
                           category: requirement.category, level: requirement.level, verdict: verdict,
-                          reason: reason, evidence: evidence)
+                          reason: reason, evidence: evidence, normative: requirement.normative ? nil : false)
     }
 }
 
