@@ -51,7 +51,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // results.json, junit.xml, report.html.
-        .target(name: "Reports", dependencies: ["AVPSModel"], swiftSettings: strict),
+        .target(name: "Reports", dependencies: [
+            "AVPSModel", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
         // swift-argument-parser commands; `avps` main stays tiny.
         .target(name: "AVPSCommands", dependencies: [
             "AVPSModel", "AVPSProfiles", "GuestImage", "Hypervisors", "Runner", "Reports",
