@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "AVPSProfilesTests", dependencies: ["AVPSProfiles"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"], swiftSettings: strict),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"],
                     resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "GuestImageTests", dependencies: ["GuestImage"], swiftSettings: strict),
