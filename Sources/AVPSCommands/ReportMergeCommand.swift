@@ -72,9 +72,14 @@ struct ReportRenderCommand: ParsableCommand {
         do { try ReportWriter.write(loaded[0].run, to: directory) } catch { throw ReportFailure.exit(error) }
         let written = clock.now
         if timings {
-            let results = loaded[0].run.targets.reduce(0) { $0 + $1.results.count }
+            let run = loaded[0].run
+            let results = run.targets.reduce(0) { $0 + $1.results.count }
             Console.info("\(results) requirement results: read \(decoded - start), "
                 + "render and write JSON + JUnit + HTML \(written - decoded)")
+            let json = clock.measure { _ = try? ResultsJSON.encode(run) }
+            let junit = clock.measure { _ = JUnitReport.render(run) }
+            let html = clock.measure { _ = HTMLReport.render(run) }
+            Console.info("render only: JSON \(json), JUnit \(junit), HTML \(html)")
         }
     }
 }

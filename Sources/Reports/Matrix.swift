@@ -39,17 +39,19 @@ public struct Matrix: Sendable {
     public var columns: [Column]
     public var rows: [Row]
 
-    /// - Parameter outputDirectory: where the matrix files go; links to each run's report.html
-    ///   are relative to it so the tree can be copied or served as is.
-    public init(_ runs: [LoadedRun], outputDirectory: URL) {
+    /// - Parameters:
+    ///   - outputDirectory: where the matrix files go; links to each run's report.html are
+    ///     relative to it so the tree can be copied or served as is.
+    ///   - hasReport: whether a run directory holds a report.html to link to (tests fix it).
+    public init(_ runs: [LoadedRun], outputDirectory: URL,
+                hasReport: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }) {
         var columns: [Column] = []
         var results: [[String: RequirementResult]] = []
         var order: [String] = []
         var first: [String: RequirementResult] = [:]
         for loaded in runs {
             let report = loaded.directory.appendingPathComponent(HTMLReport.fileName)
-            let href = FileManager.default.fileExists(atPath: report.path)
-                ? RelativePath.from(outputDirectory, to: report) : nil
+            let href = hasReport(report) ? RelativePath.from(outputDirectory, to: report) : nil
             for (index, target) in loaded.run.targets.enumerated() {
                 let guest = target.evidence.map { "\($0.guest.kernelRelease) (\($0.guest.machine))" } ?? "no guest answer"
                 columns.append(Column(

@@ -6,8 +6,8 @@ import Foundation
 /// by standard tools (`tar -xf` works on it). Only what bundles need is supported: regular
 /// files, names up to 255 bytes (ustar prefix + name), no compression, deterministic headers
 /// (mode 0644, uid/gid 0, a fixed mtime) so the same run gives the same bytes. The reader
-/// rejects anything else (links, devices, absolute or `..` names, bad checksums) rather than
-/// guess.
+/// skips directory entries (a bundle re-packed with `tar` has them) and rejects anything else
+/// (links, devices, absolute or `..` names, bad checksums) rather than guess.
 enum TarArchive {
     struct Entry: Equatable {
         var path: String
@@ -38,11 +38,16 @@ enum TarArchive {
             guard let stored = octal(header[148..<156]), stored == checksum(header) else {
                 throw .malformedBundle("bad tar header checksum at byte \(offset)")
             }
+            if header[156] == UInt8(ascii: "5") {  // a directory (a bundle re-packed with tar): no content
+                offset += block
+                continue
+            }
             guard header[156] == UInt8(ascii: "0") || header[156] == 0 else {
                 throw .malformedBundle("tar entry at byte \(offset) is not a regular file (type \(header[156]))")
             }
             let name = string(header[0..<100]), prefix = string(header[345..<500])
-            let path = prefix.isEmpty ? name : prefix + "/" + name
+            var path = prefix.isEmpty ? name : prefix + "/" + name
+            while path.hasPrefix("./") { path.removeFirst(2) }  // `tar -C dir .` writes ./name
             guard isSafe(path) else { throw .malformedBundle("unsafe path in bundle: \(path.debugDescription)") }
             guard let size = octal(header[124..<136]), offset + block + size <= bytes.count else {
                 throw .malformedBundle("tar entry \(path.debugDescription) is truncated")

@@ -129,6 +129,15 @@ import Testing
                                                         "-sigfile", signature.path])
         guard ExternalTools.requireTool(openssl, "openssl", hint: "install openssl") else { return }
         #expect(openssl.status == 0, "\(openssl.stdout)\(openssl.stderr)")
+        // A bundle unpacked, edited and re-packed with GNU tar (directory entries and all) is
+        // still read, and the edit is named.
+        try Data("forged\n".utf8).write(to: extract.appendingPathComponent("qemu/serial.log"))
+        try FileManager.default.removeItem(at: signature)
+        let repacked = setup.root.appendingPathComponent("repacked.tar")
+        let tar = try ExternalTools.run("tar", ["--format=ustar", "-cf", repacked.path, "-C", extract.path, "."])
+        #expect(tar.status == 0, "\(tar.stderr)")
+        let verification = try CertificationBundle.verify(try Data(contentsOf: repacked), publicKey: nil)
+        #expect(verification.changed == ["qemu/serial.log"])
     }
 
     @Test func unsafeNamesAreRefused() {
