@@ -13,7 +13,8 @@ public struct AVPSCommand: AsyncParsableCommand {
             (guest did not boot, agent unreachable, interrupted).
             """,
         version: version,
-        subcommands: [RunCommand.self, ReplayCommand.self, GuestCommand.self, ProfileCommand.self],
+        subcommands: [RunCommand.self, ReplayCommand.self, GuestCommand.self, ProfileCommand.self,
+                      ReportCommand.self, BundleCommand.self],
         defaultSubcommand: nil
     )
 

@@ -22,10 +22,17 @@ struct RunExecution {
                                   timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
                                   adapters: ["external": ExternalAdapter()])
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
+        // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
+        // and `avps report recover` rebuilds the reports from what was journaled.
+        let journal = try ResultsJournal(runDirectory: runDirectory, toolVersion: AVPSCommand.version, startedAt: Date())
         let result = try await SuiteRun(targets: plan.targets, profiles: profiles, runner: runner,
                                         runDirectory: runDirectory, toolVersion: AVPSCommand.version, options: options)
-            .execute(progress: { Console.info($0) })
-        let written = try ReportWriter.write(result, to: runDirectory)
+            .execute(progress: { Console.info($0) }, finished: { results in
+                for target in results {
+                    do { try await journal.appendOffPool(target) } catch { Console.error("journal: \(error)") }
+                }
+            })
+        let written = try journal.finish(result)
         print(TextSummary.render(result))
         for name in ["report.html", "junit.xml", "results.json"] {
             if let url = written.first(where: { $0.value.lastPathComponent == name })?.value {

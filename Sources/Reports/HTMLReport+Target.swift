@@ -5,7 +5,7 @@ extension HTMLReport {
     /// Everything about one target: what ran, how the boot went, what the guest offered, and the
     /// verdicts per device category.
     static func targetSection(_ target: TargetResult, index: Int) -> HTML {
-        let anchor = "target-\(index)"
+        let anchor = Anchors.target(index)
         let outcome = RunOutcome.of([target])
         let infra: HTML = target.infraError.map {
             """
@@ -27,6 +27,8 @@ extension HTMLReport {
         <pre class="cmd"><code>\(CommandLineText.shellQuoted(target.commandLine))</code></pre>
         \(StageChart.render(target.stages))
         \(guestSection(target.evidence))
+        \(deviceDetails(target.evidence))
+        \(probeSection(target.evidence))
         \(categories)
         \(artifactList(target.artifacts))
         </section>
@@ -64,7 +66,8 @@ extension HTMLReport {
                 """
             let flaky: HTML = result.verdict == .flaky ? " <em>(passed only on retry)</em>" : ""
             return """
-            <tr class="r-\(result.verdict.rawValue.lowercased())"><td><code>\(result.key)</code></td>\
+            <tr id="\(Anchors.requirement(target: target, key: result.key))" \
+            class="r-\(result.verdict.rawValue.lowercased())"><td><code>\(result.key)</code></td>\
             <td>\(result.title)</td><td>\(result.chapter)</td><td>\(result.level.rawValue)</td>\
             <td>\(badge(result.verdict))\(flaky)</td><td>\(result.reason)\(evidence)</td></tr>
             """

@@ -28,6 +28,11 @@ enum HTMLStyle {
     .note { color: #555; font-size: 90%; }
     svg.stages { max-width: 100%; height: auto; font: 12px system-ui, sans-serif; }
     svg.stages rect.ok { fill: #1e6b30; } svg.stages rect.failed { fill: #b00020; }
+    svg.figures { max-width: 100%; height: auto; font: 12px system-ui, sans-serif; }
+    svg.figures rect.bar { fill: #1f4e8c; } figure.figure { margin: .4rem 0; }
+    tr.p-error td, tr.p-unavailable td { background: #fff8e6; }
+    table.matrix td, table.matrix th { text-align: center; } table.matrix th[scope=row] { text-align: left; }
+    table.matrix thead th { position: sticky; top: 0; }
     details summary { cursor: pointer; }
     @media print { details { display: block; } .badge { border: 1px solid #000; } }
 

@@ -14,6 +14,14 @@ public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible {
     case encodingFailed(String)
     /// Writing a report file failed.
     case writeFailed(path: String, reason: String)
+    /// Reading an input file (a results.json, a journal, a bundle, a key) failed.
+    case readFailed(path: String, reason: String)
+    /// A key file is not the PEM form `avps bundle keygen` writes (Ed25519 PKCS#8 / SPKI).
+    case badKey(path: String, reason: String)
+    /// A bundle is not a tar archive this build can read, or lacks its manifest.
+    case malformedBundle(String)
+    /// Inputs that cannot be combined (for example merging runs with different schema versions).
+    case invalidInput(String)
 
     public var description: String {
         switch self {
@@ -26,6 +34,14 @@ public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot encode results: \(detail)"
         case .writeFailed(let path, let reason):
             "cannot write \(path): \(reason)"
+        case .readFailed(let path, let reason):
+            "cannot read \(path): \(reason)"
+        case .badKey(let path, let reason):
+            "key file \(path): \(reason)"
+        case .malformedBundle(let detail):
+            "bundle is malformed: \(detail)"
+        case .invalidInput(let detail):
+            detail
         }
     }
 }

@@ -32,7 +32,7 @@ public enum ReportWriter {
     }
 
     /// Temp file in the target directory (same file system, so the rename is atomic), then rename.
-    static func writeAtomically(_ data: Data, to url: URL) throws(ReportError) {
+    public static func writeAtomically(_ data: Data, to url: URL) throws(ReportError) {
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {

@@ -50,7 +50,7 @@ public struct SuiteRun: Sendable {
     /// - Parameter finished: called once per target as soon as its results are final (journal hook).
     public func execute(
         progress: @escaping @Sendable (String) -> Void,
-        finished: @escaping @Sendable ([TargetResult]) -> Void = { _ in }
+        finished: @escaping @Sendable ([TargetResult]) async -> Void = { _ in }
     ) async throws(RunnerError) -> RunResult {
         let started = Date()
         var byIndex: [Int: [TargetResult]] = [:]
@@ -65,7 +65,7 @@ public struct SuiteRun: Sendable {
                 while next < min(options.jobs, targets.count) { launch() }
                 while let (index, results) = try await group.next() {
                     byIndex[index] = results
-                    finished(results)
+                    await finished(results)
                     if next < targets.count { launch() }
                 }
             }

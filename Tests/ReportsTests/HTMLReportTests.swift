@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func traceabilityInventoryAndCommandLine() {
-        #expect(html.contains("<tr class=\"r-fail\"><td><code>AVPS2-STOR-01</code></td>"))
+        #expect(html.contains("<tr id=\"t1-AVPS2-STOR-01\" class=\"r-fail\"><td><code>AVPS2-STOR-01</code></td>"))
         #expect(html.contains("<td>Chapter storage</td><td>MUST</td><td><span class=\"badge v-fail\">FAIL</span>"))
         #expect(html.contains("<tr><td><code>virtio0</code></td><td>2 (block)</td><td>pci</td><td>0000:00:02.0</td>"
             + "<td>0x1042</td><td><code>1,9,28,32</code></td><td>0x0f (ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK)</td>"
