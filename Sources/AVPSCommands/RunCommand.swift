@@ -47,6 +47,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run only shard I of N (1-based, e.g. 2/4): targets whose position modulo N is I-1.")
     var shard: Shard?
 
+    @Option(help: "Continue a run that was interrupted or crashed: finished targets (from its journal) are kept, the rest run with the same plan and seed.")
+    var resume: String?
+
     @Flag(help: "Print every target x requirement as RUN, NOT_APPLICABLE or UNTESTED with the exact command line; start nothing.")
     var plan = false
 
@@ -61,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
     private func execute() async -> RunOutcome {
         let root = ProjectLocator.root()
         do {
+            if let resume { return try await resumeRun(URL(fileURLWithPath: resume)) }
             let suiteURL = suite.map { URL(fileURLWithPath: $0) }
                 ?? (root ?? URL(fileURLWithPath: ".")).appendingPathComponent("Suites/default.yaml")
             let loadedSuite = try SuiteLoader.load(contentsOf: suiteURL)

@@ -12,6 +12,8 @@ struct RunExecution {
     var guest: ReferenceGuest
     var cacheRoot: URL
     var bootTimeout: Double?
+    /// Results of targets a resumed run already finished; they are kept, not rerun.
+    var prior: [TargetResult] = []
 
     /// Writes plan.json first, so even a run killed during its first boot can be resumed or replayed.
     func perform(into runDirectory: URL) async throws -> RunOutcome {
@@ -25,13 +27,21 @@ struct RunExecution {
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
         // and `avps report recover` rebuilds the reports from what was journaled.
         let journal = try ResultsJournal(runDirectory: runDirectory, toolVersion: AVPSCommand.version, startedAt: Date())
-        let result = try await SuiteRun(targets: plan.targets, profiles: profiles, runner: runner,
+        for target in prior { try await journal.appendOffPool(target) }
+        let finishedNames = Set(prior.map(\.name))
+        let remaining = plan.targets.filter { !finishedNames.contains($0.name) }
+        if !prior.isEmpty {
+            Console.info("resuming: \(finishedNames.count) target(s) already done, \(remaining.count) to run")
+        }
+        var result = try await SuiteRun(targets: remaining, profiles: profiles, runner: runner,
                                         runDirectory: runDirectory, toolVersion: AVPSCommand.version, options: options)
             .execute(progress: { Console.info($0) }, finished: { results in
                 for target in results {
                     do { try await journal.appendOffPool(target) } catch { Console.error("journal: \(error)") }
                 }
             })
+        let order = Dictionary(uniqueKeysWithValues: plan.targets.enumerated().map { ($1.name, $0) })
+        result.targets = (prior + result.targets).sorted { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }
         let written = try journal.finish(result)
         print(TextSummary.render(result))
         for name in ["report.html", "junit.xml", "results.json"] {
