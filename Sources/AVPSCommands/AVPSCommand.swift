@@ -13,7 +13,7 @@ public struct AVPSCommand: AsyncParsableCommand {
             (guest did not boot, agent unreachable, interrupted).
             """,
         version: version,
-        subcommands: [RunCommand.self, GuestCommand.self],
+        subcommands: [RunCommand.self, GuestCommand.self, VsockdCommand.self],
         defaultSubcommand: nil
     )
 
