@@ -12,6 +12,8 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     case scsi
     case keyboard
     case tablet
+    /// A virtio socket device (also present whenever the agent channel is vsock).
+    case vsock
 
     /// Virtio device id the guest should see for this device.
     public var virtioDeviceID: Int {
@@ -23,6 +25,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .balloon: 5
         case .scsi: 8
         case .keyboard, .tablet: 18
+        case .vsock: 19
         }
     }
 
@@ -37,15 +40,21 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .scsi: "scsi"
         case .keyboard: "keyboard"
         case .tablet: "tablet"
+        case .vsock: "vsock"
         }
     }
 
     /// Every kind a suite may name, for error messages.
-    public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet"]
+    public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet", "vsock"]
 }
 
-/// How the host talks to the agent.
-public enum AgentChannelKind: String, Sendable, Codable {
+/// How the host talks to the agent (suite key `agent_channel`).
+public enum AgentChannelKind: String, Sendable, Codable, CaseIterable {
+    /// vsock when the host can give the guest one (kernel vhost-vsock, else our own backend),
+    /// otherwise virtio-serial.
+    case auto
+    /// vsock only; a host that cannot offer it is an infrastructure error.
+    case vsock
     /// virtio-serial port named `org.avps.agent.0`.
     case virtioSerial = "virtio-serial"
 }
@@ -68,7 +77,7 @@ public struct TargetSpec: Sendable, Equatable, Codable {
 
     public init(name: String, adapter: String = "qemu", machine: String = "q35", memoryMiB: Int = 256,
                 cpus: Int = 1, accelerator: String = "auto", devices: [DeviceSpec],
-                agentChannel: AgentChannelKind = .virtioSerial, kernelAppend: [String] = []) {
+                agentChannel: AgentChannelKind = .auto, kernelAppend: [String] = []) {
         self.name = name
         self.adapter = adapter
         self.machine = machine

@@ -24,6 +24,7 @@ public struct Suite: Sendable, Equatable {
 ///     accelerator: auto      # auto | kvm | tcg
 ///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
 ///     kernel_append: []
+///     agent_channel: auto    # auto | vsock | virtio-serial
 /// ```
 public enum SuiteLoader {
     public static let currentSchemaVersion = 1
@@ -60,7 +61,7 @@ public enum SuiteLoader {
         return Suite(name: try mapping.requiredString("name"), profiles: profiles, targets: targets)
     }
 
-    static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append"]
+    static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append", "agent_channel"]
 
     static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
         let mapping = try reader.mapping(allowedKeys: targetKeys)
@@ -76,11 +77,15 @@ public enum SuiteLoader {
         let append = try mapping.optional("kernel_append")?.sequence().map { reader throws(LoadError) in
             try reader.nonEmptyString()
         } ?? []
+        let channelName = try mapping.optionalString("agent_channel") ?? "auto"
+        guard let channel = AgentChannelKind(rawValue: channelName) else {
+            throw try mapping.required("agent_channel").error("must be auto, vsock or virtio-serial")
+        }
         return TargetSpec(
             name: name, adapter: try mapping.optionalString("adapter") ?? "qemu",
             machine: try mapping.optionalString("machine") ?? "q35",
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
-            accelerator: accelerator, devices: devices, kernelAppend: append)
+            accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append)
     }
 
     /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).
@@ -104,6 +109,7 @@ public enum SuiteLoader {
         case "scsi": return .scsi
         case "keyboard": return .keyboard
         case "tablet": return .tablet
+        case "vsock": return .vsock
         default:
             throw reader.error("unknown device \"\(kind)\" (known: \(DeviceSpec.kinds.joined(separator: ", ")))\(YAMLNodeReader.suggestion(for: kind, among: DeviceSpec.kinds))")
         }

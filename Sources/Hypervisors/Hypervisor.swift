@@ -30,6 +30,13 @@ public struct PreparedLaunch: Sendable {
     /// Where the guest's serial console is written (an artifact of the run).
     public var serialLog: URL
     public var stderrLog: URL
+    /// How the host reaches the agent.
+    public var agentChannel: AgentChannelChoice = .virtioSerial(reason: "default")
+    /// How the guest's vsock device is provided; nil when it has none.
+    public var vsock: AgentChannelChoice?
+    /// Our vsock backend's sockets: vhost-user (QEMU's side) and hybrid vsock (the host's side).
+    public var vsockSocket: String = ""
+    public var vsockUDS: String = ""
 }
 
 /// A guest that is up and reachable, handed to the caller for the duration of a closure.

@@ -55,7 +55,7 @@ public struct TargetRunner: Sendable {
             let evidence = try await hypervisor.withRunningGuest(launch, timeouts: LaunchTimeouts(), stages: stages) { guest in
                 let client = AgentClient(stream: guest.agent)
                 do {
-                    let evidence = try await collect(client, stages: stages, timeouts: timeouts)
+                    let evidence = try await collect(client, guest: guest, stages: stages, timeouts: timeouts)
                     await transcript.set(client.transcript)
                     return evidence
                 } catch {
@@ -75,15 +75,16 @@ public struct TargetRunner: Sendable {
     }
 
     /// ready → hello → inventory → poweroff, each a timed stage.
-    private func collect(_ client: AgentClient, stages: StageLog, timeouts: RunTimeouts) async throws -> Evidence {
+    private func collect(_ client: AgentClient, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts) async throws -> Evidence {
         _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
         let identity = try await stages.run("agent hello") { try await client.hello(deadline: .now + timeouts.request) }
         guard identity.protocolVersion == agentProtocolVersion else {
             throw AgentError.protocolViolation("agent speaks protocol \(identity.protocolVersion), host speaks \(agentProtocolVersion)")
         }
         let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
+        let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
         try await stages.run("poweroff") { try await client.poweroff(deadline: .now + timeouts.request) }
-        return Evidence(guest: identity, devices: devices)
+        return Evidence(guest: identity, devices: devices, hostObservations: channel)
     }
 
     private func outcome(_ target: TargetSpec, _ profiles: [LoadedProfile], _ stages: StageLog,

@@ -81,3 +81,15 @@ public final class VsockBackend: Sendable {
         try loop.run()
     }
 }
+
+/// The host kernel's vhost-vsock, for hosts that have `/dev/vhost-vsock`.
+public enum KernelVsock {
+    /// 0 when `cid` is free right now, else the errno (EADDRINUSE: another VM holds it).
+    public static func probeCID(_ cid: UInt64) -> Int32 { avps_vhost_vsock_probe_cid(cid) }
+
+    /// A connected AF_VSOCK stream socket to `cid:port`, or the errno.
+    public static func connect(cid: UInt32, port: UInt32) -> Result<Int32, VhostUserError> {
+        let fd = avps_vsock_connect(cid, port)
+        return fd >= 0 ? .success(fd) : .failure(.io(operation: "vsock connect \(cid):\(port)", errno: errno))
+    }
+}
