@@ -51,6 +51,12 @@ final class GuestMemory {
                 undo()
                 throw .malformed("memory region of size \(description.size) at offset \(description.mmapOffset)")
             }
+            // Touching a mapping beyond the end of its file raises SIGBUS: refuse such a region.
+            var info = stat()
+            guard fstat(fd, &info) == 0, UInt64(max(info.st_size, 0)) >= length else {
+                undo()
+                throw .malformed("memory region ends at \(length), beyond its file")
+            }
             // Map from file offset 0 so an mmap_offset that is not page aligned still works.
             let pointer = mmap(nil, Int(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
             guard let pointer, pointer != MAP_FAILED else {
