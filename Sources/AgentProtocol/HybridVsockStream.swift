@@ -33,12 +33,14 @@ public final class HybridVsockStream: ByteStream {
 
     private func connected(deadline: ContinuousClock.Instant) async throws(AgentError) -> UnixSocketStream {
         var lastProblem = "the guest did not accept vsock port \(port)"
+        let start = ContinuousClock.now
         while true {
             let (inner, closed) = state.withLock { ($0.inner, $0.closed) }
             if closed { throw .closed(while: "connecting to vsock port \(port)") }
             if let inner { return inner }
             if ContinuousClock.now >= deadline {
-                throw .timeout(waitingFor: "\(lastProblem) (via \(path))", seconds: 0)
+                throw .timeout(waitingFor: "the agent on vsock port \(port) (last: \(lastProblem); via \(path))",
+                               seconds: (ContinuousClock.now - start).seconds)
             }
             let stream = try await UnixSocketStream.connect(path: path, deadline: deadline)
             switch try await handshake(stream, deadline: deadline) {

@@ -36,9 +36,11 @@ struct GuestSession: Sendable {
             return value
         } catch {
             let exited = ProcessState.hasExited(pid)
+            // Before shutting QEMU down, which ends the backend too.
+            let trouble = supervisor.trouble ?? supervisor.checkNow(qemu: pid)
             await shutdown(pid: pid, qmp: qmp, guestPoweringOff: false)
             agent?.close()
-            if let trouble = supervisor.trouble ?? supervisor.checkNow() { throw trouble }
+            if let trouble { throw trouble }
             if exited && !(error is CancellationError) && !(error as? AgentError == .cancelled) {
                 throw HypervisorError.exitedEarly(status: "QEMU exited", detail: stderrTail())
             }

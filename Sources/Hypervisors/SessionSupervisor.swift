@@ -20,7 +20,10 @@ final class SessionSupervisor: Sendable {
     func watch(pid: Int32, agent: any ByteStream) async {
         while !Task.isCancelled {
             if ProcessState.hasExited(pid) { agent.close(); return }
-            if let problem = checkNow() {
+            if let problem = checkNow(qemu: pid) {
+                // A backend that exits because QEMU hung up (guest poweroff) is no trouble.
+                if case .exitedEarly("vsock backend exited", _) = problem,
+                   await ProcessState.waitForExit(pid, timeout: .milliseconds(500)) { agent.close(); return }
                 found.withLock { $0 = $0 ?? problem }
                 agent.close()
                 return
@@ -29,9 +32,9 @@ final class SessionSupervisor: Sendable {
         }
     }
 
-    /// The backend's death or a vhost failure QEMU logged, if either happened.
-    func checkNow() -> HypervisorError? {
-        if let backend, backend.hasExited {
+    /// The backend's death (while QEMU runs) or a vhost failure QEMU logged, if either happened.
+    func checkNow(qemu pid: Int32) -> HypervisorError? {
+        if let backend, backend.hasExited, !ProcessState.hasExited(pid) {
             return .exitedEarly(status: "vsock backend exited", detail: backend.logTail())
         }
         guard launch.vsock != nil, let line = Self.vhostFailure(in: launch.stderrLog) else { return nil }

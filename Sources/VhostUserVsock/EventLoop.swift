@@ -71,7 +71,7 @@ struct EventLoop {
                 case .listener:
                     acceptFrontend()
                 case .frontend:
-                    guard try serveFrontendMessage() else { return }
+                    guard try serveFrontendMessage() else { return drainAfterHangup() }
                 case .hybridListener:
                     while let fd = UnixSocket.accept(udsListener) { clients.append(PendingClient(fd: fd)) }
                 case .kick(let index):
@@ -97,6 +97,14 @@ struct EventLoop {
         if server.queues[0].isReady && !rxStarved && (device.hasControl || !readable.isEmpty) {
             rxStarved = !device.fillReceive(&server.queues[0], memory: memory, readable: &readable)
         }
+    }
+
+    /// QEMU hung up (the guest powered off): guest RAM stays mapped, so packets the guest queued
+    /// last (an agent's final answer) still reach their host sockets.
+    private mutating func drainAfterHangup() {
+        var none: [ConnectionKey] = []
+        pump(readable: &none)
+        for connection in device.connections.values { _ = connection.flush() }
     }
 
     private mutating func acceptFrontend() {

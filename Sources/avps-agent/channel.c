@@ -142,3 +142,9 @@ bool channel_send(channel_t *ch, const char *data, size_t len)
     }
     return true;
 }
+
+void channel_settle(const channel_t *ch)
+{
+    if (ch->socket)
+        sleep_ms(200);
+}

@@ -14,6 +14,7 @@ typedef struct {
     int rfd, wfd;
     bool stdio;        /* test mode: EOF ends the agent, writes block */
     bool connected;    /* host end believed open (always true in stdio mode) */
+    bool socket;       /* a vsock connection: the kernel sends written data later */
 } channel_t;
 
 void channel_stdio(channel_t *ch);
@@ -32,6 +33,10 @@ bool channel_find_port(const char *sysfs_root, const char *port_name, char *devp
 /* Writes one whole frame. Returns false if it could not be delivered; on a
  * port whose host end went away the frame is dropped and connected cleared. */
 bool channel_send(channel_t *ch, const char *data, size_t len);
+
+/* Gives data already written time to leave the guest before it powers off:
+ * vsock hands frames to a kernel worker, virtio-serial writes synchronously. */
+void channel_settle(const channel_t *ch);
 
 void sleep_ms(long ms);
 

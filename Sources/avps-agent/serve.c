@@ -120,7 +120,7 @@ static void vsock_accept(agent_t *a, int listen_fd, endpoint_t *vs)
     if (fd < 0)
         return;
     vsock_close(vs);
-    vs->ch = (channel_t){.rfd = fd, .wfd = fd, .stdio = false, .connected = true};
+    vs->ch = (channel_t){.rfd = fd, .wfd = fd, .stdio = false, .connected = true, .socket = true};
     framer_init(&vs->f);
     vs->f.buf = vsock_frame_buf;
     vs->present = true;
