@@ -1,5 +1,5 @@
 import AVPSModel
-import Hypervisors
+@testable import Hypervisors
 import Testing
 
 /// The channel policy, without the devices it asks about (this machine has no /dev/vhost-vsock).
