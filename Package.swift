@@ -38,9 +38,13 @@ let package = Package(
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        // What Swift cannot express for the vsock backend: SCM_RIGHTS, eventfd, 16-bit ring atomics, AF_VSOCK.
+        .target(name: "CVhostShim", cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]),
+        // Our own vhost-user-vsock device backend with the hybrid-vsock Unix socket API.
+        .target(name: "VhostUserVsock", dependencies: ["CVhostShim"], swiftSettings: strict),
         // Hypervisor adapters (QEMU first). They boot and tear down; they never score.
         .target(name: "Hypervisors", dependencies: [
-            "AVPSModel", "AgentProtocol",
+            "AVPSModel", "AgentProtocol", "VhostUserVsock",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: strict),
         // Pure: checks x evidence -> verdicts.
@@ -56,7 +60,7 @@ let package = Package(
         ], swiftSettings: strict),
         // swift-argument-parser commands; `avps` main stays tiny.
         .target(name: "AVPSCommands", dependencies: [
-            "AVPSModel", "AVPSProfiles", "GuestImage", "Hypervisors", "Runner", "Reports",
+            "AVPSModel", "AVPSProfiles", "GuestImage", "Hypervisors", "Runner", "Reports", "VhostUserVsock",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "avps", dependencies: ["AVPSCommands"], swiftSettings: strict),
@@ -68,6 +72,7 @@ let package = Package(
         .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"],
                     resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "RunnerTests", dependencies: ["Runner"], swiftSettings: strict),
+        .testTarget(name: "VhostUserVsockTests", dependencies: ["VhostUserVsock", "CVhostShim"], swiftSettings: strict),
         .testTarget(name: "GuestImageTests", dependencies: ["GuestImage"], swiftSettings: strict),
         // Boots real QEMU guests; needs the packages ci/setup installs.
         .testTarget(name: "IntegrationTests", dependencies: [

@@ -14,7 +14,7 @@ public struct AVPSCommand: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, ReplayCommand.self, GuestCommand.self, ProfileCommand.self,
-                      ReportCommand.self, BundleCommand.self],
+                      ReportCommand.self, BundleCommand.self, VsockdCommand.self],
         defaultSubcommand: nil
     )
 

@@ -22,6 +22,8 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     /// The wrapped device through its legacy interface only (suite option `modern: false`),
     /// for block, net, entropy and balloon.
     indirect case legacy(DeviceSpec)
+    /// A virtio socket device (also present whenever the agent channel is vsock).
+    case vsock
 
     /// Virtio device id the guest should see for this device.
     public var virtioDeviceID: Int {
@@ -38,6 +40,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .gpu: 16
         case .iommu: 23
         case .legacy(let base): base.virtioDeviceID
+        case .vsock: 19
         }
     }
 
@@ -57,6 +60,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .gpu: "gpu"
         case .iommu: "iommu"
         case .legacy(let base): base.kind
+        case .vsock: "vsock"
         }
     }
 
@@ -74,11 +78,16 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
 
     /// Every kind a suite may name, for error messages.
     public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet",
-                               "9p", "crypto", "gpu", "iommu"]
+                               "9p", "crypto", "gpu", "iommu", "vsock"]
 }
 
-/// How the host talks to the agent.
-public enum AgentChannelKind: String, Sendable, Codable {
+/// How the host talks to the agent (suite key `agent_channel`).
+public enum AgentChannelKind: String, Sendable, Codable, CaseIterable {
+    /// vsock when the host can give the guest one (kernel vhost-vsock, else our own backend),
+    /// otherwise virtio-serial.
+    case auto
+    /// vsock only; a host that cannot offer it is an infrastructure error.
+    case vsock
     /// virtio-serial port named `org.avps.agent.0`.
     case virtioSerial = "virtio-serial"
 }
@@ -103,7 +112,7 @@ public struct TargetSpec: Sendable, Equatable, Codable {
 
     public init(name: String, adapter: String = "qemu", machine: String = "q35", memoryMiB: Int = 256,
                 cpus: Int = 1, accelerator: String = "auto", devices: [DeviceSpec],
-                agentChannel: AgentChannelKind = .virtioSerial, kernelAppend: [String] = [],
+                agentChannel: AgentChannelKind = .auto, kernelAppend: [String] = [],
                 external: ExternalSpec? = nil) {
         self.name = name
         self.adapter = adapter

@@ -24,6 +24,7 @@ public struct Suite: Sendable, Equatable {
 ///     accelerator: auto      # auto | kvm | tcg
 ///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
 ///     kernel_append: []
+///     agent_channel: auto    # auto | vsock | virtio-serial
 /// ```
 public enum SuiteLoader {
     public static let currentSchemaVersion = 1
@@ -61,7 +62,7 @@ public enum SuiteLoader {
     }
 
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
-                             "external"]
+                             "external", "agent_channel"]
 
     static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
         let mapping = try reader.mapping(allowedKeys: targetKeys)
@@ -77,6 +78,10 @@ public enum SuiteLoader {
         let append = try mapping.optional("kernel_append")?.sequence().map { reader throws(LoadError) in
             try reader.nonEmptyString()
         } ?? []
+        let channelName = try mapping.optionalString("agent_channel") ?? "auto"
+        guard let channel = AgentChannelKind(rawValue: channelName) else {
+            throw try mapping.required("agent_channel").error("must be auto, vsock or virtio-serial")
+        }
         let adapter = try mapping.optionalString("adapter") ?? "qemu"
         let external = try mapping.optional("external").map { reader throws(LoadError) in try externalSpec(reader) }
         if adapter == "external", external == nil {
@@ -86,7 +91,7 @@ public enum SuiteLoader {
             name: name, adapter: adapter,
             machine: try mapping.optionalString("machine") ?? "q35",
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
-            accelerator: accelerator, devices: devices, kernelAppend: append, external: external)
+            accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external)
     }
 
     /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`
@@ -165,6 +170,7 @@ public enum SuiteLoader {
         case "scsi": return .scsi
         case "keyboard": return .keyboard
         case "tablet": return .tablet
+        case "vsock": return .vsock
         default:
             throw reader.error("unknown device \"\(kind)\" (known: \(DeviceSpec.kinds.joined(separator: ", ")))\(YAMLNodeReader.suggestion(for: kind, among: DeviceSpec.kinds))")
         }

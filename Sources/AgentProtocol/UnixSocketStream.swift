@@ -20,6 +20,11 @@ public final class UnixSocketStream: ByteStream {
 
     deinit { close() }
 
+    /// Wraps an already connected stream socket of any family (kernel AF_VSOCK); takes ownership.
+    public static func adopting(fd: Int32, label: String) -> UnixSocketStream {
+        UnixSocketStream(fd: fd, path: label)
+    }
+
     /// Connects to `path`, retrying while the socket does not exist yet or refuses (the server may
     /// still be starting) until `deadline`.
     public static func connect(path: String, deadline: ContinuousClock.Instant) async throws(AgentError) -> UnixSocketStream {

@@ -11,36 +11,37 @@ struct GuestSession: Sendable {
     let launch: PreparedLaunch
     let timeouts: LaunchTimeouts
     let stages: StageLog
+    /// Our vsock backend, supervised alongside QEMU (nil when the launch does not use it).
+    var backend: VsockBackendHandle?
 
     func run<T: Sendable>(pid: Int32, _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
         var qmp: QMPClient?
-        var agent: UnixSocketStream?
+        var agent: (any ByteStream)?
+        let supervisor = SessionSupervisor(launch: launch, backend: backend)
         do {
             let control = try await stages.run("hypervisor started") { () async throws -> QMPClient in
                 let client = try await connectQMP(pid: pid)
-                agent = try await UnixSocketStream.connect(
-                    path: launch.agentSocket, deadline: .now + timeouts.control)
+                agent = try await AgentStreams.open(launch, deadline: .now + timeouts.control)
                 try await client.execute("cont", deadline: .now + timeouts.control)
                 return client
             }
             qmp = control
             guard let agent else { throw HypervisorError.control("agent socket missing") }
-            // QEMU notices nothing when the guest dies; closing the agent stream on exit turns a
-            // long read timeout into an immediate, explained failure.
-            let watcher = Task {
-                while !Task.isCancelled {
-                    if ProcessState.hasExited(pid) { agent.close(); return }
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-            }
+            // QEMU notices nothing when the guest or our vsock backend dies; closing the agent
+            // stream then turns a long read timeout into an immediate, explained failure.
+            let watcher = Task { await supervisor.watch(pid: pid, agent: agent) }
             defer { watcher.cancel() }
             let value = try await body(RunningGuest(launch: launch, agent: agent, processID: pid, qmp: control))
             await shutdown(pid: pid, qmp: control, guestPoweringOff: true)
             return value
         } catch {
             let exited = ProcessState.hasExited(pid)
+            // Before shutting QEMU down, which ends the backend too.
+            var trouble = supervisor.trouble
+            if trouble == nil { trouble = await supervisor.settle(qemu: pid) }
             await shutdown(pid: pid, qmp: qmp, guestPoweringOff: false)
             agent?.close()
+            if let trouble { throw trouble }
             if exited && !(error is CancellationError) && !(error as? AgentError == .cancelled) {
                 throw HypervisorError.exitedEarly(status: "QEMU exited", detail: stderrTail())
             }

@@ -30,6 +30,13 @@ public struct PreparedLaunch: Sendable {
     /// Where the guest's serial console is written (an artifact of the run).
     public var serialLog: URL
     public var stderrLog: URL
+    /// How the host reaches the agent.
+    public var agentChannel: AgentChannelChoice = .virtioSerial(reason: "default")
+    /// How the guest's vsock device is provided; nil when it has none.
+    public var vsock: AgentChannelChoice?
+    /// Our vsock backend's sockets: vhost-user (QEMU's side) and hybrid vsock (the host's side).
+    public var vsockSocket: String = ""
+    public var vsockUDS: String = ""
 }
 
 /// A guest that is up and reachable, handed to the caller for the duration of a closure.
@@ -44,12 +51,13 @@ public struct RunningGuest: Sendable {
 
 /// Timeouts that bound each part of a launch.
 public struct LaunchTimeouts: Sendable {
-    /// From process start until the control socket answers.
+    /// From process start until the control socket answers (generous: a loaded CI host running
+    /// several TCG guests can take many seconds to bring QEMU and its vhost-user backend up).
     public var control: Duration
     /// How long to wait for the guest to power itself off before forcing it.
     public var shutdown: Duration
 
-    public init(control: Duration = .seconds(10), shutdown: Duration = .seconds(10)) {
+    public init(control: Duration = .seconds(30), shutdown: Duration = .seconds(10)) {
         self.control = control
         self.shutdown = shutdown
     }

@@ -39,20 +39,27 @@ public struct QEMUAdapter: Hypervisor {
             throw .invalidTarget("accelerator must be auto, kvm or tcg (got \(target.accelerator))")
         }
         let workspace = try Workspace.create()
-        let paths = QEMUCommandLine.Paths(
+        var paths = QEMUCommandLine.Paths(
             qmpSocket: workspace.appendingPathComponent("qmp.sock").path,
             agentSocket: workspace.appendingPathComponent("agent.sock").path,
             serialLog: artifactDirectory.appendingPathComponent("serial.log").path,
             workspace: workspace.path)
+        paths.vsockSocket = workspace.appendingPathComponent("vhost-vsock.sock").path
+        var vsock: AgentChannelChoice?
         do {
+            let (channel, provision) = try VsockPlanning.plan(target)
+            vsock = provision
             let (arguments, expected) = try QEMUCommandLine.arguments(
-                for: target, accelerator: accelerator, boot: boot, paths: paths)
+                for: target, accelerator: accelerator, boot: boot, paths: paths, vsock: provision)
             return PreparedLaunch(
                 target: target, accelerator: accelerator, commandLine: [binary] + arguments,
                 expectedVirtioDevices: expected, workspace: workspace, agentSocket: paths.agentSocket,
                 qmpSocket: paths.qmpSocket, serialLog: URL(fileURLWithPath: paths.serialLog),
-                stderrLog: artifactDirectory.appendingPathComponent("qemu-stderr.log"))
+                stderrLog: artifactDirectory.appendingPathComponent("qemu-stderr.log"),
+                agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket,
+                vsockUDS: workspace.appendingPathComponent("vsock.sock").path)
         } catch {
+            if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
             try? FileManager.default.removeItem(at: workspace)
             throw error
         }
@@ -64,29 +71,35 @@ public struct QEMUAdapter: Hypervisor {
     ) async throws -> T {
         defer { discard(launch) }
         try createDisks(launch)
-        let stderrFD = try openLog(launch.stderrLog)
-        var options = PlatformOptions()
-        options.processGroupID = 0  // own group: a terminal's Ctrl-C reaches avps, which shuts QEMU down in order
-        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
         let executable = launch.commandLine[0]
         let arguments = Array(launch.commandLine.dropFirst())
-        let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages)
-        let outcome: ExecutionResult<T, DiscardedOutput, FileDescriptorOutput>
-        do {
-            outcome = try await Subprocess.run(
-                .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
-                input: .none, output: .discarded,
-                error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
-            ) { execution in
-                let pid = execution.processIdentifier.value
-                return try await OrphanGuard.protect(processGroup: pid, workspace: launch.workspace) {
-                    try await session.run(pid: pid, body)
+        defer { if case .kernelVsock(let cid) = launch.vsock { KernelCIDAllocator.release(cid) } }
+        // Start order: our vsock backend must listen before QEMU connects, or QEMU exits at once.
+        return try await VsockBackendProcess.withBackend(for: launch, stages: stages) { backend in
+            let stderrFD = try openLog(launch.stderrLog)
+            var options = PlatformOptions()
+            // Own group (a terminal's Ctrl-C reaches avps, which shuts QEMU down in order); with our
+            // vsock backend, QEMU joins the backend's group so the orphan guard kills both.
+            options.processGroupID = backend?.processID ?? 0
+            options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
+            let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages, backend: backend)
+            let outcome: ExecutionResult<T, DiscardedOutput, FileDescriptorOutput>
+            do {
+                outcome = try await Subprocess.run(
+                    .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
+                    input: .none, output: .discarded,
+                    error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
+                ) { execution in
+                    let pid = execution.processIdentifier.value
+                    return try await OrphanGuard.protect(processGroup: backend?.processID ?? pid, workspace: launch.workspace) {
+                        try await session.run(pid: pid, body)
+                    }
                 }
+            } catch let error as SubprocessError {
+                throw HypervisorError.launchFailed("\(executable): \(error)")
             }
-        } catch let error as SubprocessError {
-            throw HypervisorError.launchFailed("\(executable): \(error)")
+            return outcome.closureResult
         }
-        return outcome.closureResult
     }
 
     public func version() async -> String? {

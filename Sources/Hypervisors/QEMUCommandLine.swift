@@ -11,11 +11,15 @@ public enum QEMUCommandLine {
         public var agentSocket: String
         public var serialLog: String
         public var workspace: String
+        /// vhost-user socket of our vsock backend (when it provides the vsock device).
+        public var vsockSocket: String = ""
     }
 
     /// Returns the arguments (without the binary) and the virtio device ids the guest should see.
+    /// - Parameter vsock: how the vsock device is provided; nil when the guest gets none.
     public static func arguments(
-        for target: TargetSpec, accelerator: String, boot: BootArtifacts, paths: Paths
+        for target: TargetSpec, accelerator: String, boot: BootArtifacts, paths: Paths,
+        vsock: AgentChannelChoice? = nil
     ) throws(HypervisorError) -> (arguments: [String], expectedDevices: [Int]) {
         guard target.memoryMiB >= 64 else { throw .invalidTarget("memory_mib must be at least 64 (got \(target.memoryMiB))") }
         guard (1...64).contains(target.cpus) else { throw .invalidTarget("cpus must be 1...64 (got \(target.cpus))") }
@@ -24,7 +28,7 @@ public enum QEMUCommandLine {
         }
         var args = [
             "-name", "avps-\(target.name)",
-            "-machine", target.machine, "-accel", accelerator,
+            "-machine", target.machine + (vsock.map(memoryBackendMachineOption) ?? ""), "-accel", accelerator,
             "-m", String(target.memoryMiB), "-smp", String(target.cpus),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-S",  // start paused: the host attaches QMP and the agent socket before the guest runs
@@ -34,6 +38,10 @@ public enum QEMUCommandLine {
             "-qmp", "unix:\(paths.qmpSocket),server=on,wait=off",
         ]
         var expected: [Int] = []
+        if let vsock {
+            args += vsockArguments(vsock, memoryMiB: target.memoryMiB, paths: paths)
+            expected.append(DeviceSpec.vsock.virtioDeviceID)
+        }
         // The agent channel: a virtio-serial controller with one named port.
         args += [
             "-device", "virtio-serial-pci,id=vser0",
@@ -79,6 +87,8 @@ public enum QEMUCommandLine {
                 args += ["-device", "virtio-iommu-pci,id=dev-\(id)"]
             case .legacy(let base):
                 args += try legacyArguments(base, id: id, index: index, paths: paths)
+            case .vsock:
+                continue  // one vsock device per guest, added above with its provider
             }
             expected.append(device.virtioDeviceID)
         }
@@ -107,6 +117,26 @@ public enum QEMUCommandLine {
             return ["-device", "virtio-balloon-pci,id=dev-\(id)" + legacy]
         default:
             throw .invalidTarget("\(base.kind) has no legacy form (modern: false works for \(DeviceSpec.legacyCapableKinds.joined(separator: ", ")))")
+        }
+    }
+
+    /// vhost-user needs guest RAM the backend can map: a shared memfd (without `share=on` QEMU
+    /// boots anyway but the data plane is dead).
+    private static func memoryBackendMachineOption(_ vsock: AgentChannelChoice) -> String {
+        if case .userVsock = vsock { return ",memory-backend=mem" }
+        return ""
+    }
+
+    private static func vsockArguments(_ vsock: AgentChannelChoice, memoryMiB: Int, paths: Paths) -> [String] {
+        switch vsock {
+        case .kernelVsock(let cid):
+            return ["-device", "vhost-vsock-pci,guest-cid=\(cid),id=dev-vsock"]
+        case .userVsock:
+            return ["-object", "memory-backend-memfd,id=mem,size=\(memoryMiB)M,share=on",
+                    "-chardev", "socket,id=vsock0,path=\(paths.vsockSocket)",
+                    "-device", "vhost-user-vsock-pci,chardev=vsock0,id=dev-vsock"]
+        case .virtioSerial:
+            return []
         }
     }
 

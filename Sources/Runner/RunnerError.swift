@@ -21,10 +21,13 @@ public struct RunTimeouts: Sendable {
     public var boot: Duration
     /// One agent request.
     public var request: Duration
+    /// From hypervisor start until its control channel (QMP, or an external agent channel) answers.
+    public var control: Duration
 
-    public init(boot: Duration, request: Duration = .seconds(30)) {
+    public init(boot: Duration, request: Duration = .seconds(30), control: Duration = .seconds(30)) {
         self.boot = boot
         self.request = request
+        self.control = control
     }
 
     public static func defaults(accelerator: String) -> RunTimeouts {

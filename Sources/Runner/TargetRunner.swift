@@ -61,7 +61,7 @@ public struct TargetRunner: Sendable {
         let timeouts = self.timeouts ?? .defaults(accelerator: launch.accelerator)
         let transcript = TranscriptBox()
         do {
-            let evidence = try await hypervisor.withRunningGuest(launch, timeouts: LaunchTimeouts(), stages: stages) { guest in
+            let evidence = try await hypervisor.withRunningGuest(launch, timeouts: LaunchTimeouts(control: timeouts.control), stages: stages) { guest in
                 let client = AgentClient(stream: guest.agent)
                 let watcher = Task { await BootWatcher(serialLog: guest.launch.serialLog, stages: stages).watch() }
                 defer { watcher.cancel() }
@@ -89,7 +89,7 @@ public struct TargetRunner: Sendable {
         }
     }
 
-    /// ready → hello → inventory → probes → poweroff, each a timed stage.
+    /// ready → hello → inventory → probes → vsock measurement → poweroff, each a timed stage.
     private func collect(_ client: AgentClient, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts) async throws -> Evidence {
         _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
         let identity = try await stages.run("agent hello") { try await client.hello(deadline: .now + timeouts.request) }
@@ -103,6 +103,8 @@ public struct TargetRunner: Sendable {
         }
         observations.merge(await probing.hypervisorView(guest)) { first, _ in first }
         if let boot = ProbeStage.bootToAgent(stages) { observations["boot_to_agent_seconds"] = .double(boot) }
+        let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
+        observations.merge(channel) { first, _ in first }
         try await stages.run("poweroff") { try await client.poweroff(deadline: .now + timeouts.request) }
         return Evidence(guest: identity, devices: devices, probes: probes, hostObservations: observations)
     }

@@ -51,8 +51,7 @@ bool channel_open_path(channel_t *ch, const char *path)
     return true;
 }
 
-/* Looks for the named port once; fills devpath with /dev/<port> on success. */
-static bool find_port(const char *sysfs_root, char *devpath, size_t cap)
+bool channel_find_port(const char *sysfs_root, const char *port_name, char *devpath, size_t cap)
 {
     char dir[PATH_MAX], port_dir[PATH_MAX], name[128];
     bool found = false;
@@ -67,22 +66,22 @@ static bool find_port(const char *sysfs_root, char *devpath, size_t cap)
             continue;
         if (path_join(port_dir, sizeof port_dir, dir, e->d_name) &&
             sysfs_read(port_dir, "name", name, sizeof name) &&
-            strcmp(name, AGENT_PORT_NAME) == 0)
+            strcmp(name, port_name) == 0)
             found = path_join(devpath, cap, "/dev", e->d_name);
     }
     closedir(d);
     return found;
 }
 
-bool channel_open_default(channel_t *ch, const char *sysfs_root)
+bool channel_open_default(channel_t *ch, const char *sysfs_root, long wait_ms)
 {
     char devpath[PATH_MAX];
-    const int attempts = 30000 / 50;
+    const long attempts = wait_ms / 50 > 0 ? wait_ms / 50 : 1;
     bool logged = false;
-    for (int i = 0; i < attempts; i++) {
+    for (long i = 0; i < attempts; i++) {
         /* The sysfs entry can appear before udev/devtmpfs creates the node,
          * so a failing open is retried like a missing port. */
-        if (find_port(sysfs_root, devpath, sizeof devpath)) {
+        if (channel_find_port(sysfs_root, AGENT_PORT_NAME, devpath, sizeof devpath)) {
             int fd = open(devpath, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
             if (fd >= 0) {
                 ch->rfd = ch->wfd = fd;
@@ -93,12 +92,12 @@ bool channel_open_default(channel_t *ch, const char *sysfs_root)
             }
         }
         if (!logged) {
-            agent_log("waiting up to 30 s for virtio-serial port %s", AGENT_PORT_NAME);
+            agent_log("waiting up to %ld ms for virtio-serial port %s", wait_ms, AGENT_PORT_NAME);
             logged = true;
         }
         sleep_ms(50);
     }
-    agent_log("virtio-serial port %s not found after 30 s", AGENT_PORT_NAME);
+    agent_log("virtio-serial port %s not found after %ld ms", AGENT_PORT_NAME, wait_ms);
     return false;
 }
 
@@ -142,4 +141,10 @@ bool channel_send(channel_t *ch, const char *data, size_t len)
         return false;
     }
     return true;
+}
+
+void channel_settle(const channel_t *ch)
+{
+    if (ch->socket)
+        sleep_ms(200);
 }

@@ -5,17 +5,22 @@
 #include "log.h"
 #include "methods.h"
 #include "serve.h"
+#include "vsock.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 static void usage(FILE *to)
 {
     fprintf(to,
             "usage: avps-agent [--stdio | --channel PATH] [--sysfs ROOT]\n"
             "       avps-agent --version\n"
-            "  (default)       use the virtio-serial port named " AGENT_PORT_NAME "\n"
+            "  (default)       listen on vsock port 1024 (bulk 1025) and use the\n"
+            "                  virtio-serial port named " AGENT_PORT_NAME " if present\n"
             "  --stdio         use stdin/stdout; exit at end of input (tests)\n"
             "  --channel PATH  use this device or file, read-write\n"
             "  --sysfs ROOT    read sysfs from ROOT instead of /sys (tests)\n");
@@ -56,13 +61,31 @@ int main(int argc, char **argv)
     /* A vanished reader must surface as EPIPE from write(), not kill us. */
     signal(SIGPIPE, SIG_IGN);
 
-    if (use_stdio)
+    int vsock_fd = -1, bulk_fd = -1;
+    if (use_stdio) {
         channel_stdio(&a.ch);
-    else if (channel_path ? !channel_open_path(&a.ch, channel_path)
-                          : !channel_open_default(&a.ch, a.sysfs_root))
-        return 1;
+    } else if (channel_path) {
+        if (!channel_open_path(&a.ch, channel_path))
+            return 1;
+    } else {
+        vsock_fd = vsock_listen(AGENT_VSOCK_PORT);
+        if (vsock_fd >= 0)
+            bulk_fd = vsock_listen(AGENT_VSOCK_BULK_PORT);
+        /* With vsock the serial port is optional: look for it briefly only. */
+        if (!channel_open_default(&a.ch, a.sysfs_root, vsock_fd >= 0 ? 2000 : 30000)) {
+            if (vsock_fd < 0)
+                return 1;
+            a.ch = (channel_t){.rfd = -1, .wfd = -1};
+        }
+        char bulk_path[PATH_MAX];
+        if (channel_find_port(a.sysfs_root, AGENT_BULK_PORT_NAME, bulk_path, sizeof bulk_path)) {
+            int fd = open(bulk_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+            if (fd >= 0)
+                bulk_spawn(fd, true);
+        }
+    }
 
     agent_log("version %s, protocol %d, sysfs %s", AGENT_VERSION, PROTOCOL_VERSION, a.sysfs_root);
-    serve(&a);
+    serve(&a, vsock_fd, bulk_fd);
     return 0;
 }

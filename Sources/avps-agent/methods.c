@@ -162,6 +162,7 @@ static void do_poweroff(agent_t *a, int64_t id)
     if (a->ch.stdio) /* test mode: never power off the machine running the tests */
         exit(0);
     agent_log("powering off");
+    channel_settle(&a->ch);
     sync();
     if (reboot(RB_POWER_OFF) != 0)
         agent_log("reboot(RB_POWER_OFF): %s", strerror(errno));

@@ -21,7 +21,8 @@ struct AdapterInteropTests {
         let suite = try SuiteLoader.load(contentsOf: Paths.root.appendingPathComponent("Suites/targets/external-qemu.yaml"))
         var external = try #require(suite.targets.first)
         external.name = "it-external"
-        let direct = TargetSpec(name: "it-direct", accelerator: "tcg", devices: external.devices)
+        let direct = TargetSpec(name: "it-direct", accelerator: "tcg", devices: external.devices,
+                                agentChannel: .virtioSerial)  // the external QEMU offers no vsock
         async let viaExternal = runTarget(external)
         async let viaQEMU = runTarget(direct)
         let (externalOutcome, _) = try await viaExternal
@@ -38,14 +39,14 @@ struct AdapterInteropTests {
 
     @Test("an external target whose channel never appears is INFRA naming the channel, nothing left running")
     func channelNeverAppears() async throws {
-        let spec = ExternalSpec(start: ["sleep", "30"], channel: .unix(path: "{workspace}/never.sock"))
+        let spec = ExternalSpec(start: ["sleep", "300"], channel: .unix(path: "{workspace}/never.sock"))
         let target = TargetSpec(name: "it-ext-nochannel", adapter: "external", devices: [.entropy], external: spec)
-        let (outcome, _) = try await runTarget(target)
+        let (outcome, _) = try await runTarget(target, controlTimeout: .seconds(5))
         let result = try #require(outcome.results.first)
         let infra = try #require(result.infraError)
         #expect(infra.contains("never.sock") && infra.contains("never appeared"), "\(infra)")
         #expect(result.results.allSatisfy { $0.verdict == .infra })
-        #expect(processesMentioning("sleep 30").isEmpty)
+        #expect(processesMentioning("sleep 300").isEmpty)
     }
 
     @Test("an external start command that fails is INFRA with its stderr")

@@ -6,10 +6,10 @@ import Testing
 /// Boots real TCG guests. Each test uses its own target name so leftover processes can be found.
 @Suite("Real QEMU guests", .timeLimit(.minutes(5)))
 struct QEMUGuestTests {
-    @Test("inventory lists exactly the requested virtio devices, all modern")
+    @Test("inventory lists exactly the requested virtio devices, all modern (agent over the virtio-serial fallback)")
     func inventoryMatchesRequest() async throws {
         let target = TargetSpec(name: "it-inventory", accelerator: "tcg",
-                                devices: [.block(sizeMiB: 16), .net, .entropy, .console, .balloon])
+                                devices: [.block(sizeMiB: 16), .net, .entropy, .console, .balloon], agentChannel: .virtioSerial)
         let (outcome, _) = try await runTarget(target)
         let result = try #require(outcome.results.first)
         #expect(result.infraError == nil, "\(result.infraError ?? "")")
@@ -57,7 +57,7 @@ struct QEMUGuestTests {
         let infra = try #require(result.infraError)
         #expect(infra.contains("agent ready"), "\(infra)")
         // The serial tail is attached; under heavy load the guest may not have reached init yet.
-        #expect(infra.contains("serial log tail"), "serial tail missing from: \(infra)")
+        #expect(infra.contains("serial log tail") || infra.contains("printed nothing"), "boot progress missing from: \(infra)")
         #expect(result.results.allSatisfy { $0.verdict == .infra })
         // The wait for the agent is bounded by the boot timeout (machine load may slow the rest).
         let wait = try #require(result.stages.first { $0.stage == "agent ready" })

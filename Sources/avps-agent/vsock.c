@@ -1,0 +1,155 @@
+#include "vsock.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/vm_sockets.h>
+
+int vsock_listen(unsigned port)
+{
+    int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        agent_log("vsock socket: %s", strerror(errno));
+        return -1;
+    }
+    struct sockaddr_vm addr;
+    memset(&addr, 0, sizeof addr);
+    addr.svm_family = AF_VSOCK;
+    addr.svm_cid = VMADDR_CID_ANY;
+    addr.svm_port = port;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 8) != 0) {
+        agent_log("vsock port %u: %s", port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    agent_log("listening on vsock port %u", port);
+    return fd;
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static bool read_line(int fd, char *line, size_t cap)
+{
+    size_t len = 0;
+    for (;;) {
+        char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        if (c == '\n') {
+            line[len] = '\0';
+            return true;
+        }
+        if (len + 1 >= cap)
+            return false;
+        line[len++] = c;
+    }
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static char bulk_buf[256 * 1024];
+
+bool bulk_serve_one(int fd)
+{
+    char line[64], verb[16];
+    unsigned long long total;
+    if (!read_line(fd, line, sizeof line))
+        return false;
+    if (sscanf(line, "%15s %llu", verb, &total) != 2) {
+        agent_log("bulk: bad command '%s'", line);
+        return false;
+    }
+    bool echo = strcmp(verb, "echo") == 0, sink = strcmp(verb, "sink") == 0;
+    if (strcmp(verb, "source") == 0) {
+        for (size_t i = 0; i < sizeof bulk_buf; i++)
+            bulk_buf[i] = (char)(i * 7);
+        while (total > 0) {
+            size_t n = total < sizeof bulk_buf ? (size_t)total : sizeof bulk_buf;
+            if (!write_all(fd, bulk_buf, n))
+                return false;
+            total -= n;
+        }
+        return true;
+    }
+    if (!echo && !sink) {
+        agent_log("bulk: unknown command '%s'", verb);
+        return false;
+    }
+    long long start = 0;
+    while (total > 0) {
+        size_t want = total < sizeof bulk_buf ? (size_t)total : sizeof bulk_buf;
+        ssize_t r = read(fd, bulk_buf, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        if (start == 0)
+            start = now_ns();
+        if (echo && !write_all(fd, bulk_buf, (size_t)r))
+            return false;
+        total -= (unsigned long long)r;
+    }
+    if (sink) {
+        char reply[48];
+        int n = snprintf(reply, sizeof reply, "ok %lld\n", now_ns() - start);
+        return write_all(fd, reply, (size_t)n);
+    }
+    return true;
+}
+
+/* The grandchild is adopted by init, so the agent never has to reap it and
+ * never reaps a child some probe is waiting for. */
+void bulk_spawn(int fd, bool forever)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        if (fork() == 0) {
+            int flags = fcntl(fd, F_GETFL);
+            fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+            for (;;) {
+                while (bulk_serve_one(fd))
+                    ;
+                if (!forever)
+                    break;
+                struct timespec pause = {0, 50 * 1000000L}; /* virtio-serial: host not connected */
+                nanosleep(&pause, NULL);
+            }
+            _exit(0);
+        }
+        _exit(0);
+    }
+    if (child > 0)
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+            ;
+    else
+        agent_log("bulk: fork: %s", strerror(errno));
+    close(fd);
+}
