@@ -60,17 +60,18 @@ public struct ExternalAdapter: Hypervisor {
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
         let session = ExternalSession(launch: launch, spec: spec, timeouts: timeouts, stages: stages)
         do {
-            let outcome = try await Subprocess.run(
-                .name(launch.commandLine[0]), arguments: Arguments(Array(launch.commandLine.dropFirst())),
-                platformOptions: options, input: .none, output: .discarded,
-                error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
-            ) { execution in
-                let pid = execution.processIdentifier.value
-                return try await OrphanGuard.protect(processGroup: pid, workspace: launch.workspace) {
-                    try await session.run(pid: pid, body)
+            return try await OrphanGuard.protect(workspace: launch.workspace) { orphanGuard in
+                let outcome = try await Subprocess.run(
+                    .name(launch.commandLine[0]), arguments: Arguments(Array(launch.commandLine.dropFirst())),
+                    platformOptions: options, input: .none, output: .discarded,
+                    error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
+                ) { execution in
+                    let pid = execution.processIdentifier.value
+                    orphanGuard.announce(processGroup: pid)
+                    return try await session.run(pid: pid, body)
                 }
+                return outcome.closureResult
             }
-            return outcome.closureResult
         } catch let error as SubprocessError {
             throw HypervisorError.launchFailed("\(launch.commandLine[0]): \(error)")
         }

@@ -70,35 +70,44 @@ public struct QEMUAdapter: Hypervisor {
         _ body: @Sendable (RunningGuest) async throws -> T
     ) async throws -> T {
         defer { discard(launch) }
-        try createDisks(launch)
+        defer { if case .kernelVsock(let cid) = launch.vsock { KernelCIDAllocator.release(cid) } }
+        // The guard exists before anything is spawned; every process group is announced to it.
+        return try await OrphanGuard.protect(workspace: launch.workspace) { orphanGuard in
+            try createDisks(launch)
+            // Start order: our vsock backend must listen before QEMU connects, or QEMU exits at once.
+            return try await VsockBackendProcess.withBackend(for: launch, stages: stages, orphanGuard: orphanGuard) { backend in
+                try await runQEMU(launch, timeouts: timeouts, stages: stages, backend: backend,
+                                  orphanGuard: orphanGuard, body)
+            }
+        }
+    }
+
+    private func runQEMU<T: Sendable>(
+        _ launch: PreparedLaunch, timeouts: LaunchTimeouts, stages: StageLog, backend: VsockBackendHandle?,
+        orphanGuard: OrphanGuard.Guard, _ body: @Sendable (RunningGuest) async throws -> T
+    ) async throws -> T {
         let executable = launch.commandLine[0]
         let arguments = Array(launch.commandLine.dropFirst())
-        defer { if case .kernelVsock(let cid) = launch.vsock { KernelCIDAllocator.release(cid) } }
-        // Start order: our vsock backend must listen before QEMU connects, or QEMU exits at once.
-        return try await VsockBackendProcess.withBackend(for: launch, stages: stages) { backend in
-            let stderrFD = try openLog(launch.stderrLog)
-            var options = PlatformOptions()
-            // Own group (a terminal's Ctrl-C reaches avps, which shuts QEMU down in order); with our
-            // vsock backend, QEMU joins the backend's group so the orphan guard kills both.
-            options.processGroupID = backend?.processID ?? 0
-            options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
-            let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages, backend: backend)
-            let outcome: ExecutionResult<T, DiscardedOutput, FileDescriptorOutput>
-            do {
-                outcome = try await Subprocess.run(
-                    .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
-                    input: .none, output: .discarded,
-                    error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
-                ) { execution in
-                    let pid = execution.processIdentifier.value
-                    return try await OrphanGuard.protect(processGroup: backend?.processID ?? pid, workspace: launch.workspace) {
-                        try await session.run(pid: pid, body)
-                    }
-                }
-            } catch let error as SubprocessError {
-                throw HypervisorError.launchFailed("\(executable): \(error)")
+        let stderrFD = try openLog(launch.stderrLog)
+        var options = PlatformOptions()
+        // Own group (a terminal's Ctrl-C reaches avps, which shuts QEMU down in order); with our
+        // vsock backend, QEMU joins the backend's group so the orphan guard kills both.
+        options.processGroupID = backend?.processID ?? 0
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
+        let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages, backend: backend)
+        do {
+            let outcome = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
+                input: .none, output: .discarded,
+                error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
+            ) { execution in
+                let pid = execution.processIdentifier.value
+                orphanGuard.announce(processGroup: backend?.processID ?? pid)
+                return try await session.run(pid: pid, body)
             }
             return outcome.closureResult
+        } catch let error as SubprocessError {
+            throw HypervisorError.launchFailed("\(executable): \(error)")
         }
     }
 

@@ -48,7 +48,7 @@ enum VsockBackendProcess {
     /// Runs `body` with the backend up and listening when the launch uses our backend (nil
     /// otherwise), then makes sure the backend is gone.
     static func withBackend<T: Sendable>(
-        for launch: PreparedLaunch, stages: StageLog,
+        for launch: PreparedLaunch, stages: StageLog, orphanGuard: OrphanGuard.Guard,
         _ body: @Sendable (VsockBackendHandle?) async throws -> T
     ) async throws -> T {
         guard case .userVsock(let executable) = launch.vsock else { return try await body(nil) }
@@ -72,16 +72,15 @@ enum VsockBackendProcess {
                 let handle = VsockBackendHandle(processID: execution.processIdentifier.value, log: logURL)
                 // Guarded from the first instant: if avps dies before QEMU exists, the backend
                 // (and its group, which QEMU joins later) still goes.
-                return try await OrphanGuard.protect(processGroup: handle.processID, workspace: launch.workspace) {
-                    do {
-                        try await stages.run("vsock backend started") { try await waitUntilListening(handle, socket: launch.vsockSocket) }
-                        let value = try await body(handle)
-                        await stop(handle)
-                        return value
-                    } catch {
-                        await stop(handle)
-                        throw error
-                    }
+                orphanGuard.announce(processGroup: handle.processID)
+                do {
+                    try await stages.run("vsock backend started") { try await waitUntilListening(handle, socket: launch.vsockSocket) }
+                    let value = try await body(handle)
+                    await stop(handle)
+                    return value
+                } catch {
+                    await stop(handle)
+                    throw error
                 }
             }
             return outcome.closureResult
