@@ -55,7 +55,9 @@ import Testing
 
         #expect(first == second)
         #expect(hit, "an unchanged second build must reuse the cached initramfs")
-        #expect(secondTime < .seconds(3), "warm build took \(secondTime)")
+        // A loose bound that still catches a rebuild (a cold build downloads and unpacks 70 MB); the
+        // measured figure is in BENCHMARKS.md, not asserted here, because CI hosts are loaded.
+        #expect(secondTime < .seconds(15), "warm build took \(secondTime)")
         #expect(first.kernelRelease.hasSuffix("-amd64"))
         #expect(first.kernelSource.hasPrefix("linux-image-"))
         #expect(first.modules.contains("virtio_pci") && first.modules.contains("vmw_vsock_virtio_transport"))
