@@ -38,9 +38,11 @@ let package = Package(
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        // libvirt's C API (libvirt-dev), for the libvirt adapter.
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         // Hypervisor adapters (QEMU first). They boot and tear down; they never score.
         .target(name: "Hypervisors", dependencies: [
-            "AVPSModel", "AgentProtocol",
+            "AVPSModel", "AgentProtocol", "CLibvirt",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: strict),
         // Pure: checks x evidence -> verdicts.
