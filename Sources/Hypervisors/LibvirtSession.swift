@@ -15,7 +15,7 @@ struct LibvirtSession: Sendable {
     func run<T: Sendable>(_ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
         let connection: LibvirtConnection
         do {
-            connection = try await stages.run("hypervisor started") { () async throws(LibvirtError) in
+            connection = try await stages.run("libvirt connected") { () async throws(LibvirtError) in
                 try await LibvirtConnection.open(uri)
             }
         } catch {
