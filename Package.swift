@@ -42,9 +42,11 @@ let package = Package(
         .target(name: "CVhostShim", cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]),
         // Our own vhost-user-vsock device backend with the hybrid-vsock Unix socket API.
         .target(name: "VhostUserVsock", dependencies: ["CVhostShim"], swiftSettings: strict),
+        // libvirt's C API (libvirt-dev), for the libvirt adapter.
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         // Hypervisor adapters (QEMU first). They boot and tear down; they never score.
         .target(name: "Hypervisors", dependencies: [
-            "AVPSModel", "AgentProtocol", "VhostUserVsock",
+            "AVPSModel", "AgentProtocol", "VhostUserVsock", "CLibvirt",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: strict),
         // Pure: checks x evidence -> verdicts.

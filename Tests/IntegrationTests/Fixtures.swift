@@ -45,7 +45,8 @@ func runTarget(_ target: TargetSpec, bootTimeout: Duration = .seconds(120), kern
     let boot = BootArtifacts(kernel: kernel ?? guest.kernel.path, initrd: guest.initrd.path,
                              kernelCommandLine: guest.baseCommandLine)
     let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: nil), boot: boot,
-                              timeouts: RunTimeouts(boot: bootTimeout, control: controlTimeout), adapters: ["external": ExternalAdapter()])
+                              timeouts: RunTimeouts(boot: bootTimeout, control: controlTimeout),
+                              adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter()])
     let outcome = try await runner.run(target, profiles: [profile],
                                        artifactDirectory: runDirectory.appendingPathComponent(target.name),
                                        runDirectory: runDirectory)

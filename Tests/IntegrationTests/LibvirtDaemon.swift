@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// The libvirtd the libvirt tests talk to, and the checks that nothing outlived a test.
+enum LibvirtDaemon {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Starts libvirtd with `ci/libvirtd start` unless one answers (idempotent; ci/test stops it).
+    static func ensureRunning() throws {
+        let run = try execute(Paths.root.appendingPathComponent("ci/libvirtd"), ["start"])
+        try #require(run.status == 0, "ci/libvirtd start failed: \(run.stdout)\(run.stderr)")
+    }
+
+    /// Names of libvirt domains (running or defined) starting with `prefix`, as `virsh` lists them.
+    static func domains(_ prefix: String) throws -> [String] {
+        let run = try execute(URL(fileURLWithPath: "/usr/bin/virsh"), ["-q", "-c", "qemu:///system", "list", "--all", "--name"])
+        return run.stdout.split(whereSeparator: \.isNewline).map(String.init).filter { $0.hasPrefix(prefix) }
+    }
+
+    /// No domain, no QEMU process and no workspace left by the target whose domains start with `prefix`.
+    static func expectNothingLeft(_ prefix: String, workspaceOf commandLine: [String]) throws {
+        let left = try domains(prefix)
+        #expect(left.isEmpty, "libvirt domains left: \(left)")
+        #expect(processesMentioning("guest=\(prefix)").isEmpty)
+        let workspace = commandLine.last.flatMap { xml in
+            xml.range(of: #"/tmp/avps-[A-Za-z0-9]{6}"#, options: .regularExpression).map { String(xml[$0]) }
+        }
+        let path = try #require(workspace, "no workspace in the recorded XML")
+        #expect(!FileManager.default.fileExists(atPath: path), "workspace \(path) left")
+    }
+
+    /// Runs the built avps with extra environment variables.
+    static func avps(_ arguments: [String], environment: [String: String]) throws -> Run {
+        let binary = Paths.root.appendingPathComponent(".build/debug/avps")
+        return try execute(binary, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new })
+    }
+
+    static func suite(named target: String, devices: String, in directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent("\(target).yaml")
+        try Data("""
+            schema: 1
+            name: \(target)
+            profiles: [avps-2.0]
+            targets:
+              - name: \(target)
+                adapter: libvirt
+                devices: \(devices)
+            """.utf8).write(to: url)
+        return url
+    }
+
+    private static func execute(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = Paths.root
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
