@@ -6,7 +6,7 @@ import Testing
 /// Seeded fuzzing of the host's frame decoding: mutations of valid agent traffic, cut into random
 /// chunks. Nothing may crash or hang, and every failure must be a typed `AgentError` of a kind
 /// that describes the peer's bytes (never an I/O error or a timeout on an in-memory stream).
-@Suite("Frame decoder fuzzing", .timeLimit(.minutes(2)))
+@Suite("Frame decoder fuzzing", .timeLimit(.minutes(4)))
 struct FrameFuzzTests {
     static let iterations = 100_000
 
