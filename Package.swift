@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"],
                     resources: [.copy("Golden")], swiftSettings: strict),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner"], swiftSettings: strict),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Reports"], swiftSettings: strict),
         .testTarget(name: "VhostUserVsockTests", dependencies: ["VhostUserVsock", "CVhostShim"], swiftSettings: strict),
         .testTarget(name: "GuestImageTests", dependencies: ["GuestImage"], swiftSettings: strict),
         // Boots real QEMU guests; needs the packages ci/setup installs.

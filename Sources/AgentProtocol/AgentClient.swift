@@ -29,8 +29,9 @@ public actor AgentClient {
 
     /// Waits for the agent's unsolicited `ready` frame (it proves the agent runs and its channel is open).
     public func waitForReady(deadline: ContinuousClock.Instant) async throws(AgentError) -> ReadyEvent {
+        let since = ContinuousClock.now
         while ready == nil {
-            let frame = try await nextFrame(deadline: deadline, waitingFor: "the agent's ready event")
+            let frame = try await nextFrame(deadline: deadline, waitingFor: "the agent's ready event", since: since)
             try route(frame, awaitingID: nil)
         }
         guard let event = ready else { throw .protocolViolation("ready event lost") }
@@ -70,9 +71,10 @@ public actor AgentClient {
             throw .protocolViolation("cannot encode \(method) request: \(error)")
         }
         record(from: "host", bytes: Array(bytes))
+        let since = ContinuousClock.now
         try await stream.write(Array(bytes) + [UInt8(ascii: "\n")], deadline: deadline)
         while true {
-            let frame = try await nextFrame(deadline: deadline, waitingFor: "the agent's \(method) response")
+            let frame = try await nextFrame(deadline: deadline, waitingFor: "the agent's \(method) response", since: since)
             guard let header = try route(frame, awaitingID: id) else { continue }
             if let error = header.error {
                 throw .remote(code: error.code, message: error.message ?? "")
@@ -112,8 +114,14 @@ public actor AgentClient {
         return nil
     }
 
-    private func nextFrame(deadline: ContinuousClock.Instant, waitingFor: String) async throws(AgentError) -> [UInt8] {
+    private func nextFrame(deadline: ContinuousClock.Instant, waitingFor: String,
+                           since: ContinuousClock.Instant) async throws(AgentError) -> [UInt8] {
         while pending.isEmpty {
+            // A peer that never stops sending (frames we skip, a trickle) must not outlive the
+            // deadline: a read that finds data waiting returns without looking at the clock.
+            if ContinuousClock.now >= deadline {
+                throw .timeout(waitingFor: waitingFor, seconds: (ContinuousClock.now - since).seconds)
+            }
             let bytes = try await stream.read(maxBytes: 64 * 1024, deadline: deadline, waitingFor: waitingFor)
             if bytes.isEmpty { throw .closed(while: "waiting for \(waitingFor)") }
             pending.append(contentsOf: try framer.append(bytes))

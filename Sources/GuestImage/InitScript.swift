@@ -16,6 +16,9 @@
 /// 5. With `avps.init=poweroff` powers off right after loading modules: the baseline a benchmark
 ///    compares a full run against (same kernel, same initramfs, no agent work).
 ///
+/// 6. With `avps.init=panic` crashes the kernel (sysrq `c`) right after loading modules: tests use
+///    it to prove a guest that dies during boot is reported as INFRA, not waited for.
+///
 /// Every line the host parses starts with `avps-init:` so the runner can grep the serial log.
 public struct InitScript: Sendable, Equatable {
     /// Kernel release; modules live under `/lib/modules/<release>/`.
@@ -70,6 +73,10 @@ public struct InitScript: Sendable, Equatable {
             "  *\" avps.init=poweroff \"*)",
             "    echo 'avps-init: powering off (avps.init=poweroff)'",
             "    poweroff -f",
+            "    ;;",
+            "  *\" avps.init=panic \"*)",
+            "    echo 'avps-init: crashing the kernel (avps.init=panic)'",
+            "    echo c >/proc/sysrq-trigger",
             "    ;;",
             "esac",
             "echo 'avps-init: starting agent'",

@@ -92,9 +92,13 @@ public struct TargetRunner: Sendable {
     /// ready → hello → inventory → probes → vsock measurement → poweroff, each a timed stage.
     private func collect(_ client: AgentClient, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts) async throws -> Evidence {
         _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
-        let identity = try await stages.run("agent hello") { try await client.hello(deadline: .now + timeouts.request) }
-        guard identity.protocolVersion == agentProtocolVersion else {
-            throw AgentError.protocolViolation("agent speaks protocol \(identity.protocolVersion), host speaks \(agentProtocolVersion)")
+        // The version check belongs to the hello stage, so a mismatch names it (not 'shutdown').
+        let identity = try await stages.run("agent hello") {
+            let identity = try await client.hello(deadline: .now + timeouts.request)
+            guard identity.protocolVersion == agentProtocolVersion else {
+                throw AgentError.protocolViolation("agent speaks protocol \(identity.protocolVersion), host speaks \(agentProtocolVersion)")
+            }
+            return identity
         }
         let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
         let probing = ProbeStage(timeouts: timeouts)

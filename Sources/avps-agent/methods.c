@@ -121,9 +121,35 @@ static void do_hello(agent_t *a, int64_t id)
     send_out(a);
 }
 
+/* Fault injection for the host's robustness tests (PROTOCOL.md section 7.1): true when the
+ * kernel command line holds the word avps.agent.test=<fault>. Never set in a real run. */
+static bool test_fault(const char *fault)
+{
+    char line[4096], word[96];
+    FILE *f = fopen("/proc/cmdline", "r");
+    if (!f)
+        return false;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    snprintf(word, sizeof word, "avps.agent.test=%s", fault);
+    size_t len = strlen(word);
+    for (const char *p = strstr(line, word); p; p = strstr(p + 1, word)) {
+        bool starts = p == line || p[-1] == ' ';
+        bool ends = p[len] == '\0' || p[len] == ' ' || p[len] == '\n';
+        if (starts && ends)
+            return true;
+    }
+    return false;
+}
+
 static void do_inventory(agent_t *a, int64_t id)
 {
     char err[PATH_MAX + 64];
+    if (test_fault("die-before-inventory")) {
+        agent_log("avps.agent.test=die-before-inventory: exiting instead of answering");
+        exit(3);
+    }
     begin_response(true, id);
     jw_key(&out, "result");
     if (!inventory_write(&out, a->sysfs_root, err, sizeof err)) {

@@ -1,0 +1,100 @@
+import AVPSModel
+import Foundation
+import Runner
+import Testing
+
+/// Real TCG guests that break at known points: the kernel panics during boot, the agent dies
+/// between hello and inventory, QEMU itself is killed mid-run. Each must end as INFRA naming the
+/// stage, keep the stages that completed, and leave no QEMU process and no workspace behind.
+/// (A guest that hangs after its modules is `avps.agent=off`, covered by QEMUGuestTests.)
+@Suite("Guest faults under real QEMU", .timeLimit(.minutes(5)))
+struct GuestFaultTests {
+    @Test("a kernel panic during boot is INFRA at 'agent ready', reported as soon as QEMU exits")
+    func kernelPanic() async throws {
+        let target = TargetSpec(name: "it-fault-panic", accelerator: "tcg", devices: [.entropy], kernelAppend: ["avps.init=panic"])
+        let (outcome, runDirectory) = try await runTarget(target, bootTimeout: .seconds(90))
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let result = try #require(outcome.results.first)
+        let infra = try #require(result.infraError)
+        #expect(infra.contains("stage 'agent ready' failed"), "\(infra)")
+        // QEMU closes the agent socket as it exits; which the runner sees first is a race.
+        #expect(infra.contains("exited") || infra.contains("connection closed"), "\(infra)")
+        #expect(infra.contains("serial log tail"), "\(infra)")
+        // panic=-1 and -no-reboot make QEMU exit; the runner must not sit out the 90 s boot timeout.
+        let wait = try #require(result.stages.first { $0.stage == "agent ready" })
+        #expect(!wait.ok && wait.duration < 60, "waited \(wait.duration) s for a dead guest")
+        #expect(result.stages.contains { $0.stage == "kernel ready" && $0.ok }, "\(result.stages)")
+        let serial = try String(contentsOf: runDirectory.appendingPathComponent("\(target.name)/serial.log"), encoding: .utf8)
+        #expect(serial.contains("avps-init: crashing the kernel"), "the panic knob did not run")
+        expectInfraAndNothingLeft(result, outcome, target)
+    }
+
+    @Test("an agent that dies after hello is INFRA at 'inventory'; ready and hello stay completed")
+    func agentDiesMidRun() async throws {
+        let target = TargetSpec(name: "it-fault-agent-dies", accelerator: "tcg", devices: [.entropy],
+                                kernelAppend: ["avps.agent.test=die-before-inventory"])
+        let (outcome, runDirectory) = try await runTarget(target, bootTimeout: .seconds(90))
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let result = try #require(outcome.results.first)
+        let infra = try #require(result.infraError)
+        #expect(infra.contains("stage 'inventory' failed"), "\(infra)")
+        for stage in ["hypervisor started", "agent ready", "agent hello"] {
+            #expect(result.stages.contains { $0.stage == stage && $0.ok }, "\(stage) not kept: \(result.stages)")
+        }
+        let failed = try #require(result.stages.first { $0.stage == "inventory" })
+        #expect(!failed.ok && failed.duration < 25, "inventory waited \(failed.duration) s for a dead agent")
+        #expect(infra.contains("agent exited with status 3"), "serial tail should show the agent's exit: \(infra)")
+        expectInfraAndNothingLeft(result, outcome, target)
+    }
+
+    @Test("QEMU killed mid-run is INFRA naming the stage it interrupted")
+    func qemuKilled() async throws {
+        let target = TargetSpec(name: "it-fault-qemu-killed", accelerator: "tcg", devices: [.entropy])
+        let run = Task { try await runTarget(target, bootTimeout: .seconds(90)) }
+        let killed = await Self.killWhenAgentStarts(name: "avps-\(target.name)", after: .milliseconds(500))
+        let (outcome, runDirectory) = try await run.value
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let result = try #require(outcome.results.first)
+        try #require(killed, "QEMU never reached the agent; nothing was killed (\(result.infraError ?? "no INFRA"))")
+        let infra = try #require(result.infraError, "a killed QEMU still produced a complete run")
+        let failed = try #require(result.stages.last { !$0.ok }, "\(result.stages)")
+        #expect(infra.contains("stage '\(failed.stage)' failed"), "\(infra)")
+        #expect(!["plan", "hypervisor started"].contains(failed.stage), "\(failed.stage)")
+        #expect(infra.contains("exited"), "\(infra)")
+        #expect(result.stages.contains { $0.stage == "hypervisor started" && $0.ok })
+        expectInfraAndNothingLeft(result, outcome, target)
+    }
+
+    func expectInfraAndNothingLeft(_ result: TargetResult, _ outcome: TargetOutcome, _ target: TargetSpec) {
+        #expect(!result.results.isEmpty && result.results.allSatisfy { $0.verdict == .infra })
+        #expect(RunOutcome.of(outcome.results) == .infrastructure)
+        #expect(processesMentioning("avps-\(target.name)").isEmpty, "QEMU left running")
+        #expect(!FileManager.default.fileExists(atPath: workspace(of: result.commandLine) ?? "/nonexistent-\(UUID())"))
+    }
+
+    /// Finds the QEMU started with `-name <name>`, waits until its serial log shows the agent
+    /// starting, then `after` more, and SIGKILLs it. False when that never happened in 90 s.
+    static func killWhenAgentStarts(name: String, after: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            for pid in processesMentioning(name) {
+                guard let serial = serialLog(of: pid),
+                      let text = try? String(contentsOfFile: serial, encoding: .utf8),
+                      text.contains("avps-init: starting agent") else { continue }
+                try? await Task.sleep(for: after)
+                return kill(pid, SIGKILL) == 0
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// The serial log path from a QEMU's `-chardev file,id=serial0,path=...`.
+    static func serialLog(of pid: Int32) -> String? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard arguments.first?.contains("qemu") == true,
+              let chardev = arguments.first(where: { $0.hasPrefix("file,id=serial0,path=") }) else { return nil }
+        return String(chardev.dropFirst("file,id=serial0,path=".count))
+    }
+}
