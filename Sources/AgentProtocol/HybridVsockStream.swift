@@ -18,6 +18,8 @@ public final class HybridVsockStream: ByteStream {
         /// Bytes read together with the `OK` line.
         var leftover: [UInt8] = []
         var closed = false
+        /// The connection still in its CONNECT handshake, so `close()` can interrupt it too.
+        var pending: UnixSocketStream?
     }
     private let state = Mutex(State())
 
@@ -42,7 +44,21 @@ public final class HybridVsockStream: ByteStream {
                 throw .timeout(waitingFor: "the agent on vsock port \(port) (last: \(lastProblem); via \(path))",
                                seconds: (ContinuousClock.now - start).seconds)
             }
-            let stream = try await UnixSocketStream.connect(path: path, deadline: deadline)
+            // Short slices, so a `close()` (the guest died) is noticed while the backend's socket
+            // refuses or is gone, instead of retrying until the boot deadline.
+            let stream: UnixSocketStream
+            do {
+                stream = try await UnixSocketStream.connect(path: path, deadline: min(deadline, .now + .milliseconds(200)))
+            } catch .timeout {
+                lastProblem = "the vsock backend socket \(path) refuses connections"
+                continue
+            }
+            let alreadyClosed = state.withLock { state -> Bool in
+                state.pending = stream
+                return state.closed
+            }
+            if alreadyClosed { stream.close() }
+            defer { state.withLock { $0.pending = nil } }
             switch try await handshake(stream, deadline: deadline) {
             case .accepted(let leftover):
                 let kept = state.withLock { state -> Bool in
@@ -104,10 +120,11 @@ public final class HybridVsockStream: ByteStream {
     }
 
     public func close() {
-        let inner = state.withLock { state -> UnixSocketStream? in
+        let (inner, pending) = state.withLock { state -> (UnixSocketStream?, UnixSocketStream?) in
             state.closed = true
-            return state.inner
+            return (state.inner, state.pending)
         }
         inner?.close()
+        pending?.close()
     }
 }

@@ -35,7 +35,12 @@ struct GuestSession: Sendable {
             await shutdown(pid: pid, qmp: control, guestPoweringOff: true)
             return value
         } catch {
-            let exited = ProcessState.hasExited(pid)
+            var exited = ProcessState.hasExited(pid)
+            // QEMU's sockets close before its exit is visible to waitid: give a closed stream a
+            // moment to be explained by the hypervisor's death.
+            if !exited, case AgentError.closed = error {
+                exited = await ProcessState.waitForExit(pid, timeout: .milliseconds(500))
+            }
             // Before shutting QEMU down, which ends the backend too.
             var trouble = supervisor.trouble
             if trouble == nil { trouble = await supervisor.settle(qemu: pid) }
