@@ -76,7 +76,7 @@ struct GuestFaultTests {
     /// Finds the QEMU started with `-name <name>`, waits until its serial log shows the agent
     /// starting, then `after` more, and SIGKILLs it. False when that never happened in 90 s.
     static func killWhenAgentStarts(name: String, after: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(90)
+        let deadline = ContinuousClock.now + .seconds(180)  // a loaded CI host boots slowly
         while ContinuousClock.now < deadline {
             for pid in processesMentioning(name) {
                 guard let serial = serialLog(of: pid),

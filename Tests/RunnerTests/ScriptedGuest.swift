@@ -31,7 +31,7 @@ final class ScriptedGuest: @unchecked Sendable {
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// The next request line from the host, or nil at end of stream / after `timeout`.
-    func readLine(timeout: Duration = .seconds(30)) -> String? {
+    func readLine(timeout: Duration = .seconds(90)) -> String? {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
