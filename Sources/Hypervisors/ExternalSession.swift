@@ -43,7 +43,7 @@ struct ExternalSession: Sendable {
         let deadline = ContinuousClock.now + timeouts.control
         while true {
             if ProcessState.hasExited(pid), spec.stop == nil || ProcessState.exitStatus(pid) != 0 {
-                throw HypervisorError.exitedEarly(status: "start command exited", detail: stderrTail())
+                throw HypervisorError.exitedEarly(status: "start command exited", detail: launch.stderrTail)
             }
             let slice = min(deadline, .now + .milliseconds(300))
             do {
@@ -82,8 +82,4 @@ struct ExternalSession: Sendable {
         }.value
     }
 
-    private func stderrTail() -> String {
-        let text = (try? String(contentsOf: launch.stderrLog, encoding: .utf8)) ?? ""
-        return text.split(whereSeparator: \.isNewline).suffix(5).joined(separator: " | ")
-    }
 }

@@ -48,7 +48,7 @@ struct GuestSession: Sendable {
             agent?.close()
             if let trouble { throw trouble }
             if exited && !(error is CancellationError) && !(error as? AgentError == .cancelled) {
-                throw HypervisorError.exitedEarly(status: "QEMU exited", detail: stderrTail())
+                throw HypervisorError.exitedEarly(status: "QEMU exited", detail: launch.stderrTail)
             }
             throw error
         }
@@ -66,7 +66,7 @@ struct GuestSession: Sendable {
                 return try await QMPClient.attach(stream, deadline: deadline)
             } catch let error as AgentError {
                 if ProcessState.hasExited(pid) {
-                    throw HypervisorError.exitedEarly(status: "QEMU exited during start", detail: stderrTail())
+                    throw HypervisorError.exitedEarly(status: "QEMU exited during start", detail: launch.stderrTail)
                 }
                 if ContinuousClock.now >= deadline { throw HypervisorError.control("cannot connect to QMP: \(error)") }
             }
@@ -91,8 +91,4 @@ struct GuestSession: Sendable {
         }.value
     }
 
-    private func stderrTail() -> String {
-        let text = (try? String(contentsOf: launch.stderrLog, encoding: .utf8)) ?? ""
-        return text.split(whereSeparator: \.isNewline).suffix(5).joined(separator: " | ")
-    }
 }

@@ -91,3 +91,11 @@ extension Hypervisor {
         try? FileManager.default.removeItem(at: launch.workspace)
     }
 }
+
+extension PreparedLaunch {
+    /// The last lines of the hypervisor's stderr, joined on one line, for INFRA messages.
+    var stderrTail: String {
+        let text = (try? String(contentsOf: stderrLog, encoding: .utf8)) ?? ""
+        return text.split(whereSeparator: \.isNewline).suffix(5).joined(separator: " | ")
+    }
+}

@@ -38,7 +38,7 @@ struct LibvirtSession: Sendable {
             agent?.close()
             await finish(connection, domain: domain)
             if vanished && !(error is CancellationError) && !(error as? AgentError == .cancelled) {
-                throw HypervisorError.exitedEarly(status: "libvirt domain \(domainName) stopped", detail: stderrTail())
+                throw HypervisorError.exitedEarly(status: "libvirt domain \(domainName) stopped", detail: launch.stderrTail)
             }
             if let error = error as? LibvirtError { throw error.hypervisorError }
             throw error
@@ -110,10 +110,6 @@ struct LibvirtSession: Sendable {
         try? data.write(to: launch.stderrLog)
     }
 
-    private func stderrTail() -> String {
-        let text = (try? String(contentsOf: launch.stderrLog, encoding: .utf8)) ?? ""
-        return text.split(whereSeparator: \.isNewline).suffix(5).joined(separator: " | ")
-    }
 }
 
 extension LibvirtDomain {
