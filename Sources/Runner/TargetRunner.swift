@@ -52,7 +52,7 @@ public struct TargetRunner: Sendable {
         let launch: PreparedLaunch
         do {
             try FileManager.default.createDirectory(at: artifactDirectory, withIntermediateDirectories: true)
-            launch = try await stages.run("plan") { try await hypervisor.prepare(target, boot: boot, artifactDirectory: artifactDirectory) }
+            launch = try await stages.run("plan") { try await hypervisor.prepare(target, boot: boot.lean(for: target), artifactDirectory: artifactDirectory) }
         } catch let error as HypervisorError {
             if case .invalidTarget = error { throw .usage("target \(target.name): \(error)") }
             if case .unsupported = error { throw .usage("target \(target.name): \(error)") }
