@@ -23,6 +23,8 @@ public struct TargetRunner: Sendable {
     /// Further adapters by name, chosen by a target's `adapter:` field.
     public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
+    /// Targets whose guest differs from `boot` (another kernel, extra modules), by target name.
+    public var targetBoots: [String: TargetBoot] = [:]
     /// Overrides the accelerator-scaled default timeouts.
     public var timeouts: RunTimeouts?
 
@@ -44,6 +46,13 @@ public struct TargetRunner: Sendable {
         }
         let stages = StageLog()
         let artifacts = ArtifactSet(directory: artifactDirectory, runDirectory: runDirectory)
+        let boot: BootArtifacts
+        switch targetBoots[target.name] ?? .artifacts(self.boot) {
+        case .artifacts(let artifacts): boot = artifacts
+        case .unavailable(let reason):
+            return outcome(target, profiles, stages, launch: nil, evidence: nil,
+                           infra: "stage 'guest' failed: \(reason)", artifacts: artifacts)
+        }
         let launch: PreparedLaunch
         do {
             try FileManager.default.createDirectory(at: artifactDirectory, withIntermediateDirectories: true)
@@ -76,6 +85,7 @@ public struct TargetRunner: Sendable {
             }
             artifacts.collect(launch: launch, transcript: await transcript.stored)
             return outcome(target, profiles, stages, launch: launch, evidence: evidence, infra: nil, artifacts: artifacts)
+                .recording(launch: launch, boot: boot)
         } catch {
             artifacts.collect(launch: launch, transcript: await transcript.stored)
             let stage = stages.failedStage ?? "shutdown"
@@ -86,6 +96,7 @@ public struct TargetRunner: Sendable {
             if stage == "agent ready" { message += " (\(BootWatcher.progress(stages)))" }
             if let tail = artifacts.serialTail(launch), !tail.isEmpty { message += "\nserial log tail:\n\(tail)" }
             return outcome(target, profiles, stages, launch: launch, evidence: nil, infra: message, artifacts: artifacts)
+                .recording(launch: launch, boot: boot)
         }
     }
 
@@ -107,6 +118,7 @@ public struct TargetRunner: Sendable {
         }
         observations.merge(await probing.hypervisorView(guest)) { first, _ in first }
         if let boot = ProbeStage.bootToAgent(stages) { observations["boot_to_agent_seconds"] = .double(boot) }
+        for (id, reason) in guest.launch.withheldDevices { observations[Evidence.withheldKey(deviceID: id)] = .string(reason) }
         let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
         observations.merge(channel) { first, _ in first }
         try await stages.run("poweroff") { try await client.poweroff(deadline: .now + timeouts.request) }
