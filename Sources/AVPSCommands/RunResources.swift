@@ -64,18 +64,3 @@ extension GuestOptions {
         }
     }
 }
-
-extension ReferenceGuest {
-    var bootArtifacts: BootArtifacts {
-        BootArtifacts(kernel: kernel.path, initrd: initrd.path, kernelCommandLine: baseCommandLine, kernelSource: kernelSource)
-    }
-}
-
-extension UnpackedQEMU {
-    var installation: QEMUInstallation {
-        var environment = ["QEMU_MODULE_DIR": moduleDirectory.path]
-        if let libraryDirectory { environment["LD_LIBRARY_PATH"] = libraryDirectory.path }
-        return QEMUInstallation(origin: .backports, binary: binary.path, dataDirectories: dataDirectories.map(\.path),
-                                environment: environment)
-    }
-}

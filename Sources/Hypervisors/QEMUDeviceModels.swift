@@ -9,8 +9,8 @@ import SystemPackage
 #endif
 
 /// Which device kinds a QEMU build can offer, asked of the build itself (`-device MODEL,help`
-/// exits 0 only for a model it has), so a target asking QEMU 7.2 for virtio-sound is told so at
-/// plan time instead of QEMU refusing to start.
+/// lists `MODEL options:` only for a model it has; 7.2 exits 0 either way), so a target asking
+/// QEMU 7.2 for virtio-sound is told so at plan time instead of QEMU refusing to start.
 enum QEMUDeviceModels {
     /// The QEMU device model that provides a kind; nil for kinds every supported build has.
     static func model(for device: DeviceSpec) -> String? {
@@ -42,8 +42,8 @@ enum QEMUDeviceModels {
         let launcher = installation.launcher
         let result = try? await Subprocess.run(
             .path(FilePath(launcher[0])), arguments: Arguments(Array(launcher.dropFirst()) + ["-device", "\(model),help"]),
-            output: .discarded, error: .discarded)
-        let answer = result?.terminationStatus.isSuccess ?? false
+            output: .string(limit: 64 << 10), error: .discarded)
+        let answer = result.map { $0.terminationStatus.isSuccess && $0.standardOutput.hasPrefix("\(model) options:") } ?? false
         known.withLock { $0[key] = answer }
         return answer
     }
