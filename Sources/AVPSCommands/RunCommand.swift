@@ -76,11 +76,11 @@ struct RunCommand: AsyncParsableCommand {
                 try LoadedProfile.load(ProjectLocator.profileURL(name, root: root))
             }
             let targets = try (shard?.select(loadedSuite.targets) ?? loadedSuite.targets).map(applyOverrides)
-            let reference = try await guest.build()
+            let resources = try await guest.resources(for: targets)
             if plan {
-                let boot = BootArtifacts(kernel: reference.kernel.path, initrd: reference.initrd.path,
-                                         kernelCommandLine: reference.baseCommandLine)
-                let planner = Planner(hypervisor: QEMUAdapter(cacheDirectory: guest.cacheRoot), boot: boot)
+                var planner = Planner(hypervisor: resources.qemuAdapter(cacheDirectory: guest.cacheRoot),
+                                      boot: resources.reference.bootArtifacts)
+                planner.targetBoots = resources.targetBoots
                 try await printPlan(planner, targets: targets, profiles: loadedProfiles)
                 return .allMustPass
             }
@@ -90,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.info("seed: \(seed) (repeat with --seed \(seed))")
             let runPlan = RunPlan(toolVersion: AVPSCommand.version, suiteName: loadedSuite.name, targets: targets,
                                   profiles: loadedProfiles.map(\.reference), seed: seed, jobs: jobs, retries: retries)
-            return try await RunExecution(plan: runPlan, profiles: loadedProfiles, guest: reference,
+            return try await RunExecution(plan: runPlan, profiles: loadedProfiles, resources: resources,
                                           cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, progress: progress)
                 .perform(into: runDirectory)
         } catch {

@@ -9,7 +9,7 @@ import Runner
 struct RunExecution {
     var plan: RunPlan
     var profiles: [LoadedProfile]
-    var guest: ReferenceGuest
+    var resources: RunResources
     var cacheRoot: URL
     var bootTimeout: Double?
     /// Results of targets a resumed run already finished; they are kept, not rerun.
@@ -20,11 +20,11 @@ struct RunExecution {
     /// Writes plan.json first, so even a run killed during its first boot can be resumed or replayed.
     func perform(into runDirectory: URL) async throws -> RunOutcome {
         try plan.write(to: runDirectory)
-        let boot = BootArtifacts(kernel: guest.kernel.path, initrd: guest.initrd.path,
-                                 kernelCommandLine: guest.baseCommandLine)
-        let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: cacheRoot), boot: boot,
+        var runner = TargetRunner(hypervisor: resources.qemuAdapter(cacheDirectory: cacheRoot),
+                                  boot: resources.reference.bootArtifacts,
                                   timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
                                   adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter()])
+        runner.targetBoots = resources.targetBoots
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
         // and `avps report recover` rebuilds the reports from what was journaled.

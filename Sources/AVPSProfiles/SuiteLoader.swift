@@ -25,6 +25,8 @@ public struct Suite: Sendable, Equatable {
 ///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
 ///     kernel_append: []
 ///     agent_channel: auto    # auto | vsock | virtio-serial
+///     qemu: {from: system}   # system | backports (QEMU 10 from bookworm-backports; adapter qemu only)
+///     kernel: {from: system} # system | backports (Linux 6.12 from bookworm-backports)
 /// ```
 public enum SuiteLoader {
     public static let currentSchemaVersion = 1
@@ -62,7 +64,7 @@ public enum SuiteLoader {
     }
 
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
-                             "external", "agent_channel"]
+                             "external", "agent_channel", "qemu", "kernel"]
 
     static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
         let mapping = try reader.mapping(allowedKeys: targetKeys)
@@ -87,11 +89,22 @@ public enum SuiteLoader {
         if adapter == "external", external == nil {
             throw try mapping.required("adapter").error("adapter external needs an `external:` section (start, channel)")
         }
+        let qemuFrom = try mapping.optional("qemu").map { reader throws(LoadError) in try origin(reader) }
+        if qemuFrom != nil, adapter != "qemu" {
+            throw try mapping.required("qemu").error("`qemu:` chooses the QEMU build of adapter qemu; this target uses adapter \(adapter)")
+        }
         return TargetSpec(
             name: name, adapter: adapter,
             machine: try mapping.optionalString("machine") ?? "q35",
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
-            accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external)
+            accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external,
+            qemuFrom: qemuFrom,
+            kernelFrom: try mapping.optional("kernel").map { reader throws(LoadError) in try origin(reader) })
+    }
+
+    /// `{from: system | backports}`: where a QEMU build or guest kernel comes from.
+    static func origin(_ reader: YAMLNodeReader) throws(LoadError) -> PackageOrigin {
+        try reader.mapping(allowedKeys: ["from"]).requiredEnum("from", PackageOrigin.self)
     }
 
     /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`
@@ -171,6 +184,7 @@ public enum SuiteLoader {
         case "keyboard": return .keyboard
         case "tablet": return .tablet
         case "vsock": return .vsock
+        case "sound": return .sound
         default:
             throw reader.error("unknown device \"\(kind)\" (known: \(DeviceSpec.kinds.joined(separator: ", ")))\(YAMLNodeReader.suggestion(for: kind, among: DeviceSpec.kinds))")
         }

@@ -74,7 +74,8 @@ public struct GuestImageBuilder: Sendable {
     }
 
     private func kernelFiles(for request: GuestImageRequest) async throws(GuestImageError) -> KernelFiles {
-        let provider = KernelProvider(cacheRoot: request.cacheRoot, progress: progress)
+        let provider = KernelProvider(cacheRoot: request.cacheRoot, progress: progress,
+                                      apt: AptSource.of(request.kernelOrigin, cacheRoot: request.cacheRoot))
         switch (request.kernel, request.modules) {
         case let (kernel?, modules?):
             return try provider.explicit(kernel: kernel, modules: modules)

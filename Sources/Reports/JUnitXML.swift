@@ -84,6 +84,8 @@ enum JUnitXML {
             ("avps.started_at", Timestamps.iso8601Millis(run.startedAt)),
         ]
         if let version = run.host.hypervisorVersion { pairs.append(("avps.host.hypervisor_version", version)) }
+        if let version = target.hypervisorVersion { pairs.append(("avps.target.hypervisor_version", version)) }
+        if let kernel = target.guestKernel { pairs.append(("avps.guest.kernel_package", kernel)) }
         if let guest = target.evidence?.guest {
             pairs.append(("avps.guest.kernel_release", guest.kernelRelease))
             pairs.append(("avps.guest.agent_version", guest.agentVersion))

@@ -9,6 +9,8 @@ import Hypervisors
 public struct Planner: Sendable {
     public var hypervisor: any Hypervisor
     public var boot: BootArtifacts
+    /// Targets whose guest differs from `boot`, by target name (as in `TargetRunner`).
+    public var targetBoots: [String: TargetBoot] = [:]
 
     public init(hypervisor: any Hypervisor, boot: BootArtifacts) {
         self.hypervisor = hypervisor
@@ -32,6 +34,9 @@ public struct Planner: Sendable {
     public func plan(_ target: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws(RunnerError) -> TargetPlan {
         let launch: PreparedLaunch
         do {
+            guard case .artifacts(let boot) = targetBoots[target.name] ?? .artifacts(boot) else {
+                throw HypervisorError.launchFailed("no guest for this target: \(targetBoots[target.name].map { "\($0)" } ?? "")")
+            }
             launch = try await hypervisor.prepare(target, boot: boot.lean(for: target), artifactDirectory: scratch)
         } catch {
             throw .usage("target \(target.name): \(error)")
@@ -39,16 +44,19 @@ public struct Planner: Sendable {
         hypervisor.discard(launch)
         let offered = Set(launch.expectedVirtioDevices)
         let rows = profiles.map { loaded in
-            (loaded.profile.id, loaded.profile.requirements.map { Self.row($0, offered: offered) })
+            (loaded.profile.id, loaded.profile.requirements.map {
+                Self.row($0, offered: offered, withheld: launch.withheldDevices)
+            })
         }
         return TargetPlan(target: target, commandLine: launch.commandLine, rows: rows)
     }
 
-    static func row(_ requirement: Requirement, offered: Set<Int>) -> Row {
+    static func row(_ requirement: Requirement, offered: Set<Int>, withheld: [Int: String] = [:]) -> Row {
         if case .devicePresent(let selector)? = requirement.appliesIf, case .deviceID(let id) = selector,
            !offered.contains(id) {
+            let reason = withheld[id].map { "the hypervisor cannot offer a \(selector) device: \($0)" }
             return Row(key: requirement.key, level: requirement.level, decision: "NOT_APPLICABLE",
-                       reason: "target requests no \(selector) device")
+                       reason: reason ?? "target requests no \(selector) device")
         }
         guard requirement.check != nil else {
             return Row(key: requirement.key, level: requirement.level, decision: "UNTESTED", reason: "no machine check yet")

@@ -1,16 +1,22 @@
 import AVPSModel
-import GuestImage
 import Hypervisors
 
-extension BootArtifacts {
-    /// The boot of one target: the reference guest loads only the driver modules its devices need
-    /// (`avps.modules=`, see `ModuleGroups`). External targets keep every module: avps does not
-    /// control their device set, and a device must never go unseen for want of a driver.
-    func lean(for target: TargetSpec) -> BootArtifacts {
-        guard target.adapter != "external",
-              let word = ModuleGroups.commandLineWord(forDeviceKinds: target.devices.map(\.kind)) else { return self }
-        var boot = self
-        boot.kernelCommandLine += " " + word
-        return boot
+/// The guest one target boots, when it is not the run's default: another kernel (`kernel: {from:
+/// backports}`) or extra modules (sound). A guest that could not be built makes only the targets
+/// that need it INFRA, with the reason.
+public enum TargetBoot: Sendable, Equatable {
+    case artifacts(BootArtifacts)
+    case unavailable(String)
+}
+
+extension TargetOutcome {
+    /// Records which hypervisor build and guest kernel produced these results.
+    func recording(launch: PreparedLaunch, boot: BootArtifacts) -> TargetOutcome {
+        var copy = self
+        for index in copy.results.indices {
+            copy.results[index].hypervisorVersion = launch.hypervisorVersion
+            copy.results[index].guestKernel = boot.kernelSource
+        }
+        return copy
     }
 }

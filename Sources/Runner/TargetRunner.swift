@@ -23,6 +23,8 @@ public struct TargetRunner: Sendable {
     /// Further adapters by name, chosen by a target's `adapter:` field.
     public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
+    /// Targets whose guest differs from `boot` (another kernel, extra modules), by target name.
+    public var targetBoots: [String: TargetBoot] = [:]
     /// Overrides the accelerator-scaled default timeouts.
     public var timeouts: RunTimeouts?
 
@@ -49,6 +51,13 @@ public struct TargetRunner: Sendable {
         }
         let stages = StageLog(observer: observer)
         let artifacts = ArtifactSet(directory: artifactDirectory, runDirectory: runDirectory)
+        let boot: BootArtifacts
+        switch targetBoots[target.name] ?? .artifacts(self.boot) {
+        case .artifacts(let artifacts): boot = artifacts
+        case .unavailable(let reason):
+            return outcome(target, profiles, stages, launch: nil, evidence: nil,
+                           infra: "stage 'guest' failed: \(reason)", artifacts: artifacts)
+        }
         let launch: PreparedLaunch
         do {
             try FileManager.default.createDirectory(at: artifactDirectory, withIntermediateDirectories: true)
@@ -82,6 +91,7 @@ public struct TargetRunner: Sendable {
             }
             artifacts.collect(launch: launch, transcript: await transcript.stored)
             return outcome(target, profiles, stages, launch: launch, evidence: evidence, infra: nil, artifacts: artifacts)
+                .recording(launch: launch, boot: boot)
         } catch {
             artifacts.collect(launch: launch, transcript: await transcript.stored)
             let stage = stages.failedStage ?? "shutdown"
@@ -93,6 +103,7 @@ public struct TargetRunner: Sendable {
             if let tail = artifacts.serialTail(launch), !tail.isEmpty { message += "\nserial log tail:\n\(tail)" }
             return outcome(target, profiles, stages, launch: launch, evidence: collected.evidence, infra: message,
                            artifacts: artifacts)
+                .recording(launch: launch, boot: boot)
         }
     }
 
@@ -111,6 +122,8 @@ public struct TargetRunner: Sendable {
         collected.set(identity: identity)
         let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
         collected.set(devices: devices)
+        collected.merge(Dictionary(guest.launch.withheldDevices.map { (Evidence.withheldKey(deviceID: $0.key), FactValue.string($0.value)) },
+                                   uniquingKeysWith: { first, _ in first }))
         if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
         let probing = ProbeStage(timeouts: timeouts)
         let peerObservations = try await stages.run("probes") {

@@ -53,7 +53,7 @@ public enum Scorer {
     }
 
     static func decide(_ requirement: Requirement, evidence: Evidence) -> CheckEvaluator.Outcome {
-        if let condition = requirement.appliesIf, let unmet = unmetReason(condition, evidence.devices) {
+        if let condition = requirement.appliesIf, let unmet = unmetReason(condition, evidence) {
             return .init(verdict: .notApplicable, reason: unmet, evidence: [])
         }
         guard let check = requirement.check else {
@@ -72,10 +72,14 @@ public enum Scorer {
     }
 
     /// nil when the condition holds; otherwise why the requirement does not apply.
-    static func unmetReason(_ condition: Condition, _ devices: [VirtioDeviceRecord]) -> String? {
+    static func unmetReason(_ condition: Condition, _ evidence: Evidence) -> String? {
         switch condition {
         case .devicePresent(let selector):
-            devices.contains(where: selector.matches) ? nil : "\(DeviceText.noneOffered(selector)), so this requirement does not apply."
+            if evidence.devices.contains(where: selector.matches) { return nil }
+            if let id = selector.deviceID, case .string(let why)? = evidence.hostObservations[Evidence.withheldKey(deviceID: id)] {
+                return "The target asked for a \(selector) device but the hypervisor cannot offer one (\(why)), so this requirement does not apply."
+            }
+            return "\(DeviceText.noneOffered(selector)), so this requirement does not apply."
         }
     }
 
