@@ -1,3 +1,4 @@
+import AVPSModel
 import ArgumentParser
 import Foundation
 import GuestImage
@@ -10,8 +11,11 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Module directory (lib/modules/<release>, with modules.dep) matching --kernel.")
     var modules: String?
 
-    @Option(help: "Debian kernel package to fetch with apt-get download.")
-    var kernelPackage: String = "linux-image-amd64"
+    @Option(help: "Guest architecture: x86_64 or aarch64 (Debian arm64 kernel, busybox and a cross-compiled agent).")
+    var arch: GuestArchitecture = .x86_64
+
+    @Option(help: "Debian kernel package to fetch with apt-get download (default: linux-image-amd64, or linux-image-arm64 with --arch aarch64).")
+    var kernelPackage: String?
 
     @Option(help: "Directory of the agent's C sources (default: Sources/avps-agent of the project).")
     var agentSource: String?
@@ -29,9 +33,9 @@ struct GuestOptions: ParsableArguments {
         }
     }
 
-    func request() -> GuestImageRequest {
+    func request(architecture: GuestArchitecture? = nil) -> GuestImageRequest {
         GuestImageRequest(
-            kernelPackage: kernelPackage, kernel: kernel.map { URL(fileURLWithPath: $0) },
+            architecture: architecture ?? arch, kernelPackage: kernelPackage, kernel: kernel.map { URL(fileURLWithPath: $0) },
             modules: modules.map { URL(fileURLWithPath: $0, isDirectory: true) },
             agentSource: agentSource.map { URL(fileURLWithPath: $0, isDirectory: true) }, cacheRoot: cacheRoot)
     }
@@ -44,3 +48,5 @@ struct GuestOptions: ParsableArguments {
         return guest
     }
 }
+
+extension GuestArchitecture: ExpressibleByArgument {}

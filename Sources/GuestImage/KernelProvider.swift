@@ -20,6 +20,8 @@ struct KernelFiles: Sendable, Codable, Equatable {
 struct KernelProvider: Sendable {
     let cacheRoot: URL
     let progress: @Sendable (String) -> Void
+    /// Which apt answers: the host's, or a private one for a foreign architecture.
+    var apt: AptSetup = .host
 
     var kernelsDirectory: URL { cacheRoot.appendingPathComponent("kernels", isDirectory: true) }
 
@@ -40,7 +42,7 @@ struct KernelProvider: Sendable {
     /// Resolves `package` with apt and returns the cached kernel, downloading it if needed.
     func debian(package: String) async throws(GuestImageError) -> KernelFiles {
         let aptCache = AptResolutionCache(directory: kernelsDirectory)
-        let fingerprint = AptResolutionCache.fingerprint()
+        let fingerprint = AptResolutionCache.fingerprint(roots: apt.fingerprintRoots)
         let concrete: String, version: String
         if let remembered = aptCache.lookup(package, fingerprint: fingerprint) {
             (concrete, version) = remembered
@@ -80,8 +82,8 @@ struct KernelProvider: Sendable {
     }
 
     /// `apt-cache show --no-all-versions` as a field dictionary (candidate version only).
-    private func show(_ package: String) async throws(GuestImageError) -> [String: String] {
-        let out = try await HostTool.aptCache.capture(["show", "--no-all-versions", package])
+    func show(_ package: String) async throws(GuestImageError) -> [String: String] {
+        let out = try await HostTool.aptCache.capture(apt.arguments + ["show", "--no-all-versions", package])
         if !out.succeeded || out.stdout.isEmpty {
             if (out.stderr + out.stdout).contains("Unable to locate package") || out.stderr.contains("No packages found") {
                 throw .aptPackageUnknown(package: package)

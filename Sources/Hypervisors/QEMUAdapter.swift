@@ -8,7 +8,8 @@ import System
 import SystemPackage
 #endif
 
-/// Boots targets under `qemu-system-x86_64` directly.
+/// Boots targets under `qemu-system-x86_64` directly, or `qemu-system-aarch64` (`virt`, TCG) for
+/// `arch: aarch64` targets.
 ///
 /// Lifecycle, each step undone on failure: workspace → disks → process (paused, own process group)
 /// → QMP → agent socket → `cont` → caller's body → shutdown (guest poweroff, QMP `quit`, SIGTERM,
@@ -16,27 +17,28 @@ import SystemPackage
 public struct QEMUAdapter: Hypervisor {
     public let name = "qemu"
     public let binary: String?
+    /// `qemu-system-aarch64` for aarch64 targets.
+    public let aarch64Binary: String?
     public let cacheDirectory: URL?
 
-    /// - Parameter binary: explicit QEMU path; default `$AVPS_QEMU` or `qemu-system-x86_64` on PATH.
+    /// - Parameter binary: explicit QEMU path; default `$AVPS_QEMU` or `qemu-system-x86_64` on PATH
+    ///   (aarch64: `$AVPS_QEMU_AARCH64` or `qemu-system-aarch64`).
     public init(binary: String? = nil, cacheDirectory: URL?) {
-        self.binary = ExecutableLookup.find(
-            "qemu-system-x86_64", override: binary ?? ProcessInfo.processInfo.environment["AVPS_QEMU"])
+        let environment = ProcessInfo.processInfo.environment
+        self.binary = ExecutableLookup.find("qemu-system-x86_64", override: binary ?? environment["AVPS_QEMU"])
+        self.aarch64Binary = ExecutableLookup.find("qemu-system-aarch64", override: environment["AVPS_QEMU_AARCH64"])
         self.cacheDirectory = cacheDirectory
     }
 
     public func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch {
         guard target.adapter == name else { throw .unsupported("adapter \(target.adapter) (this is \(name))") }
-        guard let binary else { throw .binaryNotFound("qemu-system-x86_64") }
+        let machine = QEMUMachine(target)
+        guard let binary = target.arch == .aarch64 ? aarch64Binary : binary else { throw .binaryNotFound(machine.binaryName) }
         let accelerator: String
-        switch target.accelerator {
-        case "auto":
-            accelerator = await AcceleratorProbe(qemu: binary, kernel: boot.kernel, cacheDirectory: cacheDirectory)
-                .resolve().accelerator
-        case "kvm", "tcg":
-            accelerator = target.accelerator
-        default:
-            throw .invalidTarget("accelerator must be auto, kvm or tcg (got \(target.accelerator))")
+        if let foreign = try machine.foreignAccelerator(target.accelerator) {
+            accelerator = foreign
+        } else {
+            accelerator = try await hostAccelerator(target, binary: binary, boot: boot)
         }
         let workspace = try Workspace.create()
         var paths = QEMUCommandLine.Paths(
@@ -62,6 +64,19 @@ public struct QEMUAdapter: Hypervisor {
             if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
             try? FileManager.default.removeItem(at: workspace)
             throw error
+        }
+    }
+
+    /// `auto` tries KVM briefly and falls back to TCG (the host's own architecture only).
+    private func hostAccelerator(_ target: TargetSpec, binary: String, boot: BootArtifacts) async throws(HypervisorError) -> String {
+        switch target.accelerator {
+        case "auto":
+            return await AcceleratorProbe(qemu: binary, kernel: boot.kernel, cacheDirectory: cacheDirectory)
+                .resolve().accelerator
+        case "kvm", "tcg":
+            return target.accelerator
+        default:
+            throw .invalidTarget("accelerator must be auto, kvm or tcg (got \(target.accelerator))")
         }
     }
 
