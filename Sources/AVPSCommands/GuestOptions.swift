@@ -2,6 +2,7 @@ import AVPSModel
 import ArgumentParser
 import Foundation
 import GuestImage
+import Hypervisors
 
 /// Options that choose and build the reference guest; shared by `avps run` and `avps guest build`.
 struct GuestOptions: ParsableArguments {
@@ -33,9 +34,9 @@ struct GuestOptions: ParsableArguments {
         }
     }
 
-    func request(architecture: GuestArchitecture? = nil) -> GuestImageRequest {
+    func request() -> GuestImageRequest {
         GuestImageRequest(
-            architecture: architecture ?? arch, kernelPackage: kernelPackage, kernel: kernel.map { URL(fileURLWithPath: $0) },
+            architecture: arch, kernelPackage: kernelPackage, kernel: kernel.map { URL(fileURLWithPath: $0) },
             modules: modules.map { URL(fileURLWithPath: $0, isDirectory: true) },
             agentSource: agentSource.map { URL(fileURLWithPath: $0, isDirectory: true) }, cacheRoot: cacheRoot)
     }
@@ -50,3 +51,36 @@ struct GuestOptions: ParsableArguments {
 }
 
 extension GuestArchitecture: ExpressibleByArgument {}
+
+/// The reference guests a run needs: the one the options choose, plus Debian's guest for every
+/// other architecture a target asks for (`arch:` in the suite).
+struct ReferenceGuests {
+    var main: ReferenceGuest
+    var others: [ReferenceGuest] = []
+
+    var mainBoot: BootArtifacts { Self.boot(main) }
+    var boots: [GuestArchitecture: BootArtifacts] {
+        Dictionary((others + [main]).map { ($0.architecture, Self.boot($0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func boot(_ guest: ReferenceGuest) -> BootArtifacts {
+        BootArtifacts(kernel: guest.kernel.path, initrd: guest.initrd.path, kernelCommandLine: guest.baseCommandLine)
+    }
+}
+
+extension GuestOptions {
+    /// Builds the main guest and one per further architecture among `targets`.
+    func build(for targets: [TargetSpec]) async throws -> ReferenceGuests {
+        var guests = ReferenceGuests(main: try await build())
+        let extra = Set(targets.map(\.arch)).subtracting([arch]).sorted { $0.rawValue < $1.rawValue }
+        for other in extra {
+            var options = self
+            options.kernel = nil
+            options.modules = nil
+            options.kernelPackage = nil
+            options.arch = other
+            guests.others.append(try await options.build())
+        }
+        return guests
+    }
+}

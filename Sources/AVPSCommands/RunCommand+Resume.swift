@@ -16,7 +16,7 @@ extension RunCommand {
         }
         let prior = journaled.filter { complete[$0.name] != nil }
         Console.info("resuming \(directory.path) with seed \(plan.seed)")
-        return try await RunExecution(plan: plan, profiles: profiles, guest: try await guest.build(),
+        return try await RunExecution(plan: plan, profiles: profiles, guests: try await guest.build(for: plan.targets),
                                       cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, prior: prior)
             .perform(into: directory)
     }

@@ -73,11 +73,10 @@ struct RunCommand: AsyncParsableCommand {
                 try LoadedProfile.load(ProjectLocator.profileURL(name, root: root))
             }
             let targets = try (shard?.select(loadedSuite.targets) ?? loadedSuite.targets).map(applyOverrides)
-            let reference = try await guest.build()
+            let reference = try await guest.build(for: targets)
             if plan {
-                let boot = BootArtifacts(kernel: reference.kernel.path, initrd: reference.initrd.path,
-                                         kernelCommandLine: reference.baseCommandLine)
-                let planner = Planner(hypervisor: QEMUAdapter(cacheDirectory: guest.cacheRoot), boot: boot)
+                let planner = Planner(hypervisor: QEMUAdapter(cacheDirectory: guest.cacheRoot), boot: reference.mainBoot,
+                                      bootByArchitecture: reference.boots)
                 try await printPlan(planner, targets: targets, profiles: loadedProfiles)
                 return .allMustPass
             }
@@ -87,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.info("seed: \(seed) (repeat with --seed \(seed))")
             let runPlan = RunPlan(toolVersion: AVPSCommand.version, suiteName: loadedSuite.name, targets: targets,
                                   profiles: loadedProfiles.map(\.reference), seed: seed, jobs: jobs, retries: retries)
-            return try await RunExecution(plan: runPlan, profiles: loadedProfiles, guest: reference,
+            return try await RunExecution(plan: runPlan, profiles: loadedProfiles, guests: reference,
                                           cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout)
                 .perform(into: runDirectory)
         } catch {

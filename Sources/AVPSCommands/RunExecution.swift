@@ -9,7 +9,8 @@ import Runner
 struct RunExecution {
     var plan: RunPlan
     var profiles: [LoadedProfile]
-    var guest: ReferenceGuest
+    /// The reference guest of every architecture the plan's targets use.
+    var guests: ReferenceGuests
     var cacheRoot: URL
     var bootTimeout: Double?
     /// Results of targets a resumed run already finished; they are kept, not rerun.
@@ -18,11 +19,10 @@ struct RunExecution {
     /// Writes plan.json first, so even a run killed during its first boot can be resumed or replayed.
     func perform(into runDirectory: URL) async throws -> RunOutcome {
         try plan.write(to: runDirectory)
-        let boot = BootArtifacts(kernel: guest.kernel.path, initrd: guest.initrd.path,
-                                 kernelCommandLine: guest.baseCommandLine)
-        let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: cacheRoot), boot: boot,
+        let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: cacheRoot), boot: guests.mainBoot,
                                   timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
-                                  adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter()])
+                                  adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter()],
+                                  bootByArchitecture: guests.boots)
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
         // and `avps report recover` rebuilds the reports from what was journaled.

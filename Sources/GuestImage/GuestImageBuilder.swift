@@ -48,8 +48,12 @@ public struct GuestImageBuilder: Sendable {
             progress("note: kernel \(kernel.release) has no module \(name) (built in or not available); skipped")
         }
 
-        let busybox = try await request.busybox
-            ?? BusyboxProvider(cacheRoot: request.cacheRoot, progress: progress).busybox(for: arch, apt: apt)
+        let busybox: URL
+        if let given = request.busybox {
+            busybox = given
+        } else {
+            busybox = try await BusyboxProvider(cacheRoot: request.cacheRoot, progress: progress).busybox(for: arch, apt: apt)
+        }
         if let problem = ELFCheck.staticExecutableProblem(busybox, machine: arch.elfMachine) {
             throw .busyboxUnusable(path: busybox.path, reason: problem)
         }

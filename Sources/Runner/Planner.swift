@@ -9,10 +9,13 @@ import Hypervisors
 public struct Planner: Sendable {
     public var hypervisor: any Hypervisor
     public var boot: BootArtifacts
+    /// Reference guests of other architectures, as in `TargetRunner`.
+    public var bootByArchitecture: [GuestArchitecture: BootArtifacts]
 
-    public init(hypervisor: any Hypervisor, boot: BootArtifacts) {
+    public init(hypervisor: any Hypervisor, boot: BootArtifacts, bootByArchitecture: [GuestArchitecture: BootArtifacts] = [:]) {
         self.hypervisor = hypervisor
         self.boot = boot
+        self.bootByArchitecture = bootByArchitecture
     }
 
     public struct Row: Sendable, Equatable {
@@ -32,7 +35,7 @@ public struct Planner: Sendable {
     public func plan(_ target: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws(RunnerError) -> TargetPlan {
         let launch: PreparedLaunch
         do {
-            launch = try await hypervisor.prepare(target, boot: boot, artifactDirectory: scratch)
+            launch = try await hypervisor.prepare(target, boot: bootByArchitecture[target.arch] ?? boot, artifactDirectory: scratch)
         } catch {
             throw .usage("target \(target.name): \(error)")
         }

@@ -23,14 +23,17 @@ public struct TargetRunner: Sendable {
     /// Further adapters by name, chosen by a target's `adapter:` field.
     public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
+    /// Reference guests of other architectures (`arch:` of a target); `boot` serves the rest.
+    public var bootByArchitecture: [GuestArchitecture: BootArtifacts]
     /// Overrides the accelerator-scaled default timeouts.
     public var timeouts: RunTimeouts?
 
     public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil,
-                adapters: [String: any Hypervisor] = [:]) {
+                adapters: [String: any Hypervisor] = [:], bootByArchitecture: [GuestArchitecture: BootArtifacts] = [:]) {
         self.hypervisor = hypervisor
         self.adapters = adapters
         self.boot = boot
+        self.bootByArchitecture = bootByArchitecture
         self.timeouts = timeouts
     }
 
@@ -42,6 +45,7 @@ public struct TargetRunner: Sendable {
             let known = ([hypervisor.name] + adapters.keys.sorted()).joined(separator: ", ")
             throw .usage("target \(target.name): unknown adapter \(target.adapter) (known: \(known))")
         }
+        let boot = bootByArchitecture[target.arch] ?? self.boot
         let stages = StageLog()
         let artifacts = ArtifactSet(directory: artifactDirectory, runDirectory: runDirectory)
         let launch: PreparedLaunch
