@@ -85,7 +85,7 @@ struct AptSetup: Sendable {
 
     private func hasLists(_ root: URL) -> Bool {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("lists").path)) ?? []
-        return names.contains { $0.hasSuffix("_Packages") }
+        return names.contains { $0.contains("_Packages") }  // may be compressed (.lz4) by apt.conf
     }
 
     /// `VERSION_CODENAME` of the host's /etc/os-release (the release the host's apt tracks).

@@ -10,8 +10,17 @@
 
 #define IOMEM "/proc/iomem"
 
-/* "  0a003e00-0a003fff : a003e00.virtio_mmio" -> range, when the name matches.
- * Nested lines (the driver's own request) carry the same name; the first wins. */
+/* True for the line naming the platform device: the bare device name, or the
+ * driver's own request "<device> <resource>" (devm_ioremap_resource's name,
+ * e.g. "a003e00.virtio_mmio virtio_mmio@a003e00" on a device tree). */
+static bool names_device(const char *label, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(label, name, n) == 0 && (label[n] == '\0' || label[n] == ' ');
+}
+
+/* "  0a003e00-0a003fff : a003e00.virtio_mmio ..." -> range, when the name
+ * matches; the first such line wins. */
 static bool find_range(const char *name, uint64_t *start, uint64_t *end, char *why, size_t cap)
 {
     FILE *f = fopen(IOMEM, "re");
@@ -25,7 +34,7 @@ static bool find_range(const char *name, uint64_t *start, uint64_t *end, char *w
         line[strcspn(line, "\n")] = '\0';
         char *sep = strstr(line, " : ");
         uint64_t s, e;
-        if (sep && strcmp(sep + 3, name) == 0 && sscanf(line, " %" SCNx64 "-%" SCNx64, &s, &e) == 2) {
+        if (sep && names_device(sep + 3, name) && sscanf(line, " %" SCNx64 "-%" SCNx64, &s, &e) == 2) {
             *start = s;
             *end = e;
             found = true;

@@ -1,6 +1,6 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+@testable import Hypervisors
 import Runner
 import Testing
 
@@ -117,6 +117,28 @@ struct AArch64GuestTests {
             #expect(device.offered?.method == "pci-cfg-window")
             let oracle = try #require(qemu[device.busAddress ?? ""], "\(device.name)")
             #expect(offered == oracle.modernView, "\(device.name) modern view")
+        }
+    }
+}
+
+/// A kernel that forbids /dev/mem access to driver-claimed ranges must yield "unavailable" with
+/// the kernel's reason, never a guess: `iomem=strict` after the reference guest's
+/// `iomem=relaxed` turns CONFIG_IO_STRICT_DEVMEM back on.
+@Suite("aarch64 virtio-mmio with strict /dev/mem", .timeLimit(.minutes(8)))
+struct AArch64StrictDevmemTests {
+    @Test func offeredIsUnavailableWithTheReason() async throws {
+        let target = TargetSpec(name: "it-arm-strict", accelerator: "tcg", devices: [.entropy], agentChannel: .virtioSerial,
+                                kernelAppend: ["iomem=strict"], arch: .aarch64, transport: .mmio)
+        let (outcome, _) = try await runTarget(target, bootTimeout: .seconds(300), controlTimeout: .seconds(60))
+        let result = try #require(outcome.results.first)
+        let evidence = try #require(result.evidence, "\(result.infraError ?? "")")
+        #expect(evidence.devices.count == 2)
+        for device in evidence.devices {
+            #expect(device.transport == .mmio)
+            #expect(device.offered?.bits == nil && device.offered?.method == nil, "\(device.name)")
+            let reason = device.offered?.unavailableReason ?? ""
+            #expect(reason.contains("/dev/mem") && reason.contains("IO_STRICT_DEVMEM"), "\(reason)")
+            #expect(device.transportVersion == nil && device.config == nil)
         }
     }
 }

@@ -8,14 +8,16 @@ import Runner
 /// of its architecture.
 actor ReferenceGuestFixture {
     static let shared = ReferenceGuestFixture()
-    private var built: [GuestArchitecture: ReferenceGuest] = [:]
+    private var builds: [GuestArchitecture: Task<ReferenceGuest, any Error>] = [:]
 
+    /// One build per architecture, shared by concurrent callers (apt and the caches are not
+    /// meant to be driven twice at once).
     func guest(_ arch: GuestArchitecture = .x86_64) async throws -> ReferenceGuest {
-        if let guest = built[arch] { return guest }
+        if let build = builds[arch] { return try await build.value }
         let request = GuestImageRequest(architecture: arch, agentSource: Paths.root.appendingPathComponent("Sources/avps-agent"))
-        let guest = try await GuestImageBuilder().build(request)
-        built[arch] = guest
-        return guest
+        let build = Task { try await GuestImageBuilder().build(request) }
+        builds[arch] = build
+        return try await build.value
     }
 }
 
