@@ -15,9 +15,12 @@ struct QEMUMachine: Sendable, Equatable {
     var binaryName: String { "qemu-system-\(arch.rawValue)" }
 
     /// Extra arguments after `-machine`: aarch64 `virt` under TCG emulates the `max` CPU (every
-    /// feature QEMU implements); `virtio-mmio.force-legacy=false` turns the transports modern.
+    /// feature QEMU implements). `pauth-impdef=on` keeps pointer authentication but computes the
+    /// codes with QEMU's implementation-defined hash instead of QARMA, which the architecture
+    /// allows: measured boot-to-poweroff 26-35 s -> 8.5-12.6 s on this loaded host.
+    /// `virtio-mmio.force-legacy=false` turns the transports modern.
     var cpuArguments: [String] {
-        var args: [String] = arch == .aarch64 ? ["-cpu", "max"] : []
+        var args: [String] = arch == .aarch64 ? ["-cpu", "max,pauth-impdef=on"] : []
         if transport == .mmioModern { args += ["-global", "virtio-mmio.force-legacy=false"] }
         return args
     }

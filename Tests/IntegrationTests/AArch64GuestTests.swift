@@ -19,7 +19,7 @@ struct AArch64GuestTests {
         let mmio = TargetSpec(name: "m", accelerator: "tcg", devices: Self.devices, agentChannel: .virtioSerial,
                               arch: .aarch64, transport: .mmio)
         let (args, expected) = try QEMUCommandLine.arguments(for: mmio, accelerator: "tcg", boot: boot, paths: paths)
-        #expect(args.contains("virt") && args.contains("max") && !args.contains("q35"))
+        #expect(args.contains("virt") && args.contains("max,pauth-impdef=on") && !args.contains("q35"))
         #expect(args.contains { $0.hasPrefix("virtio-blk-device,") } && args.contains { $0.hasPrefix("virtio-serial-device,") })
         #expect(!args.contains { $0.contains("-pci") } && !args.contains("virtio-mmio.force-legacy=false"))
         #expect(expected == [1, 2, 3, 4, 5])
