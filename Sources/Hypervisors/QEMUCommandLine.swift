@@ -64,9 +64,12 @@ public enum QEMUCommandLine {
                 args += ["-object", "rng-random,id=\(id),filename=/dev/urandom",
                          "-device", "\(machine.model("virtio-rng")),rng=\(id),id=dev-\(id)"]
             case .console:
-                // A console port rides on the agent's virtio-serial controller (one virtio device).
+                // A console port rides on the agent's virtio-serial controller (one virtio device),
+                // with a named data port whose host end is a socket (the console.transfer probe).
                 args += ["-chardev", "file,id=\(id),path=\(paths.workspace)/\(id).log",
-                         "-device", "virtconsole,bus=vser0.0,chardev=\(id)"]
+                         "-device", "virtconsole,bus=vser0.0,chardev=\(id)",
+                         "-chardev", "socket,id=\(id)data,path=\(consoleSocketPath(index, workspace: paths.workspace)),server=on,wait=off",
+                         "-device", "virtserialport,bus=vser0.0,chardev=\(id)data,name=\(consolePortName(index))"]
                 continue
             case .balloon:
                 args += ["-device", "\(machine.model("virtio-balloon")),id=dev-\(id)"]
@@ -100,6 +103,12 @@ public enum QEMUCommandLine {
         }
         return (args, expected.sorted())
     }
+
+    /// Name of the data port added with the console device at `index`.
+    public static func consolePortName(_ index: Int) -> String { "org.avps.console.\(index)" }
+
+    /// Host end (QEMU listens) of that data port.
+    public static func consoleSocketPath(_ index: Int, workspace: String) -> String { "\(workspace)/console\(index).sock" }
 
     /// Directory shared over 9p by the device at `index` (created by the adapter before start).
     public static func sharePath(_ index: Int, _ paths: Paths) -> String {

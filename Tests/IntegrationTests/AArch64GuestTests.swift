@@ -10,7 +10,8 @@ import Testing
 @Suite("aarch64 guests on virtio-mmio and PCI", .timeLimit(.minutes(8)))
 struct AArch64GuestTests {
     /// Devices whose type appears once, so QEMU's entry and the agent's are matched by device id.
-    static let devices: [DeviceSpec] = [.block(sizeMiB: 16, discard: false), .net, .entropy, .balloon]
+    /// The console adds a named data port on the agent's virtio-serial device (no device of its own).
+    static let devices: [DeviceSpec] = [.block(sizeMiB: 16, discard: false), .net, .entropy, .balloon, .console]
 
     @Test("command line: virt, -cpu max, virtio-*-device for mmio; force-legacy=false for mmio-modern")
     func commandLines() throws {
@@ -71,7 +72,7 @@ struct AArch64GuestTests {
 
     @Test("virtio-mmio (QEMU default, Version 1): transport mmio, legacy, offered = QEMU's legacy view")
     func mmioLegacy() async throws {
-        let (target, evidence) = try await run("it-arm-mmio", .mmio)
+        let (target, evidence) = try await run("it-arm-mmio1", .mmio)
         #expect(evidence.devices.map(\.deviceID).sorted() == [1, 2, 3, 4, 5])
         let qemu = qemuDevices(target, evidence, byPCIAddress: false)
         #expect(qemu.count == 5, "\(evidence.hostObservations.keys.sorted())")
@@ -88,6 +89,16 @@ struct AArch64GuestTests {
         let block = try #require(evidence.devices.first { $0.deviceID == 2 })
         #expect(block.offered?.bits?.contains(13) == false)  // discard=off
         #expect(block.config?["capacity"] == .int(16 * 2048))
+        try expectConsoleTransfer(evidence)
+    }
+
+    /// The agent's seeded bytes arrived whole at the port's host-side socket.
+    private func expectConsoleTransfer(_ evidence: Evidence) throws {
+        let transfer = try #require(evidence.probes.first { $0.name == "console.transfer" })
+        #expect(transfer.status == .ok, "\(transfer)")
+        #expect(transfer.facts["port"] == .string("org.avps.console.4"))
+        #expect(transfer.facts["bytes_written"] == .int(65536), "\(transfer)")
+        #expect(transfer.facts["host_bytes_received"] == .int(65536) && transfer.facts["host_pattern_ok"] == .bool(true), "\(transfer)")
     }
 
     @Test("virtio-mmio Version 2: transport mmio, modern, offered = QEMU's modern view")
@@ -118,6 +129,7 @@ struct AArch64GuestTests {
             let oracle = try #require(qemu[device.busAddress ?? ""], "\(device.name)")
             #expect(offered == oracle.modernView, "\(device.name) modern view")
         }
+        try expectConsoleTransfer(evidence)
     }
 }
 
