@@ -26,9 +26,10 @@ struct AptSetup: Sendable {
                              fingerprintRoots: [root.appendingPathComponent("lists").path,
                                                 root.appendingPathComponent("sources.list.d").path])
         try setup.prepare(arch, root: root)
-        if !setup.hasLists(root) {
+        if !setup.hasFreshLists(root) {
             progress("downloading Debian \(arch.debianName) package lists into \(root.path)")
             try await HostTool.aptGet.check(setup.arguments + ["update", "-q"])
+            try CacheFiles.writeAtomically(Data(), to: root.appendingPathComponent(updateStamp))
         }
         return setup
     }
@@ -83,9 +84,17 @@ struct AptSetup: Sendable {
         }
     }
 
-    private func hasLists(_ root: URL) -> Bool {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("lists").path)) ?? []
-        return names.contains { $0.contains("_Packages") }  // may be compressed (.lz4) by apt.conf
+    /// Written after each successful `apt-get update` (apt keeps the server's dates on the lists).
+    private static let updateStamp = "updated.stamp"
+
+    /// Lists fetched less than a day ago: Debian drops superseded kernel packages from the
+    /// mirror, so lists kept forever would one day name a .deb that no longer downloads.
+    private func hasFreshLists(_ root: URL, maxAge: TimeInterval = 86_400) -> Bool {
+        let stamp = root.appendingPathComponent(Self.updateStamp).path
+        guard let updated = (try? FileManager.default.attributesOfItem(atPath: stamp))?[.modificationDate] as? Date else {
+            return false
+        }
+        return Date().timeIntervalSince(updated) < maxAge
     }
 
     /// `VERSION_CODENAME` of the host's /etc/os-release (the release the host's apt tracks).
