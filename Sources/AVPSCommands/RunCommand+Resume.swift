@@ -17,7 +17,7 @@ extension RunCommand {
         let prior = journaled.filter { complete[$0.name] != nil }
         Console.info("resuming \(directory.path) with seed \(plan.seed)")
         return try await RunExecution(plan: plan, profiles: profiles, guests: try await guest.build(for: plan.targets),
-                                      cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, prior: prior)
+                                      cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, prior: prior, progress: progress)
             .perform(into: directory)
     }
 }

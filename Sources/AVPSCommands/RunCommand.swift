@@ -53,6 +53,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print every target x requirement as RUN, NOT_APPLICABLE or UNTESTED with the exact command line; start nothing.")
     var plan = false
 
+    @Option(help: "Progress on stderr: auto (live on a terminal, plain in CI or a pipe), live or plain.")
+    var progress: ProgressStyle = .auto
+
     @OptionGroup var guest: GuestOptions
 
     func run() async throws {
@@ -87,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
             let runPlan = RunPlan(toolVersion: AVPSCommand.version, suiteName: loadedSuite.name, targets: targets,
                                   profiles: loadedProfiles.map(\.reference), seed: seed, jobs: jobs, retries: retries)
             return try await RunExecution(plan: runPlan, profiles: loadedProfiles, guests: reference,
-                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout)
+                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, progress: progress)
                 .perform(into: runDirectory)
         } catch {
             return ErrorReporting.report(error)

@@ -15,6 +15,8 @@ struct RunExecution {
     var bootTimeout: Double?
     /// Results of targets a resumed run already finished; they are kept, not rerun.
     var prior: [TargetResult] = []
+    /// Live stage display on a terminal, plain lines in logs.
+    var progress: ProgressStyle = .plain
 
     /// Writes plan.json first, so even a run killed during its first boot can be resumed or replayed.
     func perform(into runDirectory: URL) async throws -> RunOutcome {
@@ -33,13 +35,23 @@ struct RunExecution {
         if !prior.isEmpty {
             Console.info("resuming: \(finishedNames.count) target(s) already done, \(remaining.count) to run")
         }
-        var result = try await SuiteRun(targets: remaining, profiles: profiles, runner: runner,
-                                        runDirectory: runDirectory, toolVersion: AVPSCommand.version, options: options)
-            .execute(progress: { Console.info($0) }, finished: { results in
+        let display = ProgressDisplay(style: progress)
+        display.start()
+        let suiteRun = SuiteRun(targets: remaining, profiles: profiles, runner: runner,
+                                runDirectory: runDirectory, toolVersion: AVPSCommand.version, options: options)
+        let executed: RunResult
+        do {
+            executed = try await suiteRun.execute(progress: display.handle, finished: { results in
                 for target in results {
                     do { try await journal.appendOffPool(target) } catch { Console.error("journal: \(error)") }
                 }
             })
+            display.finish()
+        } catch {
+            display.finish()
+            throw error
+        }
+        var result = executed
         let order = Dictionary(uniqueKeysWithValues: plan.targets.enumerated().map { ($1.name, $0) })
         result.targets = (prior + result.targets).sorted { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }
         let written = try journal.finish(result)

@@ -153,8 +153,8 @@ public enum SuiteLoader {
             }
             channel = .tcp(host: String(text[..<colon]), port: port)
         default:
-            guard let port = try channelMapping.optionalInt("port"), port > 0 else {
-                throw channelReader.error("hybrid_vsock needs `port:` (the agent's vsock port)")
+            guard let port = try channelMapping.optionalInt("port"), (1...Int(UInt32.max - 1)).contains(port) else {
+                throw channelReader.error("hybrid_vsock needs `port:` (the agent's vsock port, 1...4294967294)")
             }
             channel = .hybridVsock(path: try kind.value.nonEmptyString(), port: port)
         }

@@ -35,7 +35,8 @@ public struct Planner: Sendable {
     public func plan(_ target: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws(RunnerError) -> TargetPlan {
         let launch: PreparedLaunch
         do {
-            launch = try await hypervisor.prepare(target, boot: bootByArchitecture[target.arch] ?? boot, artifactDirectory: scratch)
+            launch = try await hypervisor.prepare(target, boot: (bootByArchitecture[target.arch] ?? boot).lean(for: target),
+                                                  artifactDirectory: scratch)
         } catch {
             throw .usage("target \(target.name): \(error)")
         }
