@@ -1,6 +1,8 @@
+import AVPSModel
 import ArgumentParser
 import Foundation
 import GuestImage
+import Hypervisors
 
 /// Options that choose and build the reference guest; shared by `avps run` and `avps guest build`.
 struct GuestOptions: ParsableArguments {
@@ -10,8 +12,11 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Module directory (lib/modules/<release>, with modules.dep) matching --kernel.")
     var modules: String?
 
-    @Option(help: "Debian kernel package to fetch with apt-get download.")
-    var kernelPackage: String = "linux-image-amd64"
+    @Option(help: "Guest architecture: x86_64 or aarch64 (Debian arm64 kernel, busybox and a cross-compiled agent).")
+    var arch: GuestArchitecture = .x86_64
+
+    @Option(help: "Debian kernel package to fetch with apt-get download (default: linux-image-amd64, or linux-image-arm64 with --arch aarch64).")
+    var kernelPackage: String?
 
     @Option(help: "Directory of the agent's C sources (default: Sources/avps-agent of the project).")
     var agentSource: String?
@@ -31,7 +36,7 @@ struct GuestOptions: ParsableArguments {
 
     func request() -> GuestImageRequest {
         GuestImageRequest(
-            kernelPackage: kernelPackage, kernel: kernel.map { URL(fileURLWithPath: $0) },
+            architecture: arch, kernelPackage: kernelPackage, kernel: kernel.map { URL(fileURLWithPath: $0) },
             modules: modules.map { URL(fileURLWithPath: $0, isDirectory: true) },
             agentSource: agentSource.map { URL(fileURLWithPath: $0, isDirectory: true) }, cacheRoot: cacheRoot)
     }
@@ -44,3 +49,5 @@ struct GuestOptions: ParsableArguments {
         return guest
     }
 }
+
+extension GuestArchitecture: ExpressibleByArgument {}

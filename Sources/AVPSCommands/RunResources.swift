@@ -4,8 +4,9 @@ import GuestImage
 import Hypervisors
 import Runner
 
-/// Everything the targets of a run boot: the default reference guest, guests with another kernel
-/// or extra drivers (`kernel: {from: backports}`, a `sound` device), and QEMU builds other than
+/// Everything the targets of a run boot: the default reference guest, the reference guest of every
+/// other architecture a target asks for (`arch:`), guests with another kernel or extra drivers
+/// (`kernel: {from: backports}`, a `sound` device), and QEMU builds other than
 /// the system's (`qemu: {from: backports}`). Each distinct need is built once. A need that cannot
 /// be met (no network for backports) makes only the targets that have it INFRA, with the reason.
 struct RunResources {
@@ -30,7 +31,13 @@ extension GuestOptions {
     func resources(for targets: [TargetSpec]) async throws -> RunResources {
         var resources = RunResources(reference: try await build())
         var built: [GuestVariant: TargetBoot] = [:]
+        var otherArchitectures: [GuestArchitecture: TargetBoot] = [:]
         for target in targets {
+            if target.arch != arch {
+                if otherArchitectures[target.arch] == nil { otherArchitectures[target.arch] = await boot(architecture: target.arch) }
+                resources.targetBoots[target.name] = otherArchitectures[target.arch]
+                continue
+            }
             let variant = GuestVariant(kernel: target.kernelFrom ?? .system,
                                        modules: GuestImageRequest.modules(forDeviceKinds: target.devices.map(\.kind)))
             guard variant != GuestVariant(kernel: .system, modules: GuestImageRequest.referenceModules) else { continue }
@@ -48,6 +55,19 @@ extension GuestOptions {
             }
         }
         return resources
+    }
+
+    /// Debian's reference guest for another architecture (its kernel package, busybox and a
+    /// cross-compiled agent); never the user's `--kernel`, which is built for `arch`.
+    private func boot(architecture: GuestArchitecture) async -> TargetBoot {
+        var options = self
+        (options.kernel, options.modules, options.kernelPackage) = (nil, nil, nil)
+        options.arch = architecture
+        do {
+            return .artifacts(try await options.build().bootArtifacts)
+        } catch {
+            return .unavailable("cannot build the \(architecture.rawValue) reference guest: \(error)")
+        }
     }
 
     private func boot(_ variant: GuestVariant) async -> TargetBoot {

@@ -72,6 +72,8 @@ public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
     public var offered: OfferedFeatures?
     /// True for a legacy-only or transitional device driven through its legacy interface.
     public var legacy: Bool?
+    /// virtio-mmio `Version` register: 1 legacy, 2 modern (nil: other transports, or not readable).
+    public var transportVersion: Int?
     /// Number of virtqueues the device exposes (nil: not measured).
     public var queues: Int?
     /// Decoded device-specific config fields, by spec field name (e.g. `capacity`, `mac`, `mtu`).
@@ -100,6 +102,7 @@ public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
         case pciDeviceID = "pci_device_id"
         case negotiatedFeatures = "negotiated_features"
         case status, driver, offered, legacy, queues, config
+        case transportVersion = "transport_version"
     }
 }
 

@@ -101,7 +101,7 @@ public struct TargetSpec: Sendable, Equatable, Codable {
     public var name: String
     /// Hypervisor adapter: `qemu` (others arrive with later adapters).
     public var adapter: String
-    /// Machine type, e.g. `q35`.
+    /// Machine type, e.g. `q35` (x86_64) or `virt` (aarch64).
     public var machine: String
     public var memoryMiB: Int
     public var cpus: Int
@@ -117,14 +117,20 @@ public struct TargetSpec: Sendable, Equatable, Codable {
     public var qemuFrom: PackageOrigin?
     /// Which Debian kernel the reference guest boots; nil is the system's apt sources.
     public var kernelFrom: PackageOrigin?
+    /// Guest CPU architecture; aarch64 runs on QEMU's `virt` machine.
+    public var arch: GuestArchitecture
+    /// Transport of the requested virtio devices (mmio needs an aarch64 `virt` machine).
+    public var transport: DeviceTransport
 
-    public init(name: String, adapter: String = "qemu", machine: String = "q35", memoryMiB: Int = 256,
+    /// - Parameter machine: nil means `q35` for x86_64, `virt` for aarch64.
+    public init(name: String, adapter: String = "qemu", machine: String? = nil, memoryMiB: Int = 256,
                 cpus: Int = 1, accelerator: String = "auto", devices: [DeviceSpec],
                 agentChannel: AgentChannelKind = .auto, kernelAppend: [String] = [],
-                external: ExternalSpec? = nil, qemuFrom: PackageOrigin? = nil, kernelFrom: PackageOrigin? = nil) {
+                external: ExternalSpec? = nil, qemuFrom: PackageOrigin? = nil, kernelFrom: PackageOrigin? = nil,
+                arch: GuestArchitecture = .x86_64, transport: DeviceTransport = .pci) {
         self.name = name
         self.adapter = adapter
-        self.machine = machine
+        self.machine = machine ?? (arch == .aarch64 ? "virt" : "q35")
         self.memoryMiB = memoryMiB
         self.cpus = cpus
         self.accelerator = accelerator
@@ -134,5 +140,29 @@ public struct TargetSpec: Sendable, Equatable, Codable {
         self.external = external
         self.qemuFrom = qemuFrom
         self.kernelFrom = kernelFrom
+        self.arch = arch
+        self.transport = transport
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, adapter, machine, memoryMiB, cpus, accelerator, devices, agentChannel, kernelAppend, external
+        case qemuFrom, kernelFrom, arch, transport
+    }
+
+    /// Plans written before `qemuFrom`, `kernelFrom`, `arch` and `transport` existed still load
+    /// (system builds, x86_64, PCI).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), adapter: try c.decode(String.self, forKey: .adapter),
+                  machine: try c.decode(String.self, forKey: .machine), memoryMiB: try c.decode(Int.self, forKey: .memoryMiB),
+                  cpus: try c.decode(Int.self, forKey: .cpus), accelerator: try c.decode(String.self, forKey: .accelerator),
+                  devices: try c.decode([DeviceSpec].self, forKey: .devices),
+                  agentChannel: try c.decode(AgentChannelKind.self, forKey: .agentChannel),
+                  kernelAppend: try c.decode([String].self, forKey: .kernelAppend),
+                  external: try c.decodeIfPresent(ExternalSpec.self, forKey: .external),
+                  qemuFrom: try c.decodeIfPresent(PackageOrigin.self, forKey: .qemuFrom),
+                  kernelFrom: try c.decodeIfPresent(PackageOrigin.self, forKey: .kernelFrom),
+                  arch: try c.decodeIfPresent(GuestArchitecture.self, forKey: .arch) ?? .x86_64,
+                  transport: try c.decodeIfPresent(DeviceTransport.self, forKey: .transport) ?? .pci)
     }
 }

@@ -27,6 +27,8 @@ public struct Suite: Sendable, Equatable {
 ///     agent_channel: auto    # auto | vsock | virtio-serial
 ///     qemu: {from: system}   # system | backports (QEMU 10 from bookworm-backports; adapter qemu only)
 ///     kernel: {from: system} # system | backports (Linux 6.12 from bookworm-backports)
+///     arch: x86_64           # x86_64 | aarch64 (machine defaults to virt)
+///     transport: pci         # pci | mmio (Version 1, legacy) | mmio-modern (Version 2); mmio needs aarch64
 /// ```
 public enum SuiteLoader {
     public static let currentSchemaVersion = 1
@@ -64,7 +66,7 @@ public enum SuiteLoader {
     }
 
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
-                             "external", "agent_channel", "qemu", "kernel"]
+                             "external", "agent_channel", "qemu", "kernel", "arch", "transport"]
 
     static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
         let mapping = try reader.mapping(allowedKeys: targetKeys)
@@ -93,18 +95,52 @@ public enum SuiteLoader {
         if qemuFrom != nil, adapter != "qemu" {
             throw try mapping.required("qemu").error("`qemu:` chooses the QEMU build of adapter qemu; this target uses adapter \(adapter)")
         }
+        let kernelFrom = try mapping.optional("kernel").map { reader throws(LoadError) in try origin(reader) }
+        let arch = try mapping.optionalEnum("arch", GuestArchitecture.self) ?? .x86_64
+        let transport = try mapping.optionalEnum("transport", DeviceTransport.self) ?? .pci
+        try checkPlatform(mapping, arch: arch, transport: transport, devices: devices)
+        for (key, from) in [("qemu", qemuFrom), ("kernel", kernelFrom)] where from == .backports && arch != .x86_64 {
+            throw try mapping.required(key).error("`\(key): {from: backports}` is fetched for x86_64 only; arch \(arch.rawValue) uses the system's")
+        }
         return TargetSpec(
-            name: name, adapter: adapter,
-            machine: try mapping.optionalString("machine") ?? "q35",
+            name: name, adapter: adapter, machine: try mapping.optionalString("machine"),
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
             accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external,
-            qemuFrom: qemuFrom,
-            kernelFrom: try mapping.optional("kernel").map { reader throws(LoadError) in try origin(reader) })
+            qemuFrom: qemuFrom, kernelFrom: kernelFrom, arch: arch, transport: transport)
     }
 
     /// `{from: system | backports}`: where a QEMU build or guest kernel comes from.
     static func origin(_ reader: YAMLNodeReader) throws(LoadError) -> PackageOrigin {
         try reader.mapping(allowedKeys: ["from"]).requiredEnum("from", PackageOrigin.self)
+    }
+
+    /// Architecture, machine, transport and devices must fit together: virtio-mmio exists only on
+    /// the aarch64 `virt` machine here, and there only for devices QEMU offers as `virtio-*-device`.
+    static func checkPlatform(_ mapping: YAMLMapping, arch: GuestArchitecture, transport: DeviceTransport,
+                              devices: [DeviceSpec]) throws(LoadError) {
+        if let machineReader = mapping.optional("machine") {
+            let machine = try machineReader.nonEmptyString()
+            let fits = arch == .aarch64 ? machine == "virt" || machine.hasPrefix("virt-")
+                                        : machine == "q35" || machine == "pc" || machine.hasPrefix("pc-")
+            if !fits {
+                throw machineReader.error("machine \(machine) does not fit arch \(arch.rawValue) (use \(arch == .aarch64 ? "virt" : "q35"))")
+            }
+        }
+        guard transport.isMMIO else { return }
+        if arch != .aarch64 {
+            throw try mapping.required("transport").error("transport \(transport.rawValue) needs arch: aarch64 (x86_64 machines here are PCI only)")
+        }
+        let deviceReaders = try mapping.required("devices").sequence()
+        for (index, device) in devices.enumerated() {
+            switch device {
+            case .iommu:
+                throw deviceReaders[index].error("iommu is a PCI device in QEMU 7.2; it needs transport: pci")
+            case .legacy:
+                throw deviceReaders[index].error("modern: false is a PCI option; on virtio-mmio choose transport: mmio (legacy) or mmio-modern")
+            default:
+                continue
+            }
+        }
     }
 
     /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`

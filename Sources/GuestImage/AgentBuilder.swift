@@ -1,6 +1,9 @@
+import AVPSModel
 import Foundation
 
-/// Builds the in-guest agent (`Sources/avps-agent/*.c`) as one static x86_64 binary.
+/// Builds the in-guest agent (`Sources/avps-agent/*.c`) as one static binary for the guest's
+/// architecture: the host's `cc` for x86_64, Debian's cross compiler `aarch64-linux-gnu-gcc` for
+/// aarch64 (Swift cannot cross-compile here; C needs nothing but a static libc).
 ///
 /// Static, because the reference initramfs has no libc and vendor guests have an unknown one.
 /// Cached under `<cache>/agents/<sha256>/avps-agent`, where the key covers every `.c`/`.h` file
@@ -9,6 +12,14 @@ import Foundation
 struct AgentBuilder: Sendable {
     let cacheRoot: URL
     let progress: @Sendable (String) -> Void
+    var architecture: GuestArchitecture = AptSetup.hostArchitecture
+
+    /// The compiler for the guest's architecture.
+    var compiler: HostTool {
+        architecture == AptSetup.hostArchitecture ? .cc
+            : HostTool(name: "\(architecture.rawValue)-linux-gnu-gcc",
+                       installHint: "install the cross compiler: apt-get install gcc-\(architecture.rawValue.replacingOccurrences(of: "_", with: "-"))-linux-gnu libc6-dev-\(architecture.debianName)-cross")
+    }
 
     /// Flags are part of the cache key; keep them in one place.
     static let compilerFlags = ["-std=c11", "-O2", "-static", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE"]
@@ -61,9 +72,9 @@ struct AgentBuilder: Sendable {
         guard !cFiles.isEmpty else {
             throw .kernelInputInvalid(path: sourceDirectory.path, reason: "no .c files in the agent source directory")
         }
-        let compilerVersion = try await HostTool.cc.check(["--version"]).stdout
+        let compilerVersion = try await compiler.check(["--version"]).stdout
             .split(separator: "\n").first.map(String.init) ?? "unknown"
-        var manifest = "avps-agent v1 x86_64\ncc \(Self.compilerFlags.joined(separator: " "))\n\(compilerVersion)\n"
+        var manifest = "avps-agent v1 \(architecture.rawValue)\n\(compiler.name) \(Self.compilerFlags.joined(separator: " "))\n\(compilerVersion)\n"
         for name in names {
             manifest += "\(name) \(try CacheFiles.sha256(of: sourceDirectory.appendingPathComponent(name)))\n"
         }
@@ -82,12 +93,12 @@ struct AgentBuilder: Sendable {
         let output = scratch.appendingPathComponent("avps-agent")
         let arguments = Self.compilerFlags + ["-o", output.path]
             + cFiles.map { sourceDirectory.appendingPathComponent($0).path }
-        let result = try await HostTool.cc.capture(arguments)
+        let result = try await compiler.capture(arguments)
         guard result.succeeded, CacheFiles.fileExists(output) else {
             throw .agentCompileFailed(sourceDirectory: sourceDirectory.path,
                                       diagnostics: HostTool.tail(result.stderr + result.stdout, lines: 60))
         }
-        if let problem = ELFCheck.staticExecutableProblem(output) {
+        if let problem = ELFCheck.staticExecutableProblem(output, machine: architecture.elfMachine) {
             throw .agentCompileFailed(sourceDirectory: sourceDirectory.path, diagnostics: "output is not usable: \(problem)")
         }
         try CacheFiles.writeAtomically(Data(manifest.utf8), to: scratch.appendingPathComponent("key.txt"))

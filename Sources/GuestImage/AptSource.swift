@@ -92,3 +92,12 @@ public struct AptSource: Sendable, Equatable {
         return date.map { Date().timeIntervalSince($0) }
     }
 }
+
+extension AptSource {
+    /// A foreign architecture's private apt (`AptSetup`, already prepared), named by the
+    /// architecture so its resolutions are cached apart from the host's. (An extension, so the
+    /// memberwise initializer stays.)
+    init(foreign setup: AptSetup, architecture: GuestArchitecture) {
+        self.init(name: architecture.debianName, options: setup.arguments, fingerprintInputs: setup.fingerprintRoots)
+    }
+}

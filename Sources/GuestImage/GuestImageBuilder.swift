@@ -1,3 +1,4 @@
+import AVPSModel
 import Foundation
 
 /// Builds (or finds in the cache) the reference guest: Debian kernel + initramfs with busybox,
@@ -17,6 +18,16 @@ public struct GuestImageBuilder: Sendable {
     /// kernel picked it to check module signatures and every later module was rejected.
     public static let baseCommandLine = "console=ttyS0 panic=-1 quiet no_timer_check"
 
+    /// The command line for `arch`: aarch64 `virt` has a PL011 UART (`ttyAMA0`); `iomem=relaxed`
+    /// lets the agent read a driver-claimed virtio-mmio register block through /dev/mem, which
+    /// Debian's arm64 kernel (CONFIG_IO_STRICT_DEVMEM=y) refuses otherwise.
+    public static func baseCommandLine(for arch: GuestArchitecture) -> String {
+        switch arch {
+        case .x86_64: baseCommandLine
+        case .aarch64: "console=ttyAMA0 panic=-1 quiet iomem=relaxed"
+        }
+    }
+
     private let progress: @Sendable (String) -> Void
 
     /// `progress` receives one-line status messages (downloads, compiles); default is silent.
@@ -31,7 +42,10 @@ public struct GuestImageBuilder: Sendable {
     /// Like `build`, and also says whether the initramfs came from the cache unchanged
     /// (`cacheHit`); tests use it to prove that a warm build rebuilds nothing.
     public func buildReportingCache(_ request: GuestImageRequest) async throws(GuestImageError) -> (guest: ReferenceGuest, cacheHit: Bool) {
-        let kernel = try await kernelFiles(for: request)
+        let arch = request.architecture
+        let apt = request.kernel == nil || request.busybox == nil
+            ? try await AptSetup.forArchitecture(arch, cacheRoot: request.cacheRoot, progress: progress) : .host
+        let kernel = try await kernelFiles(for: request, apt: apt)
 
         let depFile = kernel.modulesDirectory.appendingPathComponent("modules.dep")
         let depText = String(decoding: try CacheFiles.read(depFile), as: UTF8.self)
@@ -41,12 +55,18 @@ public struct GuestImageBuilder: Sendable {
             progress("note: kernel \(kernel.release) has no module \(name) (built in or not available); skipped")
         }
 
-        if let problem = ELFCheck.staticExecutableProblem(request.busybox) {
-            throw .busyboxUnusable(path: request.busybox.path, reason: problem)
+        let busybox: URL
+        if let given = request.busybox {
+            busybox = given
+        } else {
+            busybox = try await BusyboxProvider(cacheRoot: request.cacheRoot, progress: progress).busybox(for: arch, apt: apt)
+        }
+        if let problem = ELFCheck.staticExecutableProblem(busybox, machine: arch.elfMachine) {
+            throw .busyboxUnusable(path: busybox.path, reason: problem)
         }
 
         let agentSource = try AgentBuilder.locateSource(explicit: request.agentSource)
-        let agent = try await AgentBuilder(cacheRoot: request.cacheRoot, progress: progress)
+        let agent = try await AgentBuilder(cacheRoot: request.cacheRoot, progress: progress, architecture: arch)
             .build(sourceDirectory: agentSource)
 
         let groupsByName = ModuleGroups.groups(for: request.wantedModules, in: dependencies)
@@ -58,24 +78,36 @@ public struct GuestImageBuilder: Sendable {
                                 modulePaths: resolution.loadOrder.map(InitramfsBuilder.guestPath(of:)),
                                 moduleGroups: groupsByPath)
         let initramfs = try await InitramfsBuilder(cacheRoot: request.cacheRoot, progress: progress)
-            .build(.init(kernel: kernel, modules: resolution.loadOrder, busybox: request.busybox,
+            .build(.init(kernel: kernel, modules: resolution.loadOrder, busybox: busybox,
                          agent: agent, script: script))
         if !initramfs.rebuilt { progress("initramfs cache hit: \(initramfs.initrd.path)") }
 
-        let vmlinux = await PVHKernel(cacheRoot: request.cacheRoot, progress: progress)
-            .vmlinux(for: kernel.vmlinuz, sha256: kernel.vmlinuzSHA256)
-        let guest = ReferenceGuest(kernel: vmlinux ?? kernel.vmlinuz, kernelFormat: vmlinux == nil ? "bzImage" : "pvh-elf",
+        let vmlinux = arch == .x86_64
+            ? await PVHKernel(cacheRoot: request.cacheRoot, progress: progress).vmlinux(for: kernel.vmlinuz, sha256: kernel.vmlinuzSHA256)
+            : nil
+        var format = vmlinux == nil ? "bzImage" : "pvh-elf"
+        if arch == .aarch64 {
+            guard let arm = ArmKernelImage.format(of: kernel.vmlinuz) else {
+                throw .kernelInputInvalid(path: kernel.vmlinuz.path, reason: "not an arm64 kernel Image (no ARM\\x64 magic, not gzip)")
+            }
+            format = arm
+        }
+        let guest = ReferenceGuest(architecture: arch, kernel: vmlinux ?? kernel.vmlinuz, kernelFormat: format,
                                    initrd: initramfs.initrd, kernelRelease: kernel.release,
                                    kernelSource: kernel.source, kernelSHA256: kernel.vmlinuzSHA256,
                                    initrdSHA256: initramfs.sha256, agentSHA256: agent.sha256,
                                    modules: resolution.loadOrder.map(\.name), skippedModules: resolution.missing,
-                                   baseCommandLine: Self.baseCommandLine)
+                                   baseCommandLine: Self.baseCommandLine(for: arch))
         return (guest, !initramfs.rebuilt)
     }
 
-    private func kernelFiles(for request: GuestImageRequest) async throws(GuestImageError) -> KernelFiles {
-        let provider = KernelProvider(cacheRoot: request.cacheRoot, progress: progress,
-                                      apt: AptSource.of(request.kernelOrigin, cacheRoot: request.cacheRoot))
+    /// The host's architecture takes its kernel from the host's apt or from bookworm-backports
+    /// (`kernelOrigin`); a foreign architecture from its private apt (backports is x86_64-only here).
+    private func kernelFiles(for request: GuestImageRequest, apt: AptSetup) async throws(GuestImageError) -> KernelFiles {
+        let source = apt.arguments.isEmpty
+            ? AptSource.of(request.kernelOrigin, cacheRoot: request.cacheRoot)
+            : AptSource(foreign: apt, architecture: request.architecture)
+        let provider = KernelProvider(cacheRoot: request.cacheRoot, progress: progress, apt: source)
         switch (request.kernel, request.modules) {
         case let (kernel?, modules?):
             return try provider.explicit(kernel: kernel, modules: modules)

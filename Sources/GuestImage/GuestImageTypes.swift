@@ -3,6 +3,8 @@ import Foundation
 
 /// What the runner asks for. The defaults build the Debian reference guest.
 public struct GuestImageRequest: Sendable, Equatable {
+    /// The guest's CPU architecture: chooses kernel package, busybox and agent compiler.
+    public var architecture: GuestArchitecture
     /// Debian package to resolve (a metapackage such as `linux-image-amd64` is followed to the
     /// concrete `linux-image-<abi>-amd64`). Ignored when `kernel` and `modules` are given.
     public var kernelPackage: String
@@ -15,19 +17,22 @@ public struct GuestImageRequest: Sendable, Equatable {
     public var agentSource: URL?
     /// Root of the content-addressed cache.
     public var cacheRoot: URL
-    /// The busybox binary to embed; must be statically linked (Debian's busybox-static).
-    public var busybox: URL
+    /// The busybox binary to embed; must be statically linked (Debian's busybox-static). nil: the
+    /// host's `/bin/busybox` for the host's architecture, else Debian's package for `architecture`.
+    public var busybox: URL?
     /// Module names to load at boot; missing ones are skipped with a note.
     public var wantedModules: [String]
     /// Which apt sources `kernelPackage` comes from: the host's, or bookworm-backports (6.12).
     public var kernelOrigin: PackageOrigin
 
-    public init(kernelPackage: String = "linux-image-amd64", kernel: URL? = nil, modules: URL? = nil,
-                agentSource: URL? = nil, cacheRoot: URL = GuestImageBuilder.defaultCacheRoot(),
-                busybox: URL = URL(fileURLWithPath: "/bin/busybox"),
-                wantedModules: [String] = GuestImageRequest.referenceModules, kernelOrigin: PackageOrigin = .system) {
+    /// - Parameter kernelPackage: nil means `linux-image-<debian arch>` (`linux-image-arm64`, ...).
+    public init(architecture: GuestArchitecture = .x86_64, kernelPackage: String? = nil, kernel: URL? = nil,
+                modules: URL? = nil, agentSource: URL? = nil, cacheRoot: URL = GuestImageBuilder.defaultCacheRoot(),
+                busybox: URL? = nil, wantedModules: [String] = GuestImageRequest.referenceModules,
+                kernelOrigin: PackageOrigin = .system) {
+        self.architecture = architecture
         self.kernelOrigin = kernelOrigin
-        self.kernelPackage = kernelPackage
+        self.kernelPackage = kernelPackage ?? "linux-image-\(architecture.debianName)"
         self.kernel = kernel
         self.modules = modules
         self.agentSource = agentSource
@@ -59,10 +64,11 @@ public struct GuestImageRequest: Sendable, Equatable {
 
 /// A bootable reference guest: pass `kernel`, `initrd` and `baseCommandLine` to the hypervisor.
 public struct ReferenceGuest: Sendable, Codable, Equatable {
+    public var architecture: GuestArchitecture
     /// What the hypervisor boots: the uncompressed PVH vmlinux when it could be extracted, else the
     /// packaged bzImage (`kernelFormat` says which).
     public var kernel: URL
-    /// `pvh-elf` or `bzImage`.
+    /// `pvh-elf` or `bzImage` (x86_64), `arm64-Image` (aarch64, booted directly by QEMU `virt`).
     public var kernelFormat: String
     public var initrd: URL
     public var kernelRelease: String

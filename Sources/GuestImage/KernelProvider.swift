@@ -84,7 +84,7 @@ struct KernelProvider: Sendable {
     }
 
     /// `apt-cache show --no-all-versions` as a field dictionary (candidate version only).
-    private func show(_ package: String) async throws(GuestImageError) -> [String: String] {
+    func show(_ package: String) async throws(GuestImageError) -> [String: String] {
         let out = try await HostTool.aptCache.capture(apt.options + ["show", "--no-all-versions", package])
         if !out.succeeded || out.stdout.isEmpty {
             if (out.stderr + out.stdout).contains("Unable to locate package") || out.stderr.contains("No packages found") {

@@ -23,6 +23,9 @@ public struct LibvirtAdapter: Hypervisor {
 
     public func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch {
         guard target.adapter == name else { throw .unsupported("adapter \(target.adapter) (this is \(name))") }
+        guard target.arch == .x86_64, target.transport == .pci else {
+            throw .unsupported("the libvirt adapter builds x86_64 PCI domains only (target asks for \(target.arch.rawValue), \(target.transport.rawValue))")
+        }
         // TCG needs no /dev/kvm; `auto` stays on TCG because libvirt cannot fall back by itself.
         let (domainType, accelerator) = switch target.accelerator {
         case "auto", "tcg": ("qemu", "tcg")

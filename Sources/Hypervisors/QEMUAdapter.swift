@@ -8,7 +8,8 @@ import System
 import SystemPackage
 #endif
 
-/// Boots targets under `qemu-system-x86_64` directly.
+/// Boots targets under `qemu-system-x86_64` directly, or `qemu-system-aarch64` (`virt`, TCG) for
+/// `arch: aarch64` targets.
 ///
 /// Lifecycle, each step undone on failure: workspace → disks → process (paused, own process group)
 /// → QMP → agent socket → `cont` → caller's body → shutdown (guest poweroff, QMP `quit`, SIGTERM,
@@ -16,24 +17,33 @@ import SystemPackage
 public struct QEMUAdapter: Hypervisor {
     public let name = "qemu"
     public let binary: String?
+    /// `qemu-system-aarch64` for aarch64 targets.
+    public let aarch64Binary: String?
     public let cacheDirectory: URL?
     /// Builds besides the system's (a target picks one with `qemu: {from: …}`).
     public let installations: [PackageOrigin: QEMUInstallation]
     /// Why a build a target may ask for could not be provided (e.g. the backports download failed).
     public let missingInstallations: [PackageOrigin: String]
 
-    /// - Parameter binary: explicit QEMU path; default `$AVPS_QEMU` or `qemu-system-x86_64` on PATH.
+    /// - Parameter binary: explicit QEMU path; default `$AVPS_QEMU` or `qemu-system-x86_64` on PATH
+    ///   (aarch64: `$AVPS_QEMU_AARCH64` or `qemu-system-aarch64`).
     public init(binary: String? = nil, cacheDirectory: URL?, installations: [QEMUInstallation] = [],
                 missingInstallations: [PackageOrigin: String] = [:]) {
-        self.binary = ExecutableLookup.find(
-            "qemu-system-x86_64", override: binary ?? ProcessInfo.processInfo.environment["AVPS_QEMU"])
+        let environment = ProcessInfo.processInfo.environment
+        self.binary = ExecutableLookup.find("qemu-system-x86_64", override: binary ?? environment["AVPS_QEMU"])
+        self.aarch64Binary = ExecutableLookup.find("qemu-system-aarch64", override: environment["AVPS_QEMU_AARCH64"])
         self.cacheDirectory = cacheDirectory
         self.installations = Dictionary(installations.map { ($0.origin, $0) }) { _, last in last }
         self.missingInstallations = missingInstallations
     }
 
-    /// The build a target runs on.
+    /// The build a target runs on (aarch64: the system's `qemu-system-aarch64`; the suite loader
+    /// allows backports builds for x86_64 only).
     func installation(for target: TargetSpec) throws(HypervisorError) -> QEMUInstallation {
+        if target.arch == .aarch64 {
+            guard let aarch64Binary else { throw .binaryNotFound("qemu-system-aarch64") }
+            return QEMUInstallation(origin: .system, binary: aarch64Binary)
+        }
         let origin = target.qemuFrom ?? .system
         if let installation = installations[origin] { return installation }
         guard origin == .system else {
@@ -49,15 +59,11 @@ public struct QEMUAdapter: Hypervisor {
         let version = await Self.version(of: installation)
         let withheld = await QEMUDeviceModels.unavailable(target.devices, in: installation, version: version)
         let accelerator: String
-        switch target.accelerator {
-        case "auto":
+        if let foreign = try QEMUMachine(target).foreignAccelerator(target.accelerator) {
+            accelerator = foreign
+        } else {
             // KVM usability is the host's; any build answers it (no modules or firmware involved).
-            accelerator = await AcceleratorProbe(qemu: installation.binary, kernel: boot.kernel, cacheDirectory: cacheDirectory)
-                .resolve().accelerator
-        case "kvm", "tcg":
-            accelerator = target.accelerator
-        default:
-            throw .invalidTarget("accelerator must be auto, kvm or tcg (got \(target.accelerator))")
+            accelerator = try await hostAccelerator(target, binary: installation.binary, boot: boot)
         }
         let workspace = try Workspace.create()
         var paths = QEMUCommandLine.Paths(
@@ -88,6 +94,19 @@ public struct QEMUAdapter: Hypervisor {
             if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
             try? FileManager.default.removeItem(at: workspace)
             throw error
+        }
+    }
+
+    /// `auto` tries KVM briefly and falls back to TCG (the host's own architecture only).
+    private func hostAccelerator(_ target: TargetSpec, binary: String, boot: BootArtifacts) async throws(HypervisorError) -> String {
+        switch target.accelerator {
+        case "auto":
+            return await AcceleratorProbe(qemu: binary, kernel: boot.kernel, cacheDirectory: cacheDirectory)
+                .resolve().accelerator
+        case "kvm", "tcg":
+            return target.accelerator
+        default:
+            throw .invalidTarget("accelerator must be auto, kvm or tcg (got \(target.accelerator))")
         }
     }
 

@@ -24,12 +24,13 @@ public enum QEMUCommandLine {
     ) throws(HypervisorError) -> (arguments: [String], expectedDevices: [Int]) {
         guard target.memoryMiB >= 64 else { throw .invalidTarget("memory_mib must be at least 64 (got \(target.memoryMiB))") }
         guard (1...64).contains(target.cpus) else { throw .invalidTarget("cpus must be 1...64 (got \(target.cpus))") }
-        guard ["q35", "pc"].contains(target.machine) || target.machine.hasPrefix("pc-") else {
-            throw .invalidTarget("machine \(target.machine) is not an x86_64 PCI machine (use q35)")
-        }
+        let machine = QEMUMachine(target)
+        try machine.validate(machine: target.machine)
         var args = [
             "-name", "avps-\(target.name)",
-            "-machine", target.machine + (vsock.map(memoryBackendMachineOption) ?? ""), "-accel", accelerator,
+            "-machine", target.machine + (vsock.map(memoryBackendMachineOption) ?? ""),
+        ] + machine.cpuArguments + [
+            "-accel", accelerator,
             "-m", String(target.memoryMiB), "-smp", String(target.cpus),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-S",  // start paused: the host attaches QMP and the agent socket before the guest runs
@@ -40,12 +41,12 @@ public enum QEMUCommandLine {
         ]
         var expected: [Int] = []
         if let vsock {
-            args += vsockArguments(vsock, memoryMiB: target.memoryMiB, paths: paths)
+            args += vsockArguments(vsock, memoryMiB: target.memoryMiB, paths: paths, machine: machine)
             expected.append(DeviceSpec.vsock.virtioDeviceID)
         }
         // The agent channel: a virtio-serial controller with one named port.
         args += [
-            "-device", "virtio-serial-pci,id=vser0",
+            "-device", "\(machine.model("virtio-serial")),id=vser0",
             "-chardev", "socket,id=agent0,path=\(paths.agentSocket),server=on,wait=off",
             "-device", "virtserialport,bus=vser0.0,chardev=agent0,name=\(agentPortName)",
         ]
@@ -57,40 +58,48 @@ public enum QEMUCommandLine {
                 guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
                 args += ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)"
                             + (readOnly ? ",read-only=on" : ""),
-                         "-device", "virtio-blk-pci,drive=\(id),id=dev-\(id)" + (discard ? "" : ",discard=off")]
+                         "-device", "\(machine.model("virtio-blk")),drive=\(id),id=dev-\(id)" + (discard ? "" : ",discard=off")]
             case .net:
-                args += ["-netdev", "user,id=\(id)", "-device", "virtio-net-pci,netdev=\(id),id=dev-\(id)"]
+                args += ["-netdev", "user,id=\(id)", "-device", "\(machine.model("virtio-net")),netdev=\(id),id=dev-\(id)"]
             case .entropy:
                 args += ["-object", "rng-random,id=\(id),filename=/dev/urandom",
-                         "-device", "virtio-rng-pci,rng=\(id),id=dev-\(id)"]
+                         "-device", "\(machine.model("virtio-rng")),rng=\(id),id=dev-\(id)"]
             case .console:
-                // A console port rides on the agent's virtio-serial controller (one virtio device).
+                // A console port rides on the agent's virtio-serial controller (one virtio device),
+                // with a named data port whose host end is a socket (the console.transfer probe).
                 args += ["-chardev", "file,id=\(id),path=\(paths.workspace)/\(id).log",
-                         "-device", "virtconsole,bus=vser0.0,chardev=\(id)"]
+                         "-device", "virtconsole,bus=vser0.0,chardev=\(id)",
+                         "-chardev", "socket,id=\(id)data,path=\(consoleSocketPath(index, workspace: paths.workspace)),server=on,wait=off",
+                         "-device", "virtserialport,bus=vser0.0,chardev=\(id)data,name=\(consolePortName(index))"]
                 continue
             case .balloon:
-                args += ["-device", "virtio-balloon-pci,id=dev-\(id)"]
+                args += ["-device", "\(machine.model("virtio-balloon")),id=dev-\(id)"]
             case .scsi:
-                args += ["-device", "virtio-scsi-pci,id=dev-\(id)"]
+                args += ["-device", "\(machine.model("virtio-scsi")),id=dev-\(id)"]
             case .keyboard:
-                args += ["-device", "virtio-keyboard-pci,id=dev-\(id)"]
+                args += ["-device", "\(machine.model("virtio-keyboard")),id=dev-\(id)"]
             case .tablet:
-                args += ["-device", "virtio-tablet-pci,id=dev-\(id)"]
+                args += ["-device", "\(machine.model("virtio-tablet")),id=dev-\(id)"]
             case .ninep:
                 args += ["-fsdev", "local,id=fs\(id),path=\(sharePath(index, paths)),security_model=none",
-                         "-device", "virtio-9p-pci,fsdev=fs\(id),mount_tag=avps\(index),id=dev-\(id)"]
+                         "-device", "\(machine.model("virtio-9p")),fsdev=fs\(id),mount_tag=avps\(index),id=dev-\(id)"]
             case .crypto:
                 args += ["-object", "cryptodev-backend-builtin,id=\(id)",
-                         "-device", "virtio-crypto-pci,cryptodev=\(id),id=dev-\(id)"]
+                         "-device", "\(machine.model("virtio-crypto")),cryptodev=\(id),id=dev-\(id)"]
             case .gpu:
-                args += ["-device", "virtio-gpu-pci,id=dev-\(id)"]
+                args += ["-device", "\(machine.model("virtio-gpu")),id=dev-\(id)"]
             case .iommu:
+                // QEMU 7.2 plugs virtio-iommu into a machine only as a PCI device.
+                guard machine.transport == .pci else { throw .invalidTarget("iommu is only available with transport pci") }
                 args += ["-device", "virtio-iommu-pci,id=dev-\(id)"]
             case .sound:
                 // No host audio: the `none` backend consumes playback and produces silence.
                 args += ["-audiodev", "none,id=\(id)", "-device", "virtio-sound-pci,audiodev=\(id),id=dev-\(id)"]
             case .legacy(let base):
-                args += try legacyArguments(base, id: id, index: index, paths: paths)
+                guard machine.transport == .pci else {
+                    throw .invalidTarget("modern: false is a PCI option; with virtio-mmio use transport mmio (Version 1, legacy)")
+                }
+                args += try legacyArguments(base, id: id, index: index, paths: paths, machine: machine)
             case .vsock:
                 continue  // one vsock device per guest, added above with its provider
             }
@@ -99,26 +108,33 @@ public enum QEMUCommandLine {
         return (args, expected.sorted())
     }
 
+    /// Name of the data port added with the console device at `index`.
+    public static func consolePortName(_ index: Int) -> String { "org.avps.console.\(index)" }
+
+    /// Host end (QEMU listens) of that data port.
+    public static func consoleSocketPath(_ index: Int, workspace: String) -> String { "\(workspace)/console\(index).sock" }
+
     /// Directory shared over 9p by the device at `index` (created by the adapter before start).
     public static func sharePath(_ index: Int, _ paths: Paths) -> String {
         "\(paths.workspace)/share\(index)"
     }
 
     /// A device forced onto its legacy interface: transitional PCI form, modern interface off.
-    static func legacyArguments(_ base: DeviceSpec, id: String, index: Int, paths: Paths) throws(HypervisorError) -> [String] {
+    static func legacyArguments(_ base: DeviceSpec, id: String, index: Int, paths: Paths,
+                                machine: QEMUMachine) throws(HypervisorError) -> [String] {
         let legacy = ",disable-modern=on,disable-legacy=off"
         switch base {
         case .block(let sizeMiB, let discard, let readOnly):
             guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
             return ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)" + (readOnly ? ",read-only=on" : ""),
-                    "-device", "virtio-blk-pci,drive=\(id),id=dev-\(id)" + (discard ? "" : ",discard=off") + legacy]
+                    "-device", "\(machine.model("virtio-blk")),drive=\(id),id=dev-\(id)" + (discard ? "" : ",discard=off") + legacy]
         case .net:
-            return ["-netdev", "user,id=\(id)", "-device", "virtio-net-pci,netdev=\(id),id=dev-\(id)" + legacy]
+            return ["-netdev", "user,id=\(id)", "-device", "\(machine.model("virtio-net")),netdev=\(id),id=dev-\(id)" + legacy]
         case .entropy:
             return ["-object", "rng-random,id=\(id),filename=/dev/urandom",
-                    "-device", "virtio-rng-pci,rng=\(id),id=dev-\(id)" + legacy]
+                    "-device", "\(machine.model("virtio-rng")),rng=\(id),id=dev-\(id)" + legacy]
         case .balloon:
-            return ["-device", "virtio-balloon-pci,id=dev-\(id)" + legacy]
+            return ["-device", "\(machine.model("virtio-balloon")),id=dev-\(id)" + legacy]
         default:
             throw .invalidTarget("\(base.kind) has no legacy form (modern: false works for \(DeviceSpec.legacyCapableKinds.joined(separator: ", ")))")
         }
@@ -131,14 +147,15 @@ public enum QEMUCommandLine {
         return ""
     }
 
-    private static func vsockArguments(_ vsock: AgentChannelChoice, memoryMiB: Int, paths: Paths) -> [String] {
+    private static func vsockArguments(_ vsock: AgentChannelChoice, memoryMiB: Int, paths: Paths,
+                                       machine: QEMUMachine) -> [String] {
         switch vsock {
         case .kernelVsock(let cid):
-            return ["-device", "vhost-vsock-pci,guest-cid=\(cid),id=dev-vsock"]
+            return ["-device", "\(machine.model("vhost-vsock")),guest-cid=\(cid),id=dev-vsock"]
         case .userVsock:
             return ["-object", "memory-backend-memfd,id=mem,size=\(memoryMiB)M,share=on",
                     "-chardev", "socket,id=vsock0,path=\(paths.vsockSocket)",
-                    "-device", "vhost-user-vsock-pci,chardev=vsock0,id=dev-vsock"]
+                    "-device", "\(machine.model("vhost-user-vsock")),chardev=vsock0,id=dev-vsock"]
         case .virtioSerial:
             return []
         }

@@ -12,9 +12,10 @@ public struct Planner: Sendable {
     /// Targets whose guest differs from `boot`, by target name (as in `TargetRunner`).
     public var targetBoots: [String: TargetBoot] = [:]
 
-    public init(hypervisor: any Hypervisor, boot: BootArtifacts) {
+    public init(hypervisor: any Hypervisor, boot: BootArtifacts, targetBoots: [String: TargetBoot] = [:]) {
         self.hypervisor = hypervisor
         self.boot = boot
+        self.targetBoots = targetBoots
     }
 
     public struct Row: Sendable, Equatable {

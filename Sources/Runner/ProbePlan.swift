@@ -14,6 +14,11 @@ struct ProbePlan {
     /// True when every block device belongs to a disk image avps created for this target, so the
     /// block probe may overwrite part of it.
     var disksAreScratch: Bool
+    /// Named virtio-serial ports whose host end the runner can read (console.transfer).
+    var consolePorts: [String] = []
+    /// Bytes and seed of each console.transfer.
+    static let consoleBytes = 65536
+    static let consoleSeed: UInt32 = 0x5eed_c0de
 
     func requests(for devices: [VirtioDeviceRecord]) -> [ProbeRequest] {
         var requests: [ProbeRequest] = []
@@ -33,7 +38,13 @@ struct ProbePlan {
             case 2:
                 requests.append(ProbeRequest(name: "block.integrity", device: device.name,
                                              params: ["allow_write": .bool(disksAreScratch), "bytes": .int(4 << 20)]))
-            case 3: requests.append(ProbeRequest(name: "console.ports", device: device.name))
+            case 3:
+                requests.append(ProbeRequest(name: "console.ports", device: device.name))
+                for port in consolePorts {
+                    requests.append(ProbeRequest(name: "console.transfer", device: device.name, params: [
+                        "port": .string(port), "bytes": .int(Int64(Self.consoleBytes)), "seed": .int(Int64(Self.consoleSeed)),
+                    ]))
+                }
             case 4: requests.append(ProbeRequest(name: "entropy.rate", device: device.name,
                                                  params: ["bytes": .int(16384), "max_seconds": .int(3)]))
             case 5: requests.append(ProbeRequest(name: "balloon.stats", device: device.name))

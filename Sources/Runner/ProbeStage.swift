@@ -15,10 +15,16 @@ struct ProbeStage {
                 record: @Sendable (ProbeResult) -> Void) async throws -> [String: FactValue] {
         let wantsNet = devices.contains { $0.deviceID == 1 }
         let peer = wantsNet ? EchoPeer() : nil
-        let plan = ProbePlan(echoPort: peer?.port, disksAreScratch: guest.launch.target.adapter == "qemu")
+        let sockets = Self.consoleSockets(guest.launch)
+        let plan = ProbePlan(echoPort: peer?.port, disksAreScratch: guest.launch.target.adapter == "qemu",
+                             consolePorts: sockets.keys.sorted())
         var failure: AgentError?
         for request in plan.requests(for: devices) where failure == nil {
-            let outcome = await run(request, client)
+            let outcome = if request.name == "console.transfer", case .string(let port)? = request.params["port"], let path = sockets[port] {
+                await runTransfer(request, client, socket: path)
+            } else {
+                await run(request, client)
+            }
             switch outcome {
             case .success(let result): record(result)
             case .failure(let error): failure = error
@@ -40,6 +46,42 @@ struct ProbeStage {
             return .success(ProbeResult(name: request.name, device: request.device, status: .error, facts: [:],
                                         reason: "agent refused the probe: \(code): \(message)"))
         }
+    }
+
+    /// Port name -> host socket of every console data port the QEMU adapter created.
+    static func consoleSockets(_ launch: PreparedLaunch) -> [String: String] {
+        guard launch.target.adapter == "qemu" else { return [:] }
+        var sockets: [String: String] = [:]
+        for (index, device) in launch.target.devices.enumerated() where device == .console {
+            sockets[QEMUCommandLine.consolePortName(index)] = QEMUCommandLine.consoleSocketPath(index, workspace: launch.workspace.path)
+        }
+        return sockets
+    }
+
+    /// console.transfer with its host end: the receiver connects first, reads while the agent
+    /// writes, and its facts join the probe's. A host end that cannot be opened is reported on
+    /// the result, never as a pass.
+    private func runTransfer(_ request: ProbeRequest, _ client: AgentClient, socket: String) async -> Result<ProbeResult, AgentError> {
+        let receiver: ConsoleReceiver
+        do {
+            receiver = try await ConsoleReceiver.connect(path: socket, seed: ProbePlan.consoleSeed, count: ProbePlan.consoleBytes,
+                                                         deadline: .now + .seconds(5))
+        } catch {
+            return .success(ProbeResult(name: request.name, device: request.device, status: .error, facts: [:],
+                                        reason: "host end \(socket) of the console port could not be opened: \(error)"))
+        }
+        let reading = Task { await receiver.receive(deadline: .now + timeouts.request) }
+        let outcome = await run(request, client)
+        if case .success(var result) = outcome {
+            // The agent has written everything it will; give the last bytes a moment to arrive.
+            let bound = Task { try? await Task.sleep(for: .seconds(3)); reading.cancel() }
+            let host = await reading.value  // a cancelled read ends with what was received so far
+            bound.cancel()
+            result.facts.merge(host) { agent, _ in agent }
+            return .success(result)
+        }
+        reading.cancel()
+        return outcome
     }
 
     /// QEMU's host-features per virtio device, keyed `qemu.host_features.<pci address>` (QEMU's

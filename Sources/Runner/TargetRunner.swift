@@ -23,16 +23,18 @@ public struct TargetRunner: Sendable {
     /// Further adapters by name, chosen by a target's `adapter:` field.
     public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
-    /// Targets whose guest differs from `boot` (another kernel, extra modules), by target name.
+    /// Targets whose guest differs from `boot` (another architecture, kernel or extra modules),
+    /// by target name.
     public var targetBoots: [String: TargetBoot] = [:]
     /// Overrides the accelerator-scaled default timeouts.
     public var timeouts: RunTimeouts?
 
     public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil,
-                adapters: [String: any Hypervisor] = [:]) {
+                adapters: [String: any Hypervisor] = [:], targetBoots: [String: TargetBoot] = [:]) {
         self.hypervisor = hypervisor
         self.adapters = adapters
         self.boot = boot
+        self.targetBoots = targetBoots
         self.timeouts = timeouts
     }
 

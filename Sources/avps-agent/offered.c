@@ -1,6 +1,7 @@
 #include "offered.h"
 
 #include "devconfig.h"
+#include "mmio.h"
 #include "pcicfg.h"
 #include "sysfs.h"
 
@@ -14,6 +15,7 @@
 #define LEGACY_HOST_FEATURES 0
 
 static pcidev_t pci; /* one device at a time; too big for the stack */
+static mmiodev_t mmio;
 
 typedef struct {
     uint64_t bits[2];
@@ -70,9 +72,19 @@ static bool force_legacy(void)
     return sysfs_read("/sys/module/virtio_pci/parameters", "force_legacy", v, sizeof v) && v[0] == 'Y';
 }
 
+/* Reads the config generation counter; NULL where the transport has none. */
+typedef bool (*gen_read_fn)(void *ctx, uint32_t *gen);
+
+static bool pci_generation(void *ctx, uint32_t *gen)
+{
+    pcidev_t *p = ctx;
+    return pcidev_bar_read(p, p->common.bar, p->common.offset + COMMON_CFGGEN, 1, gen);
+}
+
 /* The config object, read so that a concurrent config change (generation
  * counter moved) is retried rather than reported half old, half new. */
-static bool write_config(jw_t *w, const devinfo_t *d, const uint64_t feats[2], bool modern, bool members_only)
+static bool write_config(jw_t *w, const devinfo_t *d, const uint64_t feats[2], cfg_read_fn read, gen_read_fn gen,
+                         void *ctx, bool members_only)
 {
     if (!members_only)
         jw_key(w, "config");
@@ -84,15 +96,15 @@ static bool write_config(jw_t *w, const devinfo_t *d, const uint64_t feats[2], b
     jw_t snapshot = *w;
     for (int attempt = 0; attempt < 3; attempt++) {
         uint32_t g0 = 0, g1 = 0;
-        bool gen = modern && pcidev_bar_read(&pci, pci.common.bar, pci.common.offset + COMMON_CFGGEN, 1, &g0);
+        bool counted = gen && gen(ctx, &g0);
         if (!members_only)
             jw_begin_object(w);
-        bool ok = devconfig_write(w, d->device_id, feats, modern ? modern_cfg : legacy_cfg, &pci);
+        bool ok = devconfig_write(w, d->device_id, feats, read, ctx);
         if (!members_only)
             jw_end_object(w);
         if (!ok)
             break;
-        if (!gen || (pcidev_bar_read(&pci, pci.common.bar, pci.common.offset + COMMON_CFGGEN, 1, &g1) && g0 == g1))
+        if (!counted || (gen(ctx, &g1) && g0 == g1))
             return true;
         *w = snapshot;
     }
@@ -100,6 +112,30 @@ static bool write_config(jw_t *w, const devinfo_t *d, const uint64_t feats[2], b
     if (!members_only)
         jw_null(w);
     return false;
+}
+
+static void write_offer(jw_t *w, const offer_t *o)
+{
+    jw_key(w, "offered");
+    jw_begin_object(w);
+    jw_key(w, "bits");
+    if (o->ok) write_bits(w, o->bits); else jw_null(w);
+    jw_key(w, "method");
+    if (o->method) jw_string(w, o->method); else jw_null(w);
+    jw_key(w, "unavailable_reason");
+    if (o->ok) jw_null(w); else jw_string(w, o->reason);
+    jw_end_object(w);
+}
+
+/* Without transport registers, a bound driver that did not accept
+ * VERSION_1 is driving the legacy interface. */
+static void write_legacy_from_negotiated(jw_t *w, const devinfo_t *d)
+{
+    jw_key(w, "legacy");
+    if (d->negotiated_ok && d->driver_bound && (d->negotiated[0] | d->negotiated[1]))
+        jw_bool(w, !(d->negotiated[0] >> 32 & 1));
+    else
+        jw_null(w);
 }
 
 static bool write_pci(jw_t *w, const devinfo_t *d, bool config_only)
@@ -138,24 +174,19 @@ static bool write_pci(jw_t *w, const devinfo_t *d, bool config_only)
             snprintf(o.reason, sizeof o.reason, "%s", pci.why[0] ? pci.why : "no modern capability and no legacy I/O BAR");
     }
     if (!config_only) {
-        jw_key(w, "offered");
-        jw_begin_object(w);
-        jw_key(w, "bits");
-        if (o.ok) write_bits(w, o.bits); else jw_null(w);
-        jw_key(w, "method");
-        if (o.method) jw_string(w, o.method); else jw_null(w);
-        jw_key(w, "unavailable_reason");
-        if (o.ok) jw_null(w); else jw_string(w, o.reason);
-        jw_end_object(w);
+        write_offer(w, &o);
         jw_key(w, "legacy");
         if (legacy < 0) jw_null(w); else jw_bool(w, legacy == 1);
+        jw_key(w, "transport_version");
+        jw_null(w);
         jw_key(w, "queues");
         if (queues < 0) jw_null(w); else jw_uint(w, (uint64_t)queues);
     }
     const uint64_t *feats = o.ok ? o.bits : d->negotiated;
     bool read = false;
     if (modern || legacy_cfg_ok) {
-        read = write_config(w, d, feats, modern, config_only);
+        read = modern ? write_config(w, d, feats, modern_cfg, pci_generation, &pci, config_only)
+                      : write_config(w, d, feats, legacy_cfg, NULL, &pci, config_only);
     } else if (!config_only) {
         jw_key(w, "config");
         jw_null(w);
@@ -165,42 +196,92 @@ static bool write_pci(jw_t *w, const devinfo_t *d, bool config_only)
     return read;
 }
 
+static bool mmio_cfg(void *ctx, uint32_t off, uint32_t len, uint32_t *val)
+{
+    return mmiodev_read(ctx, MMIO_CONFIG + off, len, val);
+}
+
+static bool mmio_generation(void *ctx, uint32_t *gen)
+{
+    return mmiodev_read(ctx, MMIO_CONFIG_GENERATION, 4, gen);
+}
+
+/* virtio-mmio: MagicValue, Version, DeviceID and DeviceFeatures from the
+ * register block; Version 1 is the legacy interface. */
+static bool write_mmio(jw_t *w, const devinfo_t *d, bool config_only)
+{
+    offer_t o = {{0, 0}, NULL, "", false};
+    const char *slash = strrchr(d->parent_dir, '/');
+    const char *name = slash ? slash + 1 : d->parent_dir;
+    bool open = mmiodev_open(&mmio, name);
+    uint32_t id = 0;
+    if (open && (!mmiodev_read(&mmio, MMIO_DEVICE_ID, 4, &id) || (int)id != d->device_id)) {
+        snprintf(o.reason, sizeof o.reason, "register block of %s holds DeviceID %u, sysfs says %d",
+                 name, id, d->device_id);
+        mmiodev_close(&mmio);
+        open = false;
+    } else if (open) {
+        mmiodev_features(&mmio, o.bits);
+        o.ok = true;
+        o.method = "mmio-registers";
+    } else {
+        snprintf(o.reason, sizeof o.reason, "%s", mmio.why);
+    }
+    if (!config_only) {
+        write_offer(w, &o);
+        if (open) {
+            jw_key(w, "legacy");
+            jw_bool(w, mmio.version == 1);
+        } else {
+            write_legacy_from_negotiated(w, d);
+        }
+        jw_key(w, "transport_version");
+        if (open) jw_uint(w, mmio.version); else jw_null(w);
+        jw_key(w, "queues");
+        jw_null(w);
+    }
+    bool read = false;
+    if (open)
+        read = write_config(w, d, o.bits, mmio_cfg, mmio.version == 2 ? mmio_generation : NULL, &mmio, config_only);
+    else if (!config_only) {
+        jw_key(w, "config");
+        jw_null(w);
+    }
+    mmiodev_close(&mmio);
+    return read;
+}
+
 static void write_other(jw_t *w, const devinfo_t *d)
 {
-    char reason[160];
-    snprintf(reason, sizeof reason, "the agent has no method to read device features on the %s transport",
+    offer_t o = {{0, 0}, NULL, "", false};
+    snprintf(o.reason, sizeof o.reason, "the agent has no method to read device features on the %s transport",
              d->transport ? d->transport : "unknown");
-    jw_key(w, "offered");
-    jw_begin_object(w);
-    jw_key(w, "bits");
+    write_offer(w, &o);
+    write_legacy_from_negotiated(w, d);
+    jw_key(w, "transport_version");
     jw_null(w);
-    jw_key(w, "method");
-    jw_null(w);
-    jw_key(w, "unavailable_reason");
-    jw_string(w, reason);
-    jw_end_object(w);
-    /* Without transport registers, a bound driver that did not accept
-     * VERSION_1 is driving the legacy interface. */
-    jw_key(w, "legacy");
-    if (d->negotiated_ok && d->driver_bound && (d->negotiated[0] | d->negotiated[1]))
-        jw_bool(w, !(d->negotiated[0] >> 32 & 1));
-    else
-        jw_null(w);
     jw_key(w, "queues");
     jw_null(w);
     jw_key(w, "config");
     jw_null(w);
 }
 
+static bool is(const devinfo_t *d, const char *transport)
+{
+    return d->transport && strcmp(d->transport, transport) == 0 && d->parent_dir;
+}
+
 void offered_write(jw_t *w, const devinfo_t *d)
 {
-    if (d->transport && strcmp(d->transport, "pci") == 0 && d->parent_dir)
+    if (is(d, "pci"))
         (void)write_pci(w, d, false);
+    else if (is(d, "mmio"))
+        (void)write_mmio(w, d, false);
     else
         write_other(w, d);
 }
 
 bool offered_config_members(jw_t *w, const devinfo_t *d)
 {
-    return d->transport && strcmp(d->transport, "pci") == 0 && d->parent_dir && write_pci(w, d, true);
+    return is(d, "pci") ? write_pci(w, d, true) : is(d, "mmio") && write_mmio(w, d, true);
 }

@@ -22,6 +22,7 @@ static const probe_def_t PROBES[] = {
     {"input.caps", 18, probe_input_caps},
     {"gpu.modes", 16, probe_gpu_modes},
     {"console.ports", 3, probe_console_ports},
+    {"console.transfer", 3, probe_console_transfer},
     {"balloon.stats", 5, probe_balloon_stats},
     {"iommu.groups", 23, probe_iommu_groups},
     {"9p.fileops", 9, probe_9p_fileops},

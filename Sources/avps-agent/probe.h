@@ -47,6 +47,7 @@ probe_status_t probe_entropy_rate(probe_env_t *env);
 probe_status_t probe_input_caps(probe_env_t *env);
 probe_status_t probe_gpu_modes(probe_env_t *env);
 probe_status_t probe_console_ports(probe_env_t *env);
+probe_status_t probe_console_transfer(probe_env_t *env);
 probe_status_t probe_balloon_stats(probe_env_t *env);
 probe_status_t probe_iommu_groups(probe_env_t *env);
 probe_status_t probe_9p_fileops(probe_env_t *env);

@@ -187,7 +187,7 @@ struct AgentBinaryTests {
         "inventory", "error-malformed", "error-not-object", "error-id-not-integer",
         "error-missing-method", "error-params-not-object", "error-unknown-method",
         "error-unknown-method-escapes",
-        "probe-console-ports", "probe-input-caps", "probe-iommu-no-driver", "probe-absent-device",
+        "probe-console-ports", "probe-console-transfer-absent", "probe-input-caps", "probe-iommu-no-driver", "probe-absent-device",
         "probe-wrong-device", "probe-unknown", "probe-missing-name", "probe-path-escape",
     ]
 

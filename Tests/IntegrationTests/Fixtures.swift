@@ -4,17 +4,20 @@ import GuestImage
 import Hypervisors
 import Runner
 
-/// Shared, lazily built reference guest: every test boots the same cached kernel and initramfs.
+/// Shared, lazily built reference guests: every test boots the same cached kernel and initramfs
+/// of its architecture.
 actor ReferenceGuestFixture {
     static let shared = ReferenceGuestFixture()
-    private var built: ReferenceGuest?
+    private var builds: [GuestArchitecture: Task<ReferenceGuest, any Error>] = [:]
 
-    func guest() async throws -> ReferenceGuest {
-        if let built { return built }
-        let request = GuestImageRequest(agentSource: Paths.root.appendingPathComponent("Sources/avps-agent"))
-        let guest = try await GuestImageBuilder().build(request)
-        built = guest
-        return guest
+    /// One build per architecture, shared by concurrent callers (apt and the caches are not
+    /// meant to be driven twice at once).
+    func guest(_ arch: GuestArchitecture = .x86_64) async throws -> ReferenceGuest {
+        if let build = builds[arch] { return try await build.value }
+        let request = GuestImageRequest(architecture: arch, agentSource: Paths.root.appendingPathComponent("Sources/avps-agent"))
+        let build = Task { try await GuestImageBuilder().build(request) }
+        builds[arch] = build
+        return try await build.value
     }
 }
 
@@ -39,7 +42,7 @@ enum Paths {
 /// Runs one target under QEMU (TCG) against the default profile.
 func runTarget(_ target: TargetSpec, bootTimeout: Duration = .seconds(120), kernel: String? = nil,
                controlTimeout: Duration = .seconds(30)) async throws -> (TargetOutcome, URL) {
-    let guest = try await ReferenceGuestFixture.shared.guest()
+    let guest = try await ReferenceGuestFixture.shared.guest(target.arch)
     let profile = try LoadedProfile.load(Paths.root.appendingPathComponent("Profiles/avps-2.0.yaml"))
     let runDirectory = try Paths.temporaryDirectory(target.name)
     let boot = BootArtifacts(kernel: kernel ?? guest.kernel.path, initrd: guest.initrd.path,

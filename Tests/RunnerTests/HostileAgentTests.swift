@@ -10,8 +10,9 @@ import FoundationXML
 
 /// The whole TargetRunner against an agent that misbehaves at the byte level (no QEMU): every
 /// scenario must end promptly as INFRA naming the stage, keep the stages that completed, and
-/// leave reports that render and parse.
-@Suite("Hostile agent at the socket layer", .timeLimit(.minutes(2)))
+/// leave reports that render and parse. Serialized: twelve agents each pushing megabytes at a
+/// debug build on a loaded 2-core host starved one another past their deadlines in CI.
+@Suite("Hostile agent at the socket layer", .serialized, .timeLimit(.minutes(5)))
 struct HostileAgentTests {
     static let timeouts = RunTimeouts(boot: .seconds(10), request: .seconds(10))
 

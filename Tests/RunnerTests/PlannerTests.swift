@@ -32,3 +32,25 @@ struct PlannerTests {
         #expect(row.reason == "the hypervisor cannot offer a sound device: QEMU emulator version 7.2.22 has no virtio-sound-pci device")
     }
 }
+
+/// The console byte probe is planned only for ports the runner can read, and its host-side
+/// pattern is the agent's (the same xorshift32 stream, checked here against known values).
+@Suite("console transfer planning")
+struct ConsoleTransferPlanTests {
+    @Test func plannedPerReadablePortOnly() {
+        let console = VirtioDeviceRecord(name: "virtio1", deviceID: 3, vendorID: 0x1af4, transport: .pci,
+                                         negotiatedFeatures: FeatureBits([]), status: 15, driver: "virtio_console")
+        let none = ProbePlan(echoPort: nil, disksAreScratch: true).requests(for: [console])
+        #expect(none.map(\.name) == ["console.ports"])
+        let two = ProbePlan(echoPort: nil, disksAreScratch: true, consolePorts: ["org.avps.console.2", "org.avps.console.5"])
+            .requests(for: [console])
+        #expect(two.map(\.name) == ["console.ports", "console.transfer", "console.transfer"])
+        #expect(two[2].params["port"] == .string("org.avps.console.5"))
+    }
+
+    @Test func patternIsXorshift32LowBytes() {
+        // seed 1: states 0x00042021, 0x04080601, 0x9dcca8c5 (Marsaglia xorshift32 13/17/5).
+        #expect(ConsoleReceiver.pattern(seed: 1, count: 3) == [0x21, 0x01, 0xc5])
+        #expect(ConsoleReceiver.pattern(seed: 0, count: 8) == ConsoleReceiver.pattern(seed: 0x9e37_79b9, count: 8))
+    }
+}

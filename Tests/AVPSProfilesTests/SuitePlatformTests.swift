@@ -1,0 +1,63 @@
+import AVPSModel
+import AVPSProfiles
+import Testing
+
+/// `arch` and `transport` of a suite target: defaults, and errors that name file, line and field.
+@Suite("suite platform keys (arch, transport)")
+struct SuitePlatformTests {
+    private func yaml(_ extra: String, devices: String = "[block, net]") -> String {
+        """
+        schema: 1
+        name: t
+        profiles: [avps-2.0]
+        targets:
+          - name: arm
+            devices: \(devices)
+        \(extra.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        """
+    }
+
+    private func target(_ extra: String, devices: String = "[block, net]") throws -> TargetSpec {
+        try #require(SuiteLoader.load(yaml: yaml(extra, devices: devices), file: "s.yaml").targets.first)
+    }
+
+    private func error(_ extra: String, devices: String = "[block, net]") throws -> LoadError {
+        try #require(throws: LoadError.self) { try SuiteLoader.load(yaml: yaml(extra, devices: devices), file: "s.yaml") }
+    }
+
+    @Test func defaultsAreX86PCIOnQ35() throws {
+        let t = try target("")
+        #expect(t.arch == .x86_64 && t.transport == .pci && t.machine == "q35")
+    }
+
+    @Test func aarch64DefaultsToVirtAndAcceptsBothMMIOForms() throws {
+        let mmio = try target("arch: aarch64\ntransport: mmio")
+        #expect(mmio.arch == .aarch64 && mmio.transport == .mmio && mmio.machine == "virt")
+        #expect(try target("arch: aarch64\ntransport: mmio-modern").transport == .mmioModern)
+        #expect(try target("arch: aarch64").transport == .pci)
+        #expect(try target("arch: aarch64\nmachine: virt-7.2").machine == "virt-7.2")
+    }
+
+    @Test func unknownArchNamesTheLine() throws {
+        let e = try error("arch: arm64")
+        #expect(e.file == "s.yaml" && e.line == 7 && e.field.hasSuffix("arch"), "\(e)")
+    }
+
+    @Test func mmioOnX86IsRefusedAtTheTransportLine() throws {
+        let e = try error("transport: mmio")
+        #expect(e.line == 7 && e.field.hasSuffix("transport") && e.message.contains("aarch64"), "\(e)")
+    }
+
+    @Test func machineMustFitTheArchitecture() throws {
+        let e = try error("arch: aarch64\nmachine: q35")
+        #expect(e.line == 8 && e.field.hasSuffix("machine") && e.message.contains("virt"), "\(e)")
+        #expect(throws: LoadError.self) { try SuiteLoader.load(yaml: yaml("machine: virt"), file: "s.yaml") }
+    }
+
+    @Test func mmioRefusesPCIOnlyDevicesAtTheDevice() throws {
+        let iommu = try error("arch: aarch64\ntransport: mmio", devices: "[block, iommu]")
+        #expect(iommu.line == 6 && iommu.field.contains("devices[1]") && iommu.message.contains("pci"), "\(iommu)")
+        let legacy = try error("arch: aarch64\ntransport: mmio", devices: "[{entropy: {modern: false}}]")
+        #expect(legacy.field.contains("devices[0]") && legacy.message.contains("mmio"), "\(legacy)")
+    }
+}
