@@ -22,7 +22,7 @@ struct RunExecution {
                                  kernelCommandLine: guest.baseCommandLine)
         let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: cacheRoot), boot: boot,
                                   timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
-                                  adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter()])
+                                  adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter(), "ssh": SSHAdapter()])
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
         // and `avps report recover` rebuilds the reports from what was journaled.

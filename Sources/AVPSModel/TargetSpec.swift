@@ -109,11 +109,13 @@ public struct TargetSpec: Sendable, Equatable, Codable {
     public var kernelAppend: [String]
     /// Commands and channel for `adapter: external`.
     public var external: ExternalSpec?
+    /// Remote host for `adapter: ssh`.
+    public var ssh: SSHSpec?
 
     public init(name: String, adapter: String = "qemu", machine: String = "q35", memoryMiB: Int = 256,
                 cpus: Int = 1, accelerator: String = "auto", devices: [DeviceSpec],
                 agentChannel: AgentChannelKind = .auto, kernelAppend: [String] = [],
-                external: ExternalSpec? = nil) {
+                external: ExternalSpec? = nil, ssh: SSHSpec? = nil) {
         self.name = name
         self.adapter = adapter
         self.machine = machine
@@ -124,5 +126,6 @@ public struct TargetSpec: Sendable, Equatable, Codable {
         self.agentChannel = agentChannel
         self.kernelAppend = kernelAppend
         self.external = external
+        self.ssh = ssh
     }
 }

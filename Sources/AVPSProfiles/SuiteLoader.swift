@@ -62,7 +62,7 @@ public enum SuiteLoader {
     }
 
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
-                             "external", "agent_channel"]
+                             "external", "agent_channel", "ssh"]
 
     static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
         let mapping = try reader.mapping(allowedKeys: targetKeys)
@@ -87,11 +87,14 @@ public enum SuiteLoader {
         if adapter == "external", external == nil {
             throw try mapping.required("adapter").error("adapter external needs an `external:` section (start, channel)")
         }
+        let ssh = try mapping.optional("ssh").map { reader throws(LoadError) in try sshSpec(reader) }
+        try checkSSHSection(adapter: adapter, ssh: ssh, mapping: mapping)
         return TargetSpec(
             name: name, adapter: adapter,
             machine: try mapping.optionalString("machine") ?? "q35",
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
-            accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external)
+            accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external,
+            ssh: ssh)
     }
 
     /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`

@@ -37,6 +37,8 @@ public struct PreparedLaunch: Sendable {
     /// Our vsock backend's sockets: vhost-user (QEMU's side) and hybrid vsock (the host's side).
     public var vsockSocket: String = ""
     public var vsockUDS: String = ""
+    /// What a remote launch does on the other host (`ssh` adapter); nil for local launches.
+    public var remote: SSHRemotePlan?
 }
 
 /// A guest that is up and reachable, handed to the caller for the duration of a closure.

@@ -1,0 +1,173 @@
+import AVPSModel
+import Foundation
+import Testing
+
+/// A real, throwaway OpenSSH server on 127.0.0.1 for the ssh adapter tests: its own host key,
+/// client key, authorized_keys and config in a private directory, `sshd -D` on a free port.
+/// `stop()` kills it and removes the directory; call it on every path (`defer`).
+final class TestSSHServer: @unchecked Sendable {
+    let directory: URL
+    let port: Int
+    private let process: Process
+
+    var clientKey: String { directory.appendingPathComponent("client_key").path }
+    var hostPublicKey: URL { directory.appendingPathComponent("host_key.pub") }
+
+    private init(directory: URL, port: Int, process: Process) {
+        self.directory = directory
+        self.port = port
+        self.process = process
+    }
+
+    static func start() throws -> TestSSHServer {
+        let directory = URL(fileURLWithPath: "/tmp/avps-sshd-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            // sshd's privilege-separation directory; Debian creates it only when the service starts.
+            try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o755])
+            for name in ["host_key", "client_key", "stranger_key"] {
+                try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name,
+                                                "-f", directory.appendingPathComponent(name).path])
+            }
+            try FileManager.default.copyItem(at: directory.appendingPathComponent("client_key.pub"),
+                                             to: directory.appendingPathComponent("authorized_keys"))
+            var lastLog = ""
+            for _ in 0..<5 {  // a free port can be taken between probing and sshd's bind: try another
+                let port = try freePort()
+                let config = directory.appendingPathComponent("sshd_config")
+                try Data(config(directory: directory, port: port).utf8).write(to: config)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/sbin/sshd")
+                process.arguments = ["-D", "-f", config.path, "-E", directory.appendingPathComponent("sshd.log").path]
+                try process.run()
+                let server = TestSSHServer(directory: directory, port: port, process: process)
+                if server.waitUntilListening() { return server }
+                lastLog = server.log
+                process.terminate()
+                process.waitUntilExit()
+            }
+            throw TestServerError(message: "sshd did not start: \(lastLog)")
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    var log: String {
+        (try? String(contentsOf: directory.appendingPathComponent("sshd.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// "[127.0.0.1]:PORT ssh-ed25519 AAAA…", the known_hosts line for this server's key.
+    var knownHostsLine: String {
+        get throws { "[127.0.0.1]:\(port) " + (try publicKey(hostPublicKey)) }
+    }
+
+    /// The same host name with a different key: what a man-in-the-middle check must catch.
+    var strangerKnownHostsLine: String {
+        get throws { "[127.0.0.1]:\(port) " + (try publicKey(directory.appendingPathComponent("stranger_key.pub"))) }
+    }
+
+    /// "SHA256:…" of the host key, as ssh-keygen computes it (an independent implementation).
+    var hostKeyFingerprint: String {
+        get throws {
+            let words = try Self.run("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", hostPublicKey.path]).split(separator: " ")
+            return words.count > 1 ? String(words[1]) : ""
+        }
+    }
+
+    /// Writes a known_hosts file with `lines` and returns its path.
+    func knownHosts(_ name: String, lines: [String]) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: url)
+        return url.path
+    }
+
+    func spec(knownHosts: String, identity: String? = nil, acceptNew: Bool = false,
+              qemu: String = "qemu-system-x86_64") -> SSHSpec {
+        SSHSpec(host: "127.0.0.1", port: port, user: "root", identity: identity ?? clientKey, knownHosts: knownHosts,
+                acceptNewHostKey: acceptNew, qemu: qemu)
+    }
+
+    /// Stops sshd (its per-connection children end with their connections) and removes the directory.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while !processesMentioning(directory.path).isEmpty, Date() < deadline { usleep(50_000) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func waitUntilListening() -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, process.isRunning {
+            if log.contains("Server listening on 127.0.0.1 port \(port)") { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    private func publicKey(_ url: URL) throws -> String {
+        let words = try String(contentsOf: url, encoding: .utf8).split(separator: " ")
+        return words.prefix(2).joined(separator: " ")
+    }
+
+    private static func config(directory: URL, port: Int) -> String {
+        """
+        ListenAddress 127.0.0.1
+        Port \(port)
+        HostKey \(directory.path)/host_key
+        PidFile none
+        AuthorizedKeysFile \(directory.path)/authorized_keys
+        PermitRootLogin prohibit-password
+        PubkeyAuthentication yes
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        UsePAM no
+        StrictModes no
+        AllowStreamLocalForwarding yes
+        Subsystem sftp internal-sftp
+        """
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestServerError(message: "socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+            }
+        }
+        guard bound else { throw TestServerError(message: "cannot bind a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @discardableResult
+    private static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestServerError(message: "\(executable) \(arguments) exited with \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+struct TestServerError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
