@@ -33,14 +33,15 @@ public struct SSHRemotePlan: Sendable, Equatable {
         let q = ShellQuoting.quote
         let binary = qemu.first ?? "qemu-system-x86_64"
         return """
+            exec 3<&0  # background jobs get /dev/null as stdin: the guard reads the control line as fd 3
             d=\(q(directory))
             cd "$d" || { echo "cannot enter $d" >&2; exit 125; }
             command -v \(q(binary)) >/dev/null 2>&1 || { printf '%s: not found on the remote host (PATH=%s)\\n' \(q(binary)) "$PATH" >&2; cd /; rm -rf -- "$d"; exit 127; }
             \(setup.map { $0 + " || exit 125" }.joined(separator: "\n"))
-            \(ShellQuoting.join(qemu)) </dev/null >/dev/null 2>qemu-stderr.log &
+            \(ShellQuoting.join(qemu)) </dev/null >/dev/null 2>qemu-stderr.log 3<&- &
             pid=$!
             echo "\(startedPrefix)$pid"
-            ( while read -r signal; do case "$signal" in TERM|KILL) kill -"$signal" "$pid";; esac; done
+            ( while read -r signal <&3; do case "$signal" in TERM|KILL) kill -"$signal" "$pid";; esac; done
               kill -TERM "$pid"; sleep 2; kill -KILL "$pid" ) >/dev/null 2>&1 &
             guard=$!
             wait "$pid"; status=$?

@@ -5,21 +5,31 @@ import Testing
 /// A real, throwaway OpenSSH server on 127.0.0.1 for the ssh adapter tests: its own host key,
 /// client key, authorized_keys and config in a private directory, `sshd -D` on a free port.
 /// `stop()` kills it and removes the directory; call it on every path (`defer`).
+///
+/// sshd is spawned with posix_spawn, not Foundation's `Process`: on Linux, Foundation's process
+/// monitor blocks in wait4 on a long-lived child, and every other `Process` then never completes.
 final class TestSSHServer: @unchecked Sendable {
     let directory: URL
     let port: Int
-    private let process: Process
+    private let pid: pid_t
 
     var clientKey: String { directory.appendingPathComponent("client_key").path }
     var hostPublicKey: URL { directory.appendingPathComponent("host_key.pub") }
 
-    private init(directory: URL, port: Int, process: Process) {
+    private init(directory: URL, port: Int, pid: pid_t) {
         self.directory = directory
         self.port = port
-        self.process = process
+        self.pid = pid
     }
 
-    static func start() throws -> TestSSHServer {
+    /// Key generation and the wait for sshd block: they run on a Dispatch queue, not the test's pool.
+    static func start() async throws -> TestSSHServer {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try startBlocking() }) }
+        }
+    }
+
+    private static func startBlocking() throws -> TestSSHServer {
         let directory = URL(fileURLWithPath: "/tmp/avps-sshd-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
@@ -35,17 +45,14 @@ final class TestSSHServer: @unchecked Sendable {
             var lastLog = ""
             for _ in 0..<5 {  // a free port can be taken between probing and sshd's bind: try another
                 let port = try freePort()
-                let config = directory.appendingPathComponent("sshd_config")
-                try Data(config(directory: directory, port: port).utf8).write(to: config)
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/sbin/sshd")
-                process.arguments = ["-D", "-f", config.path, "-E", directory.appendingPathComponent("sshd.log").path]
-                try process.run()
-                let server = TestSSHServer(directory: directory, port: port, process: process)
+                let configFile = directory.appendingPathComponent("sshd_config")
+                try Data(config(directory: directory, port: port).utf8).write(to: configFile)
+                let pid = try spawn(["/usr/sbin/sshd", "-D", "-f", configFile.path,
+                                     "-E", directory.appendingPathComponent("sshd.log").path])
+                let server = TestSSHServer(directory: directory, port: port, pid: pid)
                 if server.waitUntilListening() { return server }
                 lastLog = server.log
-                process.terminate()
-                process.waitUntilExit()
+                server.terminate()
             }
             throw TestServerError(message: "sshd did not start: \(lastLog)")
         } catch {
@@ -91,18 +98,37 @@ final class TestSSHServer: @unchecked Sendable {
 
     /// Stops sshd (its per-connection children end with their connections) and removes the directory.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        terminate()
         let deadline = Date().addingTimeInterval(5)
         while !processesMentioning(directory.path).isEmpty, Date() < deadline { usleep(50_000) }
         try? FileManager.default.removeItem(at: directory)
     }
 
+    private var isRunning: Bool { kill(pid, 0) == 0 && waitpid(pid, nil, WNOHANG) == 0 }
+
+    /// SIGTERM, then reap (SIGKILL after 5 s). Idempotent: a reaped pid answers ESRCH/ECHILD.
+    private func terminate() {
+        guard kill(pid, SIGTERM) == 0 else { return }
+        for _ in 0..<100 {
+            if waitpid(pid, nil, WNOHANG) != 0 { return }
+            usleep(50_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, nil, 0)
+    }
+
+    private static func spawn(_ argv: [String]) throws -> pid_t {
+        var pid: pid_t = 0
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        let status = posix_spawn(&pid, argv[0], nil, nil, cArguments, environ)
+        guard status == 0 else { throw TestServerError(message: "posix_spawn \(argv[0]): \(String(cString: strerror(status)))") }
+        return pid
+    }
+
     private func waitUntilListening() -> Bool {
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, process.isRunning {
+        while Date() < deadline, isRunning {
             if log.contains("Server listening on 127.0.0.1 port \(port)") { return true }
             usleep(20_000)
         }
