@@ -28,15 +28,15 @@ public struct SSHRemotePlan: Sendable, Equatable {
     /// The supervisor. QEMU runs in the background with its stderr in a file; the script prints
     /// its pid, waits for it, and prints its exit status. Our stdin is the control line: `TERM` or
     /// `KILL` signals QEMU, and its end — avps closing the channel, or the connection dropping
-    /// because avps died — kills QEMU and removes the directory. So nothing outlives avps remotely.
+    /// because avps died — kills QEMU. SIGPIPE is ignored: once avps is gone, nobody reads stdout.
     static func script(directory: String, qemu: [String], setup: [String]) -> String {
         let q = ShellQuoting.quote
         let binary = qemu.first ?? "qemu-system-x86_64"
         return """
+            trap '' PIPE
             exec 3<&0  # background jobs get /dev/null as stdin: the guard reads the control line as fd 3
-            d=\(q(directory))
-            cd "$d" || { echo "cannot enter $d" >&2; exit 125; }
-            command -v \(q(binary)) >/dev/null 2>&1 || { printf '%s: not found on the remote host (PATH=%s)\\n' \(q(binary)) "$PATH" >&2; cd /; rm -rf -- "$d"; exit 127; }
+            cd \(q(directory)) || exit 125
+            command -v \(q(binary)) >/dev/null 2>&1 || { printf '%s: not found on the remote host (PATH=%s)\\n' \(q(binary)) "$PATH" >&2; exit 127; }
             \(setup.map { $0 + " || exit 125" }.joined(separator: "\n"))
             \(ShellQuoting.join(qemu)) </dev/null >/dev/null 2>qemu-stderr.log 3<&- &
             pid=$!
@@ -47,9 +47,13 @@ public struct SSHRemotePlan: Sendable, Equatable {
             wait "$pid"; status=$?
             kill "$guard" 2>/dev/null
             echo "\(exitedPrefix)$status"
-            while read -r _; do :; done
-            cd / && rm -rf -- "$d"
             """
+    }
+
+    /// The janitor, started right after the directory is created: when its stdin ends (avps is
+    /// done, or died and sshd closed the channel), it removes the directory.
+    static func janitor(directory: String) -> String {
+        "exec /bin/sh -c " + ShellQuoting.quote("while read -r _; do :; done; rm -rf -- \(ShellQuoting.quote(directory))")
     }
 
     /// Shell commands that create what the devices need before QEMU opens it: sparse disk images

@@ -81,8 +81,7 @@ actor SSHRemoteQEMU {
         try? await channel.write(Array("\(name)\n".utf8))
     }
 
-    /// Ends the control line: the supervisor kills QEMU if it still runs and removes the remote
-    /// directory; then the channel is closed. Fetch the logs before this.
+    /// Ends the control line (the supervisor kills QEMU if it still runs) and closes the channel.
     func finish() async {
         await channel.sendEOF()
         _ = try? await SSHRemoteCommand.drain(channel, until: .now + .seconds(5))

@@ -18,14 +18,21 @@ struct SSHRemoteSession: Sendable {
         } catch {
             throw Self.mapped(error)
         }
-        var directoryCreated = false
+        var janitor: SSHChannel?
         var qemu: SSHRemoteQEMU?
         var qmp: QMPClient?
         var agent: SSHChannelStream?
         do {
             try await stages.run("artifacts uploaded") { () async throws in
                 try await SFTPTransfer.run([.makeDirectory(remote: plan.directory)], on: connection)
-                directoryCreated = true
+                do {
+                    janitor = try await SSHChannel.exec(SSHRemotePlan.janitor(directory: plan.directory),
+                                                        label: "cleanup of \(plan.directory)", on: connection)
+                } catch {
+                    _ = try? await SSHRemoteCommand.run("rm -rf -- \(ShellQuoting.quote(plan.directory))",
+                                                        label: "rm -rf \(plan.directory)", on: connection)
+                    throw error
+                }
                 try await SFTPTransfer.run(plan.uploads.map { .upload(local: $0.local, remote: $0.remote) }, on: connection)
             }
             let started = try await stages.run("hypervisor started") { () async throws -> (SSHRemoteQEMU, SSHChannelStream, QMPClient) in
@@ -34,13 +41,13 @@ struct SSHRemoteSession: Sendable {
             (agent, qmp) = (started.1, started.2)
             let value = try await whileRunning(started.0, agent: started.1, qmp: started.2, body)
             await stop(started.0, qmp: started.2, graceful: true)
-            await finish(connection, qemu: started.0, directoryCreated: directoryCreated)
+            await finish(connection, qemu: started.0, janitor: janitor)
             return value
         } catch {
             let exited = await qemu?.pollExit()
             if let qemu { await stop(qemu, qmp: qmp, graceful: false) }
             agent?.close()
-            await finish(connection, qemu: qemu, directoryCreated: directoryCreated)
+            await finish(connection, qemu: qemu, janitor: janitor)
             if let exited, !(error is CancellationError), !(error as? AgentError == .cancelled) {
                 throw HypervisorError.exitedEarly(status: "remote QEMU exited with status \(exited)", detail: launch.stderrTail)
             }
@@ -120,17 +127,18 @@ struct SSHRemoteSession: Sendable {
         _ = await qemu.waitForExit(timeout: .seconds(5))
     }
 
-    /// Logs back into the artifacts, then the remote directory goes (the supervisor removes it when
-    /// its control line ends; `rm -rf` again in case it could not), then the connection.
-    private func finish(_ connection: SSHConnection, qemu: SSHRemoteQEMU?, directoryCreated: Bool) async {
+    /// Logs back into the artifacts, QEMU's supervisor ended, then the janitor removes the remote
+    /// directory (ending its stdin; it answers once `rm -rf` is done), then the connection closes.
+    private func finish(_ connection: SSHConnection, qemu: SSHRemoteQEMU?, janitor: SSHChannel?) async {
         await Task {
-            if directoryCreated {
+            if janitor != nil {
                 try? await SFTPTransfer.run(plan.downloads.map { .download(remote: $0.remote, local: $0.local) }, on: connection)
             }
             await qemu?.finish()
-            if directoryCreated {
-                _ = try? await SSHRemoteCommand.run("rm -rf -- \(ShellQuoting.quote(plan.directory))",
-                                                    label: "rm -rf \(plan.directory)", on: connection, timeout: .seconds(10))
+            if let janitor {
+                await janitor.sendEOF()
+                _ = try? await SSHRemoteCommand.drain(janitor, until: .now + .seconds(10))
+                await janitor.close()
             }
             await connection.close()
         }.value

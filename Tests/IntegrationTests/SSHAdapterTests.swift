@@ -106,6 +106,37 @@ struct SSHAdapterTests {
         try expectNothingLeft("it-ssh-noqemu", commandLine: result.commandLine, server: server)
     }
 
+    @Test("avps killed with SIGKILL while the remote guest runs: the supervisor kills QEMU and removes the remote directory")
+    func avpsKilledLeavesNothingRemote() async throws {
+        let server = try await TestSSHServer.start()
+        defer { server.stop() }
+        let knownHosts = try server.knownHosts("known_hosts", lines: [try server.knownHostsLine])
+        let suite = server.directory.appendingPathComponent("kill.yaml")
+        try Data("""
+            schema: 1
+            name: ssh-kill
+            profiles: [avps-2.0]
+            targets:
+              - name: it-ssh-kill
+                adapter: ssh
+                devices: [entropy]
+                ssh: {host: 127.0.0.1, port: \(server.port), user: root, identity: \(server.clientKey), known_hosts: \(knownHosts)}
+            """.utf8).write(to: suite)
+        let out = server.directory.appendingPathComponent("run")
+        _ = try CLITests.avps(["guest", "build"])
+        let run = try CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: 0.3, signal: SIGKILL,
+                                    interruptWhen: { !processesMentioning("-name avps-it-ssh-kill ").isEmpty })
+        #expect(run.status == SIGKILL, "avps finished before the kill: \(run.stdout)")
+        let commandLine = try String(contentsOf: out.appendingPathComponent("it-ssh-kill/qemu-cmdline.txt"), encoding: .utf8)
+        let remote = try #require(workspace(of: commandLine.split(separator: " ").map(String.init)))
+        // sshd notices the dropped connection and closes the supervisor's stdin; it needs a moment.
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !processesMentioning("-name avps-it-ssh-kill ").isEmpty || FileManager.default.fileExists(atPath: remote) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try expectNothingLeft("it-ssh-kill", commandLine: commandLine.split(separator: " ").map(String.init), server: server)
+    }
+
     @Test("Suites/targets/ssh-localhost.yaml loads, and its remote plan maps the devices like the qemu adapter")
     func shippedTargetFile() async throws {
         let suite = try SuiteLoader.load(contentsOf: Paths.root.appendingPathComponent("Suites/targets/ssh-localhost.yaml"))
