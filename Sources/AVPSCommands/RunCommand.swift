@@ -77,7 +77,8 @@ struct RunCommand: AsyncParsableCommand {
             if plan {
                 let boot = BootArtifacts(kernel: reference.kernel.path, initrd: reference.initrd.path,
                                          kernelCommandLine: reference.baseCommandLine)
-                let planner = Planner(hypervisor: QEMUAdapter(cacheDirectory: guest.cacheRoot), boot: boot)
+                let planner = Planner(hypervisor: QEMUAdapter(cacheDirectory: guest.cacheRoot), boot: boot,
+                                      adapters: RunExecution.adapters)
                 try await printPlan(planner, targets: targets, profiles: loadedProfiles)
                 return .allMustPass
             }

@@ -15,6 +15,10 @@ struct RunExecution {
     /// Results of targets a resumed run already finished; they are kept, not rerun.
     var prior: [TargetResult] = []
 
+    /// Adapters besides the default `qemu`, chosen by a target's `adapter:` (runs and `--plan`).
+    static let adapters: [String: any Hypervisor] = ["external": ExternalAdapter(), "libvirt": LibvirtAdapter(),
+                                                     "ssh": SSHAdapter()]
+
     /// Writes plan.json first, so even a run killed during its first boot can be resumed or replayed.
     func perform(into runDirectory: URL) async throws -> RunOutcome {
         try plan.write(to: runDirectory)
@@ -22,7 +26,7 @@ struct RunExecution {
                                  kernelCommandLine: guest.baseCommandLine)
         let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: cacheRoot), boot: boot,
                                   timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
-                                  adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter(), "ssh": SSHAdapter()])
+                                  adapters: Self.adapters)
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
         // and `avps report recover` rebuilds the reports from what was journaled.

@@ -8,10 +8,13 @@ import Hypervisors
 /// the real run decides). The hypervisor command line is the exact one a run would use.
 public struct Planner: Sendable {
     public var hypervisor: any Hypervisor
+    /// Further adapters by name, chosen by a target's `adapter:` field (as in `TargetRunner`).
+    public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
 
-    public init(hypervisor: any Hypervisor, boot: BootArtifacts) {
+    public init(hypervisor: any Hypervisor, boot: BootArtifacts, adapters: [String: any Hypervisor] = [:]) {
         self.hypervisor = hypervisor
+        self.adapters = adapters
         self.boot = boot
     }
 
@@ -31,6 +34,9 @@ public struct Planner: Sendable {
 
     public func plan(_ target: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws(RunnerError) -> TargetPlan {
         let launch: PreparedLaunch
+        guard let hypervisor = target.adapter == hypervisor.name ? hypervisor : adapters[target.adapter] else {
+            throw .usage("target \(target.name): unknown adapter \(target.adapter)")
+        }
         do {
             launch = try await hypervisor.prepare(target, boot: boot, artifactDirectory: scratch)
         } catch {
