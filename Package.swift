@@ -58,9 +58,11 @@ let package = Package(
             "AVPSModel", "AVPSProfiles", "AgentProtocol", "GuestImage", "Hypervisors", "Scoring",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        // libxml2's streaming writer (libxml2-dev): junit.xml escaping without building a DOM.
+        .systemLibrary(name: "CLibxml2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // results.json, junit.xml, report.html.
         .target(name: "Reports", dependencies: [
-            "AVPSModel", .product(name: "Crypto", package: "swift-crypto"),
+            "AVPSModel", "CLibxml2", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // swift-argument-parser commands; `avps` main stays tiny.
         .target(name: "AVPSCommands", dependencies: [

@@ -48,7 +48,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let out = directory.appendingPathComponent("replay/\(check)-\(stamp)")
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             Console.info("replaying \(check) on \(plan.targets.map(\.name).joined()) with seed \(plan.seed) into \(out.path)")
-            return try await RunExecution(plan: plan, profiles: profiles, guest: try await guest.build(),
+            return try await RunExecution(plan: plan, profiles: profiles, resources: try await guest.resources(for: plan.targets),
                                           cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout)
                 .perform(into: out)
         } catch {

@@ -77,7 +77,7 @@ struct ReportRenderCommand: ParsableCommand {
             Console.info("\(results) requirement results: read \(decoded - start), "
                 + "render and write JSON + JUnit + HTML \(written - decoded)")
             let json = clock.measure { _ = try? ResultsJSON.encode(run) }
-            let junit = clock.measure { _ = JUnitReport.render(run) }
+            let junit = clock.measure { _ = try? JUnitReport.render(run) }
             let html = clock.measure { _ = HTMLReport.render(run) }
             Console.info("render only: JSON \(json), JUnit \(junit), HTML \(html)")
         }

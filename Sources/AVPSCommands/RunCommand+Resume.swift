@@ -16,8 +16,8 @@ extension RunCommand {
         }
         let prior = journaled.filter { complete[$0.name] != nil }
         Console.info("resuming \(directory.path) with seed \(plan.seed)")
-        return try await RunExecution(plan: plan, profiles: profiles, guest: try await guest.build(),
-                                      cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, prior: prior)
+        return try await RunExecution(plan: plan, profiles: profiles, resources: try await guest.resources(for: plan.targets),
+                                      cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, prior: prior, progress: progress)
             .perform(into: directory)
     }
 }

@@ -53,6 +53,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print every target x requirement as RUN, NOT_APPLICABLE or UNTESTED with the exact command line; start nothing.")
     var plan = false
 
+    @Option(help: "Progress on stderr: auto (live on a terminal, plain in CI or a pipe), live or plain.")
+    var progress: ProgressStyle = .auto
+
     @OptionGroup var guest: GuestOptions
 
     func run() async throws {
@@ -73,12 +76,12 @@ struct RunCommand: AsyncParsableCommand {
                 try LoadedProfile.load(ProjectLocator.profileURL(name, root: root))
             }
             let targets = try (shard?.select(loadedSuite.targets) ?? loadedSuite.targets).map(applyOverrides)
-            let reference = try await guest.build()
+            let resources = try await guest.resources(for: targets)
             if plan {
-                let boot = BootArtifacts(kernel: reference.kernel.path, initrd: reference.initrd.path,
-                                         kernelCommandLine: reference.baseCommandLine)
-                let planner = Planner(hypervisor: QEMUAdapter(cacheDirectory: guest.cacheRoot), boot: boot,
-                                      adapters: RunExecution.adapters)
+                var planner = Planner(hypervisor: resources.qemuAdapter(cacheDirectory: guest.cacheRoot),
+                                      boot: resources.reference.bootArtifacts)
+                planner.targetBoots = resources.targetBoots
+                planner.adapters = RunExecution.adapters
                 try await printPlan(planner, targets: targets, profiles: loadedProfiles)
                 return .allMustPass
             }
@@ -88,8 +91,8 @@ struct RunCommand: AsyncParsableCommand {
             Console.info("seed: \(seed) (repeat with --seed \(seed))")
             let runPlan = RunPlan(toolVersion: AVPSCommand.version, suiteName: loadedSuite.name, targets: targets,
                                   profiles: loadedProfiles.map(\.reference), seed: seed, jobs: jobs, retries: retries)
-            return try await RunExecution(plan: runPlan, profiles: loadedProfiles, guest: reference,
-                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout)
+            return try await RunExecution(plan: runPlan, profiles: loadedProfiles, resources: resources,
+                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, progress: progress)
                 .perform(into: runDirectory)
         } catch {
             return ErrorReporting.report(error)

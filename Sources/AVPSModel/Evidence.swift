@@ -20,6 +20,12 @@ public struct Evidence: Codable, Sendable, Equatable {
         case hostObservations = "host_observations"
     }
 
+    /// Host observation saying why the hypervisor could not offer a requested device type
+    /// (`hypervisor.withheld.sound`), so requirements about it say so instead of "none offered".
+    public static func withheldKey(deviceID: Int) -> String {
+        "hypervisor.withheld.\(VirtioCatalogue.deviceName(deviceID) ?? String(deviceID))"
+    }
+
     /// Results written before probes existed have neither key; they decode as empty.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

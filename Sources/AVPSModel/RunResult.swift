@@ -83,6 +83,11 @@ public struct TargetResult: Codable, Sendable, Equatable {
     public var artifacts: [String: String]
     /// How many times the target was booted (more than 1 only with retries).
     public var attempts: Int?
+    /// The exact hypervisor build that ran this target (QEMU: first line of `--version`).
+    public var hypervisorVersion: String?
+    /// Where the guest kernel came from (Debian package and version); the running kernel's
+    /// release is in `evidence.guest`.
+    public var guestKernel: String?
 
     public init(name: String, adapter: String, accelerator: String?, commandLine: [String],
                 profile: ProfileReference, stages: [StageTiming], evidence: Evidence?, infraError: String?,
@@ -105,6 +110,8 @@ public struct TargetResult: Codable, Sendable, Equatable {
         case profile, stages, evidence
         case infraError = "infra_error"
         case results, artifacts, attempts
+        case hypervisorVersion = "hypervisor_version"
+        case guestKernel = "guest_kernel"
     }
 }
 

@@ -24,6 +24,8 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     indirect case legacy(DeviceSpec)
     /// A virtio socket device (also present whenever the agent channel is vsock).
     case vsock
+    /// virtio-sound with a silent host backend (QEMU 8.2+ `virtio-sound-pci`, `-audiodev none`).
+    case sound
 
     /// Virtio device id the guest should see for this device.
     public var virtioDeviceID: Int {
@@ -41,6 +43,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .iommu: 23
         case .legacy(let base): base.virtioDeviceID
         case .vsock: 19
+        case .sound: 25
         }
     }
 
@@ -61,6 +64,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .iommu: "iommu"
         case .legacy(let base): base.kind
         case .vsock: "vsock"
+        case .sound: "sound"
         }
     }
 
@@ -78,7 +82,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
 
     /// Every kind a suite may name, for error messages.
     public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet",
-                               "9p", "crypto", "gpu", "iommu", "vsock"]
+                               "9p", "crypto", "gpu", "iommu", "vsock", "sound"]
 }
 
 /// How the host talks to the agent (suite key `agent_channel`).
@@ -109,13 +113,18 @@ public struct TargetSpec: Sendable, Equatable, Codable {
     public var kernelAppend: [String]
     /// Commands and channel for `adapter: external`.
     public var external: ExternalSpec?
+    /// Which QEMU build runs the target (`adapter: qemu` only); nil is the system's.
+    public var qemuFrom: PackageOrigin?
+    /// Which Debian kernel the reference guest boots; nil is the system's apt sources.
+    public var kernelFrom: PackageOrigin?
     /// Remote host for `adapter: ssh`.
     public var ssh: SSHSpec?
 
     public init(name: String, adapter: String = "qemu", machine: String = "q35", memoryMiB: Int = 256,
                 cpus: Int = 1, accelerator: String = "auto", devices: [DeviceSpec],
                 agentChannel: AgentChannelKind = .auto, kernelAppend: [String] = [],
-                external: ExternalSpec? = nil, ssh: SSHSpec? = nil) {
+                external: ExternalSpec? = nil, qemuFrom: PackageOrigin? = nil, kernelFrom: PackageOrigin? = nil,
+                ssh: SSHSpec? = nil) {
         self.name = name
         self.adapter = adapter
         self.machine = machine
@@ -126,6 +135,8 @@ public struct TargetSpec: Sendable, Equatable, Codable {
         self.agentChannel = agentChannel
         self.kernelAppend = kernelAppend
         self.external = external
+        self.qemuFrom = qemuFrom
+        self.kernelFrom = kernelFrom
         self.ssh = ssh
     }
 }

@@ -25,6 +25,8 @@ public struct Suite: Sendable, Equatable {
 ///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
 ///     kernel_append: []
 ///     agent_channel: auto    # auto | vsock | virtio-serial
+///     qemu: {from: system}   # system | backports (QEMU 10 from bookworm-backports; adapter qemu only)
+///     kernel: {from: system} # system | backports (Linux 6.12 from bookworm-backports)
 /// ```
 public enum SuiteLoader {
     public static let currentSchemaVersion = 1
@@ -62,7 +64,7 @@ public enum SuiteLoader {
     }
 
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
-                             "external", "agent_channel", "ssh"]
+                             "external", "agent_channel", "qemu", "kernel", "ssh"]
 
     static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
         let mapping = try reader.mapping(allowedKeys: targetKeys)
@@ -89,12 +91,23 @@ public enum SuiteLoader {
         }
         let ssh = try mapping.optional("ssh").map { reader throws(LoadError) in try sshSpec(reader) }
         try checkSSHSection(adapter: adapter, ssh: ssh, mapping: mapping)
+        let qemuFrom = try mapping.optional("qemu").map { reader throws(LoadError) in try origin(reader) }
+        if qemuFrom != nil, adapter != "qemu" {
+            throw try mapping.required("qemu").error("`qemu:` chooses the QEMU build of adapter qemu; this target uses adapter \(adapter)")
+        }
         return TargetSpec(
             name: name, adapter: adapter,
             machine: try mapping.optionalString("machine") ?? "q35",
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
             accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external,
+            qemuFrom: qemuFrom,
+            kernelFrom: try mapping.optional("kernel").map { reader throws(LoadError) in try origin(reader) },
             ssh: ssh)
+    }
+
+    /// `{from: system | backports}`: where a QEMU build or guest kernel comes from.
+    static func origin(_ reader: YAMLNodeReader) throws(LoadError) -> PackageOrigin {
+        try reader.mapping(allowedKeys: ["from"]).requiredEnum("from", PackageOrigin.self)
     }
 
     /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`
@@ -122,8 +135,8 @@ public enum SuiteLoader {
             }
             channel = .tcp(host: String(text[..<colon]), port: port)
         default:
-            guard let port = try channelMapping.optionalInt("port"), port > 0 else {
-                throw channelReader.error("hybrid_vsock needs `port:` (the agent's vsock port)")
+            guard let port = try channelMapping.optionalInt("port"), (1...Int(UInt32.max - 1)).contains(port) else {
+                throw channelReader.error("hybrid_vsock needs `port:` (the agent's vsock port, 1...4294967294)")
             }
             channel = .hybridVsock(path: try kind.value.nonEmptyString(), port: port)
         }
@@ -174,6 +187,7 @@ public enum SuiteLoader {
         case "keyboard": return .keyboard
         case "tablet": return .tablet
         case "vsock": return .vsock
+        case "sound": return .sound
         default:
             throw reader.error("unknown device \"\(kind)\" (known: \(DeviceSpec.kinds.joined(separator: ", ")))\(YAMLNodeReader.suggestion(for: kind, among: DeviceSpec.kinds))")
         }

@@ -19,6 +19,8 @@ public enum GuestImageError: Error, CustomStringConvertible, Sendable, Equatable
     case aptPackageUnknown(package: String)
     /// The kernel package resolved or unpacked, but not into something usable.
     case kernelPackageUnusable(package: String, reason: String)
+    /// A downloaded host-side package (QEMU from backports) cannot run on this host.
+    case packageUnusable(package: String, reason: String)
     /// `--kernel` / `--modules` problems (file missing, no modules.dep, only one of the pair given).
     case kernelInputInvalid(path: String, reason: String)
     /// A modules.dep line we cannot parse.
@@ -38,7 +40,7 @@ public enum GuestImageError: Error, CustomStringConvertible, Sendable, Equatable
             return .badInput
         case .kernelPackageUnusable:
             return .badInput
-        case .toolMissing, .commandFailed, .aptPackageUnknown, .busyboxUnusable, .io:
+        case .toolMissing, .commandFailed, .aptPackageUnknown, .busyboxUnusable, .io, .packageUnusable:
             return .infrastructure
         }
     }
@@ -55,6 +57,8 @@ public enum GuestImageError: Error, CustomStringConvertible, Sendable, Equatable
                 + "(and check the package name), or pass --kernel PATH --modules DIR to use a kernel you already have."
         case let .kernelPackageUnusable(package, reason):
             return "kernel package '\(package)' cannot be used: \(reason)"
+        case let .packageUnusable(package, reason):
+            return "package '\(package)' cannot be used on this host: \(reason)"
         case let .kernelInputInvalid(path, reason):
             return "\(path): \(reason)"
         case let .modulesDepMalformed(path, line, text):

@@ -1,3 +1,4 @@
+import AVPSModel
 import Foundation
 
 /// What the runner asks for. The defaults build the Debian reference guest.
@@ -18,11 +19,14 @@ public struct GuestImageRequest: Sendable, Equatable {
     public var busybox: URL
     /// Module names to load at boot; missing ones are skipped with a note.
     public var wantedModules: [String]
+    /// Which apt sources `kernelPackage` comes from: the host's, or bookworm-backports (6.12).
+    public var kernelOrigin: PackageOrigin
 
     public init(kernelPackage: String = "linux-image-amd64", kernel: URL? = nil, modules: URL? = nil,
                 agentSource: URL? = nil, cacheRoot: URL = GuestImageBuilder.defaultCacheRoot(),
                 busybox: URL = URL(fileURLWithPath: "/bin/busybox"),
-                wantedModules: [String] = GuestImageRequest.referenceModules) {
+                wantedModules: [String] = GuestImageRequest.referenceModules, kernelOrigin: PackageOrigin = .system) {
+        self.kernelOrigin = kernelOrigin
         self.kernelPackage = kernelPackage
         self.kernel = kernel
         self.modules = modules
@@ -42,6 +46,15 @@ public struct GuestImageRequest: Sendable, Equatable {
         "vmw_vsock_virtio_transport", "virtio_gpu",
         "evdev", "algif_skcipher",  // agent probes: input.caps opens evdev nodes, crypto.cipher uses AF_ALG
     ]
+
+    /// Drivers only a guest that asks for the device kind gets, so the reference initramfs stays
+    /// small (virtio_snd pulls in the ALSA core; Debian's 6.1 has no virtio_snd, 6.12 has).
+    public static let deviceModules: [String: [String]] = ["sound": ["virtio_snd"]]
+
+    /// The reference modules plus those the given device kinds need.
+    public static func modules(forDeviceKinds kinds: [String]) -> [String] {
+        referenceModules + Set(kinds).sorted().flatMap { deviceModules[$0] ?? [] }
+    }
 }
 
 /// A bootable reference guest: pass `kernel`, `initrd` and `baseCommandLine` to the hypervisor.

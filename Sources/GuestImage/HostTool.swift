@@ -27,6 +27,8 @@ struct HostTool: Sendable {
     static let depmod = HostTool(name: "depmod", installHint: "install the kmod package (Debian kernel packages ship no modules.dep)")
     static let cc = HostTool(name: "cc", installHint: "install a C compiler with static libc (apt-get install gcc libc6-dev)")
     static let xz = HostTool(name: "xz", installHint: "install xz-utils to decompress .ko.xz modules")
+    static let ldd = HostTool(name: "ldd", installHint: "install libc-bin (ldd checks that an unpacked QEMU finds its libraries)")
+    static let env = HostTool(name: "env", installHint: "install coreutils")
     static let zstd = HostTool(name: "zstd", installHint: "install zstd to decompress .ko.zst modules")
 
     /// Runs the tool and returns its captured output whatever the exit status; throws only when

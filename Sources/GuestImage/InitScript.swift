@@ -3,9 +3,10 @@
 /// What it does, in order, and why:
 /// 1. Mounts proc, sysfs and devtmpfs (on /dev), plus a tmpfs on /tmp, because the agent reads
 ///    /proc and /sys for inventory and opens /dev/vport*, /dev/hwrng, /dev/vd* for probes.
-/// 2. Loads the modules with `insmod` in the order computed on the host (dependencies first).
-///    A failure is logged to the console and the script continues: one broken driver must not
-///    hide every other device from the certification run.
+/// 2. Loads the modules with `insmod` in the order computed on the host (dependencies first),
+///    skipping those that no group in `avps.modules=` needs (see `ModuleGroups`; without the
+///    word everything loads). A failure is logged to the console and the script continues: one
+///    broken driver must not hide every other device from the certification run.
 /// 3. Unless the kernel command line contains `avps.agent=off`, runs `/sbin/avps-agent` in the
 ///    foreground (it finds its own virtio-serial port / vsock). When the agent exits, prints
 ///    `avps-init: agent exited with status N` and powers off, so the hypervisor sees the guest
@@ -27,11 +28,15 @@ public struct InitScript: Sendable, Equatable {
     public var modulePaths: [String]
     /// Absolute path of the agent inside the guest.
     public var agentPath: String
+    /// Module path -> the `ModuleGroups` that need it; a path without an entry always loads.
+    public var moduleGroups: [String: [String]]
 
-    public init(kernelRelease: String, modulePaths: [String], agentPath: String = "/sbin/avps-agent") {
+    public init(kernelRelease: String, modulePaths: [String], agentPath: String = "/sbin/avps-agent",
+                moduleGroups: [String: [String]] = [:]) {
         self.kernelRelease = kernelRelease
         self.modulePaths = modulePaths
         self.agentPath = agentPath
+        self.moduleGroups = moduleGroups
     }
 
     /// busybox applets the script calls; each becomes a symlink to /bin/busybox.
@@ -51,20 +56,31 @@ public struct InitScript: Sendable, Equatable {
             "mount -t devtmpfs devtmpfs /dev",
             "mount -t tmpfs tmpfs /tmp",
             "exec </dev/console >/dev/console 2>&1",
-            "echo \"avps-init: loading \(modulePaths.count) modules from \(moduleDir)\"",
+            "read -r cmdline </proc/cmdline",
+            "wanted=all",
+            "for word in $cmdline; do case \"$word\" in avps.modules=*) wanted=\",${word#avps.modules=},\";; esac; done",
+            "echo \"avps-init: loading \(modulePaths.count) modules from \(moduleDir) (groups: $wanted)\"",
             "loaded=0",
             "failed=0",
+            "skipped=0",
+            "# load PATH [GROUP...]: insmod unless avps.modules= is given and names none of the groups.",
             "load() {",
-            "  if insmod \"\(moduleDir)/$1\"; then loaded=$((loaded + 1));",
-            "  else failed=$((failed + 1)); echo \"avps-init: insmod $1 failed\"; fi",
+            "  path=$1; shift",
+            "  if [ \"$wanted\" != all ] && [ $# -gt 0 ]; then",
+            "    need=0",
+            "    for group in \"$@\"; do case \"$group,$wanted\" in \(ModuleGroups.core),*|*\",$group,\"*) need=1;; esac; done",
+            "    if [ $need = 0 ]; then skipped=$((skipped + 1)); return; fi",
+            "  fi",
+            "  if insmod \"\(moduleDir)/$path\"; then loaded=$((loaded + 1));",
+            "  else failed=$((failed + 1)); echo \"avps-init: insmod $path failed\"; fi",
             "}",
         ]
         for path in modulePaths {
-            lines.append("load '\(path.replacingOccurrences(of: "'", with: ""))'")
+            let groups = (moduleGroups[path] ?? []).filter { $0.allSatisfy { $0.isLetter || $0.isNumber } }
+            lines.append((["load '\(path.replacingOccurrences(of: "'", with: ""))'"] + groups).joined(separator: " "))
         }
         lines += [
-            "echo \"avps-init: modules loaded: $loaded ok, $failed failed\"",
-            "read -r cmdline </proc/cmdline",
+            "echo \"avps-init: modules loaded: $loaded ok, $failed failed, $skipped not needed\"",
             "case \" $cmdline \" in",
             "  *\" avps.agent=off \"*)",
             "    echo 'avps-init: agent disabled'",

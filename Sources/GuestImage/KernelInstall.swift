@@ -15,7 +15,7 @@ extension KernelProvider {
 
         let download = scratch.appendingPathComponent("download", isDirectory: true)
         try CacheFiles.createDirectory(download)
-        let fetched = try await HostTool.aptGet.capture(["download", "\(package)=\(version)"], in: download)
+        let fetched = try await HostTool.aptGet.capture(apt.options + ["download", "\(package)=\(version)"], in: download)
         if !fetched.succeeded {
             if (fetched.stderr + fetched.stdout).contains("Unable to locate package") {
                 throw .aptPackageUnknown(package: package)

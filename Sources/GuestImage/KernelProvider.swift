@@ -20,6 +20,8 @@ struct KernelFiles: Sendable, Codable, Equatable {
 struct KernelProvider: Sendable {
     let cacheRoot: URL
     let progress: @Sendable (String) -> Void
+    /// Where apt finds the package: the host's sources, or avps's private bookworm-backports ones.
+    var apt: AptSource = .system
 
     var kernelsDirectory: URL { cacheRoot.appendingPathComponent("kernels", isDirectory: true) }
 
@@ -39,14 +41,16 @@ struct KernelProvider: Sendable {
 
     /// Resolves `package` with apt and returns the cached kernel, downloading it if needed.
     func debian(package: String) async throws(GuestImageError) -> KernelFiles {
+        try await apt.ready(progress: progress)
         let aptCache = AptResolutionCache(directory: kernelsDirectory)
-        let fingerprint = AptResolutionCache.fingerprint()
+        let fingerprint = AptResolutionCache.fingerprint(roots: apt.fingerprintInputs)
+        let requested = apt == .system ? package : "\(apt.name)/\(package)"
         let concrete: String, version: String
-        if let remembered = aptCache.lookup(package, fingerprint: fingerprint) {
+        if let remembered = aptCache.lookup(requested, fingerprint: fingerprint) {
             (concrete, version) = remembered
         } else {
             (concrete, version) = try await resolve(package)
-            aptCache.store(package, package: concrete, version: version, fingerprint: fingerprint)
+            aptCache.store(requested, package: concrete, version: version, fingerprint: fingerprint)
         }
         let entry = kernelsDirectory.appendingPathComponent(Self.safeName("\(concrete)_\(version)"), isDirectory: true)
         let record = entry.appendingPathComponent("kernel.json")
@@ -81,7 +85,7 @@ struct KernelProvider: Sendable {
 
     /// `apt-cache show --no-all-versions` as a field dictionary (candidate version only).
     private func show(_ package: String) async throws(GuestImageError) -> [String: String] {
-        let out = try await HostTool.aptCache.capture(["show", "--no-all-versions", package])
+        let out = try await HostTool.aptCache.capture(apt.options + ["show", "--no-all-versions", package])
         if !out.succeeded || out.stdout.isEmpty {
             if (out.stderr + out.stdout).contains("Unable to locate package") || out.stderr.contains("No packages found") {
                 throw .aptPackageUnknown(package: package)

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Why: under TCG the guest spends about 5 s decompressing Debian's XZ kernel and running the
 /// firmware; booting the ELF directly (QEMU `-kernel vmlinux`, kernel built with CONFIG_PVH)
-/// measured 9.3 s → 4.2 s boot-to-poweroff here. Only an image whose ELF carries the PVH note is
+/// measured 9.3 s → 4.2 s boot-to-poweroff here (XZ in Debian 6.1, zstd in 6.12). Only an image whose ELF carries the PVH note is
 /// used; anything else keeps the original bzImage, so this is an optimisation, never a failure.
 struct PVHKernel {
     let cacheRoot: URL
@@ -16,17 +16,16 @@ struct PVHKernel {
         let destination = cacheRoot.appendingPathComponent("vmlinux/\(sha256)/vmlinux")
         if CacheFiles.fileExists(destination) { return destination }
         guard let image = try? Data(contentsOf: bzImage, options: .mappedIfSafe),
-              let start = image.range(of: Data([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00])) else {
-            return nil  // not an XZ-compressed bzImage
+              let (compressed, tool, arguments) = Self.payload(of: image) else {
+            return nil  // neither an XZ (Debian 6.1) nor a zstd (6.12) bzImage
         }
         let scratch = cacheRoot.appendingPathComponent("vmlinux/tmp-\(UUID().uuidString)")
         defer { CacheFiles.remove(scratch) }
         do {
             try CacheFiles.createDirectory(scratch)
-            let payload = scratch.appendingPathComponent("payload.xz")
-            try CacheFiles.writeAtomically(image[start.lowerBound...], to: payload)
-            // --single-stream stops at the end of the kernel's XZ stream and ignores the trailer.
-            let bytes = try await HostTool.xz.bytes(["-dc", "--single-stream", payload.path], limit: 512 << 20)
+            let payload = scratch.appendingPathComponent("payload")
+            try CacheFiles.writeAtomically(compressed, to: payload)
+            let bytes = try await tool.bytes(arguments + [payload.path], limit: 512 << 20)
             guard Self.hasPVHNote(Data(bytes)) else {
                 progress("kernel has no PVH entry note; booting the compressed bzImage")
                 return nil
@@ -39,6 +38,24 @@ struct PVHKernel {
             progress("could not extract vmlinux (\(error)); booting the compressed bzImage")
             return nil
         }
+    }
+
+    /// The compressed kernel inside a bzImage and how to decompress it.
+    static func payload(of image: Data) -> (Data, HostTool, [String])? {
+        if let start = image.range(of: Data([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00])) {
+            // --single-stream stops at the end of the kernel's XZ stream and ignores the trailer.
+            return (image[start.lowerBound...], .xz, ["-dc", "--single-stream"])
+        }
+        // zstd has no such switch: take the payload the setup header describes (payload_offset
+        // at 0x248 and payload_length at 0x24c, after the real-mode sectors) without the 4-byte
+        // uncompressed size the kernel build appends.
+        guard image.count > 0x250 else { return nil }
+        func u32(_ offset: Int) -> Int { (0..<4).reduce(0) { $0 | Int(image[image.startIndex + offset + $1]) << (8 * $1) } }
+        let setupSectors = Int(image[image.startIndex + 0x1f1]) == 0 ? 4 : Int(image[image.startIndex + 0x1f1])
+        let start = (setupSectors + 1) * 512 + u32(0x248), length = u32(0x24c)
+        guard length > 8, start + length <= image.count,
+              image[(image.startIndex + start)..<(image.startIndex + start + 4)] == Data([0x28, 0xB5, 0x2F, 0xFD]) else { return nil }
+        return (image[(image.startIndex + start)..<(image.startIndex + start + length - 4)], .zstd, ["-dc"])
     }
 
     /// True when an ELF64 little-endian image has a PT_NOTE with the Xen PVH entry

@@ -27,6 +27,8 @@ public struct ExternalAdapter: Hypervisor {
             values: ["kernel": boot.kernel, "initrd": boot.initrd,
                      "cmdline": ([boot.kernelCommandLine] + target.kernelAppend).joined(separator: " "),
                      "workspace": workspace.path, "name": target.name,
+                     // Our own vsock backend, for VMMs that need a vhost-user-vsock device.
+                     "avps": HostVsockSupport.backendExecutable() ?? "avps",
                      "serial_log": artifactDirectory.appendingPathComponent("serial.log").path])
         let start = placeholders.apply(spec.start)
         let channelPath: String = switch spec.channel {

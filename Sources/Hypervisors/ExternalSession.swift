@@ -15,7 +15,7 @@ struct ExternalSession: Sendable {
     let stages: StageLog
 
     func run<T: Sendable>(pid: Int32, _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
-        var stream: UnixSocketStream?
+        var stream: (any ByteStream)?
         do {
             let connected = try await stages.run("hypervisor started") { try await connect(pid: pid) }
             stream = connected
@@ -39,7 +39,11 @@ struct ExternalSession: Sendable {
 
     /// Connects to the declared channel, retrying until the control timeout; fails fast if the
     /// start command failed.
-    private func connect(pid: Int32) async throws -> UnixSocketStream {
+    ///
+    /// A hybrid-vsock socket is only waited for here: the VMM (or its vsock backend) creates it at
+    /// once, but the guest's agent listens only after boot, so the stream connects lazily and the
+    /// "agent ready" stage, with the boot timeout, covers the guest's boot.
+    private func connect(pid: Int32) async throws -> any ByteStream {
         let deadline = ContinuousClock.now + timeouts.control
         while true {
             if ProcessState.hasExited(pid), spec.stop == nil || ProcessState.exitStatus(pid) != 0 {
@@ -52,8 +56,15 @@ struct ExternalSession: Sendable {
                     return try await UnixSocketStream.connect(path: launch.agentSocket, deadline: slice)
                 case .tcp(let host, let port):
                     return try await UnixSocketStream.connectTCP(host: host, port: port, deadline: slice)
-                case .hybridVsock:
-                    throw HypervisorError.unsupported("hybrid-vsock channels for external targets")
+                case .hybridVsock(_, let port):
+                    if FileManager.default.fileExists(atPath: launch.agentSocket) {
+                        return HybridVsockStream(path: launch.agentSocket, port: UInt32(port))
+                    }
+                    if ContinuousClock.now >= deadline {
+                        throw HypervisorError.control("agent channel \(launch.agentSocket) never appeared: "
+                            + "no hybrid-vsock socket within \(timeouts.control)")
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
                 }
             } catch let error as AgentError {
                 if ContinuousClock.now >= deadline {

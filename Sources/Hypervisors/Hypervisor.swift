@@ -7,11 +7,14 @@ public struct BootArtifacts: Sendable, Equatable {
     public var kernel: String
     public var initrd: String
     public var kernelCommandLine: String
+    /// Where the kernel came from (`linux-image-6.12.… 6.12.…~bpo12+1`), recorded in the results.
+    public var kernelSource: String?
 
-    public init(kernel: String, initrd: String, kernelCommandLine: String) {
+    public init(kernel: String, initrd: String, kernelCommandLine: String, kernelSource: String? = nil) {
         self.kernel = kernel
         self.initrd = initrd
         self.kernelCommandLine = kernelCommandLine
+        self.kernelSource = kernelSource
     }
 }
 
@@ -37,6 +40,11 @@ public struct PreparedLaunch: Sendable {
     /// Our vsock backend's sockets: vhost-user (QEMU's side) and hybrid vsock (the host's side).
     public var vsockSocket: String = ""
     public var vsockUDS: String = ""
+    /// The exact version of the hypervisor build this launch uses (`QEMU emulator version …`).
+    public var hypervisorVersion: String?
+    /// Requested device types (virtio ids) this hypervisor cannot offer, with the reason; the
+    /// guest boots without them and requirements about them do not apply.
+    public var withheldDevices: [Int: String] = [:]
     /// What a remote launch does on the other host (`ssh` adapter); nil for local launches.
     public var remote: SSHRemotePlan?
 }

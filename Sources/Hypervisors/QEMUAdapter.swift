@@ -17,21 +17,42 @@ public struct QEMUAdapter: Hypervisor {
     public let name = "qemu"
     public let binary: String?
     public let cacheDirectory: URL?
+    /// Builds besides the system's (a target picks one with `qemu: {from: …}`).
+    public let installations: [PackageOrigin: QEMUInstallation]
+    /// Why a build a target may ask for could not be provided (e.g. the backports download failed).
+    public let missingInstallations: [PackageOrigin: String]
 
     /// - Parameter binary: explicit QEMU path; default `$AVPS_QEMU` or `qemu-system-x86_64` on PATH.
-    public init(binary: String? = nil, cacheDirectory: URL?) {
+    public init(binary: String? = nil, cacheDirectory: URL?, installations: [QEMUInstallation] = [],
+                missingInstallations: [PackageOrigin: String] = [:]) {
         self.binary = ExecutableLookup.find(
             "qemu-system-x86_64", override: binary ?? ProcessInfo.processInfo.environment["AVPS_QEMU"])
         self.cacheDirectory = cacheDirectory
+        self.installations = Dictionary(installations.map { ($0.origin, $0) }) { _, last in last }
+        self.missingInstallations = missingInstallations
+    }
+
+    /// The build a target runs on.
+    func installation(for target: TargetSpec) throws(HypervisorError) -> QEMUInstallation {
+        let origin = target.qemuFrom ?? .system
+        if let installation = installations[origin] { return installation }
+        guard origin == .system else {
+            throw .binaryNotFound("QEMU from \(origin.rawValue): \(missingInstallations[origin] ?? "not fetched for this run")")
+        }
+        guard let binary else { throw .binaryNotFound("qemu-system-x86_64") }
+        return QEMUInstallation(origin: .system, binary: binary)
     }
 
     public func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch {
         guard target.adapter == name else { throw .unsupported("adapter \(target.adapter) (this is \(name))") }
-        guard let binary else { throw .binaryNotFound("qemu-system-x86_64") }
+        let installation = try installation(for: target)
+        let version = await Self.version(of: installation)
+        let withheld = await QEMUDeviceModels.unavailable(target.devices, in: installation, version: version)
         let accelerator: String
         switch target.accelerator {
         case "auto":
-            accelerator = await AcceleratorProbe(qemu: binary, kernel: boot.kernel, cacheDirectory: cacheDirectory)
+            // KVM usability is the host's; any build answers it (no modules or firmware involved).
+            accelerator = await AcceleratorProbe(qemu: installation.binary, kernel: boot.kernel, cacheDirectory: cacheDirectory)
                 .resolve().accelerator
         case "kvm", "tcg":
             accelerator = target.accelerator
@@ -50,14 +71,19 @@ public struct QEMUAdapter: Hypervisor {
             let (channel, provision) = try VsockPlanning.plan(target)
             vsock = provision
             let (arguments, expected) = try QEMUCommandLine.arguments(
-                for: target, accelerator: accelerator, boot: boot, paths: paths, vsock: provision)
-            return PreparedLaunch(
-                target: target, accelerator: accelerator, commandLine: [binary] + arguments,
+                for: target, accelerator: accelerator, boot: boot, paths: paths, vsock: provision,
+                omitting: Set(target.devices.filter { withheld[$0.virtioDeviceID] != nil }.map(\.kind)))
+            var launch = PreparedLaunch(
+                target: target, accelerator: accelerator,
+                commandLine: installation.launcher + installation.dataArguments + arguments,
                 expectedVirtioDevices: expected, workspace: workspace, agentSocket: paths.agentSocket,
                 qmpSocket: paths.qmpSocket, serialLog: URL(fileURLWithPath: paths.serialLog),
                 stderrLog: artifactDirectory.appendingPathComponent("qemu-stderr.log"),
                 agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket,
                 vsockUDS: workspace.appendingPathComponent("vsock.sock").path)
+            launch.hypervisorVersion = version
+            launch.withheldDevices = withheld
+            return launch
         } catch {
             if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
             try? FileManager.default.removeItem(at: workspace)
@@ -113,7 +139,13 @@ public struct QEMUAdapter: Hypervisor {
 
     public func version() async -> String? {
         guard let binary else { return nil }
-        let result = try? await Subprocess.run(.path(FilePath(binary)), arguments: ["--version"],
+        return await Self.version(of: QEMUInstallation(origin: .system, binary: binary))
+    }
+
+    /// First line of `--version`, e.g. `QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)`.
+    static func version(of installation: QEMUInstallation) async -> String? {
+        let launcher = installation.launcher
+        let result = try? await Subprocess.run(.path(FilePath(launcher[0])), arguments: Arguments(Array(launcher.dropFirst()) + ["--version"]),
                                                output: .string(limit: 4096))
         return result?.standardOutput.split(whereSeparator: \.isNewline).first.map(String.init)
     }

@@ -17,9 +17,10 @@ public enum QEMUCommandLine {
 
     /// Returns the arguments (without the binary) and the virtio device ids the guest should see.
     /// - Parameter vsock: how the vsock device is provided; nil when the guest gets none.
+    /// - Parameter omitting: device kinds the QEMU build cannot offer; left out of the guest.
     public static func arguments(
         for target: TargetSpec, accelerator: String, boot: BootArtifacts, paths: Paths,
-        vsock: AgentChannelChoice? = nil
+        vsock: AgentChannelChoice? = nil, omitting: Set<String> = []
     ) throws(HypervisorError) -> (arguments: [String], expectedDevices: [Int]) {
         guard target.memoryMiB >= 64 else { throw .invalidTarget("memory_mib must be at least 64 (got \(target.memoryMiB))") }
         guard (1...64).contains(target.cpus) else { throw .invalidTarget("cpus must be 1...64 (got \(target.cpus))") }
@@ -49,7 +50,7 @@ public enum QEMUCommandLine {
             "-device", "virtserialport,bus=vser0.0,chardev=agent0,name=\(agentPortName)",
         ]
         expected.append(3)
-        for (index, device) in target.devices.enumerated() {
+        for (index, device) in target.devices.enumerated() where !omitting.contains(device.kind) {
             let id = "\(device.kind)\(index)"
             switch device {
             case .block(let sizeMiB, let discard, let readOnly):
@@ -85,6 +86,9 @@ public enum QEMUCommandLine {
                 args += ["-device", "virtio-gpu-pci,id=dev-\(id)"]
             case .iommu:
                 args += ["-device", "virtio-iommu-pci,id=dev-\(id)"]
+            case .sound:
+                // No host audio: the `none` backend consumes playback and produces silence.
+                args += ["-audiodev", "none,id=\(id)", "-device", "virtio-sound-pci,audiodev=\(id),id=dev-\(id)"]
             case .legacy(let base):
                 args += try legacyArguments(base, id: id, index: index, paths: paths)
             case .vsock:

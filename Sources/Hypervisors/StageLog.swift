@@ -1,15 +1,26 @@
 import AVPSModel
 import Synchronization
 
+/// A stage starting or ending, for live progress displays.
+public enum StageEvent: Sendable, Equatable {
+    case started(String)
+    case finished(StageTiming)
+}
+
 /// Time-stamps the stages of bringing a target up, so a failure names the stage it happened in.
 public final class StageLog: Sendable {
     private let origin = ContinuousClock.now
     private let entries = Mutex<[StageTiming]>([])
+    private let observer: (@Sendable (StageEvent) -> Void)?
 
-    public init() {}
+    /// - Parameter observer: told of every stage as it starts and ends (called on the stage's task).
+    public init(observer: (@Sendable (StageEvent) -> Void)? = nil) {
+        self.observer = observer
+    }
 
     /// Runs `body` as the named stage and records its timing, successful or not.
     public func run<T>(_ stage: String, _ body: () async throws -> T) async throws -> T {
+        observer?(.started(stage))
         let start = ContinuousClock.now
         do {
             let value = try await body()
@@ -25,6 +36,7 @@ public final class StageLog: Sendable {
         let timing = StageTiming(stage: stage, startedAt: seconds(origin, start),
                                  duration: seconds(start, ContinuousClock.now), ok: ok)
         entries.withLock { $0.append(timing) }
+        observer?(.finished(timing))
     }
 
     /// The last stage that failed, if any.

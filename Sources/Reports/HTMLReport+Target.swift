@@ -46,10 +46,13 @@ extension HTMLReport {
     }
 
     private static func targetFacts(_ target: TargetResult) -> HTML {
-        """
+        // The build that ran this target (two QEMU versions can share one run).
+        let builds = HTML.joined([target.hypervisorVersion.map { "<dt>Hypervisor</dt><dd>\($0)</dd>\n" as HTML },
+                                  target.guestKernel.map { "<dt>Guest kernel</dt><dd>\($0)</dd>\n" as HTML }].compactMap { $0 })
+        return """
         <dl class="facts">
         <dt>Adapter</dt><dd>\(target.adapter)</dd>
-        <dt>Accelerator</dt><dd>\(target.accelerator, default: "none reported")</dd>
+        \(builds)<dt>Accelerator</dt><dd>\(target.accelerator, default: "none reported")</dd>
         <dt>Profile</dt><dd>\(target.profile.id) (<code>\(target.profile.path)</code>)</dd>
         <dt>Profile sha256</dt><dd><code>\(target.profile.sha256)</code></dd>
         </dl>

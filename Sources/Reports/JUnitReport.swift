@@ -1,8 +1,5 @@
 import AVPSModel
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// junit.xml for CI servers, valid against the Jenkins xUnit JUnit schema (`junit-10.xsd`).
 ///
@@ -10,9 +7,9 @@ import FoundationXML
 /// `infrastructure` suite for a target that reports an infra error, so a target that never booted
 /// turns the build red instead of silently contributing zero tests.
 ///
-/// The document is built with FoundationXML (libxml2), which escapes `<&>"'` and `]]>` in text and
-/// attributes; this file only makes strings *legal* XML first (`TextSanitizing.xmlLegal`), because
-/// no escaping can carry NUL or ESC in XML 1.0. All of that happens in `JUnitXML.element`.
+/// The document is streamed through libxml2's writer (`XMLStreamWriter`), which escapes `<&>"`
+/// in text and attributes after `TextSanitizing.xmlLegal` made the strings legal XML (no escaping
+/// can carry NUL or ESC in XML 1.0). Streaming matters: a DOM of 10,000 test cases took 0.75 s.
 ///
 /// What the schema decides here:
 /// - `<testcase>` may not hold `<properties>`: per-requirement key/level/chapter/verdict go into
@@ -28,21 +25,20 @@ import FoundationXML
 public enum JUnitReport {
     public static let fileName = "junit.xml"
 
-    public static func render(_ run: RunResult) -> String {
+    public static func render(_ run: RunResult) throws(ReportError) -> String {
         let allSuites = run.targets.flatMap { suites(for: $0, run: run) }
         let totals = allSuites.reduce(into: SuiteCounts()) { $0.add($1.counts) }
-        let root = JUnitXML.element("testsuites", [
+        let xml = try XMLStreamWriter()
+        xml.start("testsuites", [
             ("name", "avps \(run.toolVersion)"),
             ("tests", String(totals.tests)),
             ("failures", String(totals.failures)),
             ("errors", String(totals.errors)),
             ("time", Timestamps.seconds(run.finishedAt.timeIntervalSince(run.startedAt))),
         ])
-        for suite in allSuites { root.addChild(suite.element) }
-        let document = XMLDocument(rootElement: root)
-        document.version = "1.0"
-        document.characterEncoding = "UTF-8"
-        return document.xmlString(options: [.nodePrettyPrint]) + "\n"
+        for suite in allSuites { write(suite, run: run, into: xml) }
+        xml.end()
+        return try xml.finish()
     }
 
     /// Test counts in the sense of the JUnit attributes.
@@ -67,8 +63,11 @@ public enum JUnitReport {
         }
     }
 
+    /// One `<testsuite>`: counted first (its attributes carry the counts), written afterwards.
     struct Suite {
-        var element: XMLElement
+        var target: TargetResult
+        var category: String
+        var results: [RequirementResult]
         var counts: SuiteCounts
     }
 
@@ -108,25 +107,30 @@ public enum JUnitReport {
 
     private static func suite(target: TargetResult, category: String, results: [RequirementResult],
                               run: RunResult) -> Suite {
-        let name = className(target: target.name, category: category)
         var counts = SuiteCounts()
         for result in results { counts.add(result.verdict) }
-        let element = JUnitXML.element("testsuite", [
+        return Suite(target: target, category: category, results: results, counts: counts)
+    }
+
+    private static func write(_ suite: Suite, run: RunResult, into xml: XMLStreamWriter) {
+        let name = className(target: suite.target.name, category: suite.category)
+        xml.start("testsuite", [
             ("name", name),
-            ("package", packageName(target: target.name)),
-            ("tests", String(counts.tests)),
-            ("failures", String(counts.failures)),
-            ("errors", String(counts.errors)),
-            ("skipped", String(counts.skipped)),
+            ("package", packageName(target: suite.target.name)),
+            ("tests", String(suite.counts.tests)),
+            ("failures", String(suite.counts.failures)),
+            ("errors", String(suite.counts.errors)),
+            ("skipped", String(suite.counts.skipped)),
             ("time", "0.000"),
             ("timestamp", Timestamps.junitTimestamp(run.startedAt)),
             ("hostname", run.host.hostname),
         ])
-        element.addChild(JUnitXML.properties(target: target, category: category, results: results, run: run))
-        for result in results {
-            element.addChild(JUnitXML.testcase(result, className: name))
+        JUnitXML.properties(target: suite.target, category: suite.category, results: suite.results,
+                            run: run, into: xml)
+        for result in suite.results {
+            JUnitXML.testcase(result, className: name, into: xml)
         }
-        element.addChild(JUnitXML.element("system-out", [], text: JUnitXML.suiteOutput(target)))
-        return Suite(element: element, counts: counts)
+        xml.element("system-out", text: JUnitXML.suiteOutput(suite.target))
+        xml.end()
     }
 }

@@ -1,29 +1,10 @@
 import AVPSModel
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
-/// The element builders behind `JUnitReport`. Every string enters the document through
-/// `element(_:_:text:)`, which is the one place that makes text legal XML.
+/// The element writers behind `JUnitReport`. Every string enters the document through
+/// `XMLStreamWriter`, which makes text legal XML and lets libxml2 escape it.
 enum JUnitXML {
-    /// An element with attributes in the given order and optional text content. Attribute values
-    /// and text pass through `TextSanitizing.xmlLegal`; libxml2 then escapes `<&>"'`, `]]>`, and
-    /// writes tab, LF and CR in attributes as character references so they survive parsing.
-    static func element(_ name: String, _ attributes: [(String, String)], text: String? = nil) -> XMLElement {
-        let element = text.map { XMLElement(name: name, stringValue: TextSanitizing.xmlLegal($0)) }
-            ?? XMLElement(name: name)
-        for (attributeName, value) in attributes {
-            let attribute = XMLNode(kind: .attribute)
-            attribute.name = attributeName
-            attribute.stringValue = TextSanitizing.xmlLegal(value)
-            element.addAttribute(attribute)
-        }
-        return element
-    }
-
-    static func testcase(_ result: RequirementResult, className: String) -> XMLElement {
-        let testcase = element("testcase", [
+    static func testcase(_ result: RequirementResult, className: String, into xml: XMLStreamWriter) {
+        xml.start("testcase", [
             ("name", "\(result.key) \(result.title)"),
             ("classname", className),
             ("time", "0.000"),
@@ -31,20 +12,18 @@ enum JUnitXML {
         let verdict = result.verdict.rawValue
         switch result.verdict {
         case .fail:
-            testcase.addChild(element("failure", [("message", result.reason), ("type", verdict)],
-                                      text: detail(result)))
+            xml.element("failure", [("message", result.reason), ("type", verdict)], text: detail(result))
         case .error, .infra:
-            testcase.addChild(element("error", [("message", result.reason), ("type", verdict)],
-                                      text: detail(result)))
+            xml.element("error", [("message", result.reason), ("type", verdict)], text: detail(result))
         case .notApplicable, .skipped, .untested, .waived:
-            testcase.addChild(element("skipped", [("message", "\(verdict): \(result.reason)"), ("type", verdict)]))
+            xml.element("skipped", [("message", "\(verdict): \(result.reason)"), ("type", verdict)])
         case .flaky:
-            testcase.addChild(element("flakyFailure", [("message", result.reason), ("type", verdict)]))
+            xml.element("flakyFailure", [("message", result.reason), ("type", verdict)])
         case .pass:
             break
         }
-        testcase.addChild(element("system-out", [], text: caseOutput(result)))
-        return testcase
+        xml.element("system-out", text: caseOutput(result))
+        xml.end()
     }
 
     /// Body of `<failure>`/`<error>`, which CI servers show as the "stack trace": the evidence
@@ -88,7 +67,7 @@ enum JUnitXML {
     /// Suite properties: where the target came from, and per requirement its key, level, chapter
     /// and verdict (the schema allows properties only on suites).
     static func properties(target: TargetResult, category: String, results: [RequirementResult],
-                           run: RunResult) -> XMLElement {
+                           run: RunResult, into xml: XMLStreamWriter) {
         var pairs: [(String, String)] = [
             ("avps.tool_version", run.toolVersion),
             ("avps.target", target.name),
@@ -105,6 +84,8 @@ enum JUnitXML {
             ("avps.started_at", Timestamps.iso8601Millis(run.startedAt)),
         ]
         if let version = run.host.hypervisorVersion { pairs.append(("avps.host.hypervisor_version", version)) }
+        if let version = target.hypervisorVersion { pairs.append(("avps.target.hypervisor_version", version)) }
+        if let kernel = target.guestKernel { pairs.append(("avps.guest.kernel_package", kernel)) }
         if let guest = target.evidence?.guest {
             pairs.append(("avps.guest.kernel_release", guest.kernelRelease))
             pairs.append(("avps.guest.agent_version", guest.agentVersion))
@@ -114,10 +95,10 @@ enum JUnitXML {
             pairs.append(("\(result.key).chapter", result.chapter))
             pairs.append(("\(result.key).verdict", result.verdict.rawValue))
         }
-        let properties = element("properties", [])
+        xml.start("properties")
         for (name, value) in pairs {
-            properties.addChild(element("property", [("name", name), ("value", value)]))
+            xml.element("property", [("name", name), ("value", value)])
         }
-        return properties
+        xml.end()
     }
 }

@@ -56,7 +56,7 @@ public struct Matrix: Sendable {
                 let guest = target.evidence.map { "\($0.guest.kernelRelease) (\($0.guest.machine))" } ?? "no guest answer"
                 columns.append(Column(
                     target: target.name, run: loaded.label, vendor: target.adapter,
-                    version: loaded.run.host.hypervisorVersion ?? "unknown", guest: guest, profile: target.profile.id,
+                    version: target.hypervisorVersion ?? loaded.run.host.hypervisorVersion ?? "unknown", guest: guest, profile: target.profile.id,
                     reportHref: href, targetIndex: index + 1, figures: MeasuredFigures.of(target.evidence),
                     devices: target.evidence?.devices ?? [], infraError: target.infraError))
                 var byKey: [String: RequirementResult] = [:]

@@ -14,7 +14,7 @@ public enum ReportWriter {
     public static func write(_ run: RunResult, to directory: URL) throws(ReportError) -> [String: URL] {
         let contents: [(String, Data)] = [
             (ResultsJSON.fileName, try ResultsJSON.encode(run)),
-            (JUnitReport.fileName, Data(JUnitReport.render(run).utf8)),
+            (JUnitReport.fileName, Data(try JUnitReport.render(run).utf8)),
             (HTMLReport.fileName, Data(HTMLReport.render(run).utf8)),
         ]
         do {

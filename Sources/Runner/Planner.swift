@@ -11,6 +11,8 @@ public struct Planner: Sendable {
     /// Further adapters by name, chosen by a target's `adapter:` field (as in `TargetRunner`).
     public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
+    /// Targets whose guest differs from `boot`, by target name (as in `TargetRunner`).
+    public var targetBoots: [String: TargetBoot] = [:]
 
     public init(hypervisor: any Hypervisor, boot: BootArtifacts, adapters: [String: any Hypervisor] = [:]) {
         self.hypervisor = hypervisor
@@ -38,23 +40,29 @@ public struct Planner: Sendable {
             throw .usage("target \(target.name): unknown adapter \(target.adapter)")
         }
         do {
-            launch = try await hypervisor.prepare(target, boot: boot, artifactDirectory: scratch)
+            guard case .artifacts(let boot) = targetBoots[target.name] ?? .artifacts(boot) else {
+                throw HypervisorError.launchFailed("no guest for this target: \(targetBoots[target.name].map { "\($0)" } ?? "")")
+            }
+            launch = try await hypervisor.prepare(target, boot: boot.lean(for: target), artifactDirectory: scratch)
         } catch {
             throw .usage("target \(target.name): \(error)")
         }
         hypervisor.discard(launch)
         let offered = Set(launch.expectedVirtioDevices)
         let rows = profiles.map { loaded in
-            (loaded.profile.id, loaded.profile.requirements.map { Self.row($0, offered: offered) })
+            (loaded.profile.id, loaded.profile.requirements.map {
+                Self.row($0, offered: offered, withheld: launch.withheldDevices)
+            })
         }
         return TargetPlan(target: target, commandLine: launch.commandLine, rows: rows)
     }
 
-    static func row(_ requirement: Requirement, offered: Set<Int>) -> Row {
+    static func row(_ requirement: Requirement, offered: Set<Int>, withheld: [Int: String] = [:]) -> Row {
         if case .devicePresent(let selector)? = requirement.appliesIf, case .deviceID(let id) = selector,
            !offered.contains(id) {
+            let reason = withheld[id].map { "the hypervisor cannot offer a \(selector) device: \($0)" }
             return Row(key: requirement.key, level: requirement.level, decision: "NOT_APPLICABLE",
-                       reason: "target requests no \(selector) device")
+                       reason: reason ?? "target requests no \(selector) device")
         }
         guard requirement.check != nil else {
             return Row(key: requirement.key, level: requirement.level, decision: "UNTESTED", reason: "no machine check yet")

@@ -42,6 +42,7 @@ struct ProbePlan {
             case 18: requests.append(ProbeRequest(name: "input.caps", device: device.name))
             case 20: requests.append(ProbeRequest(name: "crypto.cipher", device: device.name))
             case 23: requests.append(ProbeRequest(name: "iommu.groups", device: device.name))
+            case 25: requests.append(ProbeRequest(name: "sound.pcms", device: device.name))
             default: continue
             }
         }

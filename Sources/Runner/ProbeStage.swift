@@ -8,26 +8,26 @@ import Hypervisors
 struct ProbeStage {
     var timeouts: RunTimeouts
 
-    /// Runs the probes the inventory calls for. A probe the agent refuses (`error` frame) is
-    /// recorded as an `error` result; a broken channel throws (INFRA).
-    func probes(_ client: AgentClient, devices: [VirtioDeviceRecord], guest: RunningGuest) async throws -> ([ProbeResult], [String: FactValue]) {
+    /// Runs the probes the inventory calls for, handing each result to `record` as soon as it is
+    /// in (so a later fault keeps it). A probe the agent refuses (`error` frame) is recorded as an
+    /// `error` result; a broken channel throws (INFRA). Returns the echo peer's observations.
+    func probes(_ client: AgentClient, devices: [VirtioDeviceRecord], guest: RunningGuest,
+                record: @Sendable (ProbeResult) -> Void) async throws -> [String: FactValue] {
         let wantsNet = devices.contains { $0.deviceID == 1 }
         let peer = wantsNet ? EchoPeer() : nil
         let plan = ProbePlan(echoPort: peer?.port, disksAreScratch: guest.launch.target.adapter == "qemu")
-        var results: [ProbeResult] = []
         var failure: AgentError?
         for request in plan.requests(for: devices) where failure == nil {
             let outcome = await run(request, client)
             switch outcome {
-            case .success(let result): results.append(result)
+            case .success(let result): record(result)
             case .failure(let error): failure = error
             }
         }
         peer?.stop()
         if let failure { throw failure }
-        var observations: [String: FactValue] = [:]
-        if let peer { observations["net.echo_peer.datagrams"] = .int(Int64(peer.echoed)) }
-        return (results, observations)
+        guard let peer else { return [:] }
+        return ["net.echo_peer.datagrams": .int(Int64(peer.echoed))]
     }
 
     /// One probe; an agent-side refusal (`error` frame) becomes an `error` result, anything else

@@ -46,10 +46,10 @@ public struct SuiteRun: Sendable {
         self.options = options
     }
 
-    /// - Parameter progress: one line per event, for the console.
+    /// - Parameter progress: every target start, stage and result, for the console.
     /// - Parameter finished: called once per target as soon as its results are final (journal hook).
     public func execute(
-        progress: @escaping @Sendable (String) -> Void,
+        progress: @escaping @Sendable (RunEvent) -> Void,
         finished: @escaping @Sendable ([TargetResult]) async -> Void = { _ in }
     ) async throws(RunnerError) -> RunResult {
         let started = Date()
@@ -81,24 +81,24 @@ public struct SuiteRun: Sendable {
     }
 
     /// All attempts at one target; FLAKY for requirements that failed first and passed later.
-    private func examine(_ target: TargetSpec, progress: @Sendable (String) -> Void) async throws(RunnerError) -> [TargetResult] {
+    private func examine(_ target: TargetSpec, progress: @escaping @Sendable (RunEvent) -> Void) async throws(RunnerError) -> [TargetResult] {
         if Task.isCancelled { return profiles.map { notReached(target, $0) } }
         var attempts: [[TargetResult]] = []
         for attempt in 1...(options.retries + 1) {
-            if attempt > 1 {
-                if Task.isCancelled { break }
-                progress("\(target.name): attempt \(attempt) of \(options.retries + 1)")
-            } else {
-                progress("booting \(target.name) (\(target.devices.map(\.kind).joined(separator: ", ")))")
-            }
+            if attempt > 1, Task.isCancelled { break }
+            progress(.targetStarted(target: target.name, attempt: attempt, attempts: options.retries + 1,
+                                    devices: target.devices.map(\.kind)))
             let directory = runDirectory.appendingPathComponent(attempt == 1 ? target.name : "\(target.name)/attempt-\(attempt)")
             let outcome = try await runner.run(target, profiles: profiles, artifactDirectory: directory,
-                                               runDirectory: runDirectory)
+                                               runDirectory: runDirectory, events: progress)
             attempts.append(outcome.results)
             if !RetryPolicy.needsRetry(outcome.results) { break }
         }
         let results = RetryPolicy.combine(attempts)
-        for result in results { progress("\(target.name) [\(result.profile.id)]: \(Self.oneLine(result))") }
+        for result in results {
+            progress(.targetFinished(target: target.name, profile: result.profile.id, summary: Self.oneLine(result),
+                                     infra: result.infraError != nil))
+        }
         return results
     }
 

@@ -23,6 +23,8 @@ public struct TargetRunner: Sendable {
     /// Further adapters by name, chosen by a target's `adapter:` field.
     public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
+    /// Targets whose guest differs from `boot` (another kernel, extra modules), by target name.
+    public var targetBoots: [String: TargetBoot] = [:]
     /// Overrides the accelerator-scaled default timeouts.
     public var timeouts: RunTimeouts?
 
@@ -36,18 +38,30 @@ public struct TargetRunner: Sendable {
 
     /// - Parameter artifactDirectory: per-target directory inside the run directory.
     /// - Parameter runDirectory: artifact paths in results are relative to it.
+    /// - Parameter events: told of each stage as it starts and ends (progress displays).
     public func run(_ target: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL,
-                    runDirectory: URL) async throws(RunnerError) -> TargetOutcome {
+                    runDirectory: URL, events: (@Sendable (RunEvent) -> Void)? = nil) async throws(RunnerError) -> TargetOutcome {
         guard let hypervisor = target.adapter == hypervisor.name ? hypervisor : adapters[target.adapter] else {
             let known = ([hypervisor.name] + adapters.keys.sorted()).joined(separator: ", ")
             throw .usage("target \(target.name): unknown adapter \(target.adapter) (known: \(known))")
         }
-        let stages = StageLog()
+        let name = target.name
+        let observer: (@Sendable (StageEvent) -> Void)? = events.map { events in
+            { @Sendable stage in events(.stage(target: name, stage)) }
+        }
+        let stages = StageLog(observer: observer)
         let artifacts = ArtifactSet(directory: artifactDirectory, runDirectory: runDirectory)
+        let boot: BootArtifacts
+        switch targetBoots[target.name] ?? .artifacts(self.boot) {
+        case .artifacts(let artifacts): boot = artifacts
+        case .unavailable(let reason):
+            return outcome(target, profiles, stages, launch: nil, evidence: nil,
+                           infra: "stage 'guest' failed: \(reason)", artifacts: artifacts)
+        }
         let launch: PreparedLaunch
         do {
             try FileManager.default.createDirectory(at: artifactDirectory, withIntermediateDirectories: true)
-            launch = try await stages.run("plan") { try await hypervisor.prepare(target, boot: boot, artifactDirectory: artifactDirectory) }
+            launch = try await stages.run("plan") { try await hypervisor.prepare(target, boot: boot.lean(for: target), artifactDirectory: artifactDirectory) }
         } catch let error as HypervisorError {
             if case .invalidTarget = error { throw .usage("target \(target.name): \(error)") }
             if case .unsupported = error { throw .usage("target \(target.name): \(error)") }
@@ -60,13 +74,14 @@ public struct TargetRunner: Sendable {
         artifacts.write("command_line", file: "qemu-cmdline.txt", text: ShellQuoting.join(launch.commandLine) + "\n")
         let timeouts = self.timeouts ?? .defaults(accelerator: launch.accelerator)
         let transcript = TranscriptBox()
+        let collected = EvidenceSoFar()
         do {
             let evidence = try await hypervisor.withRunningGuest(launch, timeouts: LaunchTimeouts(control: timeouts.control), stages: stages) { guest in
                 let client = AgentClient(stream: guest.agent)
                 let watcher = Task { await BootWatcher(serialLog: guest.launch.serialLog, stages: stages).watch() }
                 defer { watcher.cancel() }
                 do {
-                    let evidence = try await collect(client, guest: guest, stages: stages, timeouts: timeouts)
+                    let evidence = try await collect(client, guest: guest, stages: stages, timeouts: timeouts, into: collected)
                     await transcript.set(client.transcript)
                     return evidence
                 } catch {
@@ -76,6 +91,7 @@ public struct TargetRunner: Sendable {
             }
             artifacts.collect(launch: launch, transcript: await transcript.stored)
             return outcome(target, profiles, stages, launch: launch, evidence: evidence, infra: nil, artifacts: artifacts)
+                .recording(launch: launch, boot: boot)
         } catch {
             artifacts.collect(launch: launch, transcript: await transcript.stored)
             let stage = stages.failedStage ?? "shutdown"
@@ -85,12 +101,15 @@ public struct TargetRunner: Sendable {
             var message = "stage '\(stage)' failed: \(cause)"
             if stage == "agent ready" { message += " (\(BootWatcher.progress(stages)))" }
             if let tail = artifacts.serialTail(launch), !tail.isEmpty { message += "\nserial log tail:\n\(tail)" }
-            return outcome(target, profiles, stages, launch: launch, evidence: nil, infra: message, artifacts: artifacts)
+            return outcome(target, profiles, stages, launch: launch, evidence: collected.evidence, infra: message,
+                           artifacts: artifacts)
+                .recording(launch: launch, boot: boot)
         }
     }
 
     /// ready → hello → inventory → probes → vsock measurement → poweroff, each a timed stage.
-    private func collect(_ client: AgentClient, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts) async throws -> Evidence {
+    private func collect(_ client: AgentClient, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts,
+                         into collected: EvidenceSoFar) async throws -> Evidence {
         _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
         // The version check belongs to the hello stage, so a mismatch names it (not 'shutdown').
         let identity = try await stages.run("agent hello") {
@@ -100,27 +119,35 @@ public struct TargetRunner: Sendable {
             }
             return identity
         }
+        collected.set(identity: identity)
         let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
+        collected.set(devices: devices)
+        collected.merge(Dictionary(guest.launch.withheldDevices.map { (Evidence.withheldKey(deviceID: $0.key), FactValue.string($0.value)) },
+                                   uniquingKeysWith: { first, _ in first }))
+        if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
         let probing = ProbeStage(timeouts: timeouts)
-        var (probes, observations) = try await stages.run("probes") {
-            try await probing.probes(client, devices: devices, guest: guest)
+        let peerObservations = try await stages.run("probes") {
+            try await probing.probes(client, devices: devices, guest: guest, record: collected.append)
         }
-        observations.merge(await probing.hypervisorView(guest)) { first, _ in first }
-        if let boot = ProbeStage.bootToAgent(stages) { observations["boot_to_agent_seconds"] = .double(boot) }
+        collected.merge(peerObservations)
+        collected.merge(await probing.hypervisorView(guest))
         let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
-        observations.merge(channel) { first, _ in first }
+        collected.merge(channel)
         try await stages.run("poweroff") { try await client.poweroff(deadline: .now + timeouts.request) }
-        return Evidence(guest: identity, devices: devices, probes: probes, hostObservations: observations)
+        guard let evidence = collected.evidence else { throw AgentError.protocolViolation("no inventory collected") }
+        return evidence
     }
 
     private func outcome(_ target: TargetSpec, _ profiles: [LoadedProfile], _ stages: StageLog,
                          launch: PreparedLaunch?, evidence: Evidence?, infra: String?,
                          artifacts: ArtifactSet) -> TargetOutcome {
         let results = profiles.map { loaded in
-            let verdicts = if let evidence, infra == nil {
-                Scorer.score(loaded.profile, evidence: evidence)
-            } else {
-                Scorer.infra(loaded.profile, reason: infra ?? "no evidence collected")
+            let verdicts = switch (evidence, infra) {
+            case (let evidence?, nil): Scorer.score(loaded.profile, evidence: evidence)
+            // A later stage broke: what earlier stages measured still stands (see Scorer).
+            case (let evidence?, let infra?):
+                Scorer.score(loaded.profile, partialEvidence: evidence, fault: Self.firstLine(infra))
+            case (nil, let infra): Scorer.infra(loaded.profile, reason: infra ?? "no evidence collected")
             }
             return TargetResult(
                 name: target.name, adapter: target.adapter, accelerator: launch?.accelerator,
@@ -128,6 +155,10 @@ public struct TargetRunner: Sendable {
                 evidence: evidence, infraError: infra, results: verdicts, artifacts: artifacts.recorded)
         }
         return TargetOutcome(results: results, expectedVirtioDevices: launch?.expectedVirtioDevices)
+    }
+
+    static func firstLine(_ text: String) -> String {
+        String(text.split(separator: "\n", maxSplits: 1).first ?? Substring(text))
     }
 
     static func describe(_ error: any Error) -> String {

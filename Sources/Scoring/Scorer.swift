@@ -24,8 +24,22 @@ public enum Scorer {
         profile.requirements.map { result(for: $0, .infra, reason) }
     }
 
-    static func score(_ requirement: Requirement, evidence: Evidence, on day: CalendarDay) -> RequirementResult {
+    /// Scores what was collected before a later stage broke (the agent died mid-probe, QEMU
+    /// crashed during the vsock measurement): verdicts whose inputs arrived stand, because they
+    /// describe the platform; a check whose probe had not run yet, or whose host observation was
+    /// not recorded yet, is INFRA naming the fault instead of SKIPPED, because the platform did
+    /// not decline it — the run never got there.
+    public static func score(_ profile: Profile, partialEvidence evidence: Evidence, fault: String,
+                             on day: CalendarDay = .today()) -> [RequirementResult] {
+        profile.requirements.map { score($0, evidence: evidence, on: day, fault: fault) }
+    }
+
+    static func score(_ requirement: Requirement, evidence: Evidence, on day: CalendarDay,
+                      fault: String? = nil) -> RequirementResult {
         var outcome = decide(requirement, evidence: evidence)
+        if let fault, outcome.verdict == .skipped, let check = requirement.check, lacksInput(check, evidence) {
+            outcome = .init(verdict: .infra, reason: "Not measured: \(fault)", evidence: [outcome.reason])
+        }
         if let waiver = requirement.waiver {
             outcome = Waivers.apply(waiver, to: outcome, on: day)
         }
@@ -39,7 +53,7 @@ public enum Scorer {
     }
 
     static func decide(_ requirement: Requirement, evidence: Evidence) -> CheckEvaluator.Outcome {
-        if let condition = requirement.appliesIf, let unmet = unmetReason(condition, evidence.devices) {
+        if let condition = requirement.appliesIf, let unmet = unmetReason(condition, evidence) {
             return .init(verdict: .notApplicable, reason: unmet, evidence: [])
         }
         guard let check = requirement.check else {
@@ -48,11 +62,24 @@ public enum Scorer {
         return CheckEvaluator.evaluate(check, evidence: evidence)
     }
 
+    /// True when the check needs a probe run or host observation that the evidence does not hold.
+    static func lacksInput(_ check: Check, _ evidence: Evidence) -> Bool {
+        switch check {
+        case .probe(let name, _, _, _): !evidence.probes.contains { $0.name == name }
+        case .host(let observation, _): evidence.hostObservations[observation] == nil
+        default: false
+        }
+    }
+
     /// nil when the condition holds; otherwise why the requirement does not apply.
-    static func unmetReason(_ condition: Condition, _ devices: [VirtioDeviceRecord]) -> String? {
+    static func unmetReason(_ condition: Condition, _ evidence: Evidence) -> String? {
         switch condition {
         case .devicePresent(let selector):
-            devices.contains(where: selector.matches) ? nil : "\(DeviceText.noneOffered(selector)), so this requirement does not apply."
+            if evidence.devices.contains(where: selector.matches) { return nil }
+            if let id = selector.deviceID, case .string(let why)? = evidence.hostObservations[Evidence.withheldKey(deviceID: id)] {
+                return "The target asked for a \(selector) device but the hypervisor cannot offer one (\(why)), so this requirement does not apply."
+            }
+            return "\(DeviceText.noneOffered(selector)), so this requirement does not apply."
         }
     }
 

@@ -168,6 +168,11 @@ static void do_probe(agent_t *a, const request_t *req, const char *frame)
         send_error(a, true, req->id, "bad_request", "probe needs params.name (a string)");
         return;
     }
+    static int probes_answered;
+    if (test_fault("die-mid-probe") && probes_answered++ > 0) {
+        agent_log("avps.agent.test=die-mid-probe: exiting instead of answering the second probe");
+        exit(3);
+    }
     begin_response(true, req->id);
     jw_key(&out, "result");
     probe_run(&out, a->sysfs_root, params);

@@ -26,6 +26,7 @@ static const probe_def_t PROBES[] = {
     {"iommu.groups", 23, probe_iommu_groups},
     {"9p.fileops", 9, probe_9p_fileops},
     {"crypto.cipher", 20, probe_crypto_cipher},
+    {"sound.pcms", 25, probe_sound_pcms},
 };
 
 static char facts_buf[256 * 1024]; /* facts are small; bounded so one probe cannot fill a frame */

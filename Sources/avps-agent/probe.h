@@ -51,5 +51,6 @@ probe_status_t probe_balloon_stats(probe_env_t *env);
 probe_status_t probe_iommu_groups(probe_env_t *env);
 probe_status_t probe_9p_fileops(probe_env_t *env);
 probe_status_t probe_crypto_cipher(probe_env_t *env);
+probe_status_t probe_sound_pcms(probe_env_t *env);
 
 #endif

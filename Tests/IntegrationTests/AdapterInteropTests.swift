@@ -37,6 +37,31 @@ struct AdapterInteropTests {
         #expect(!FileManager.default.fileExists(atPath: workspace(ofExternal: commandLine) ?? "/nonexistent"))
     }
 
+    @Test("an external target with a hybrid-vsock channel (its own vsockd + QEMU vhost-user-vsock) matches direct QEMU")
+    func externalHybridVsockMatchesDirect() async throws {
+        let suite = try SuiteLoader.load(contentsOf: Paths.root.appendingPathComponent("Suites/targets/external-qemu-vsock.yaml"))
+        var external = try #require(suite.targets.first)
+        external.name = "it-ext-hvsock"
+        let direct = TargetSpec(name: "it-direct-hvsock", accelerator: "tcg", devices: external.devices,
+                                agentChannel: .vsock)
+        async let viaExternal = runTarget(external)
+        async let viaQEMU = runTarget(direct)
+        let (externalOutcome, _) = try await viaExternal
+        let (directOutcome, _) = try await viaQEMU
+        let seenExternal = try inventory(externalOutcome)
+        #expect(seenExternal.keys.sorted() == [4, 19], "\(seenExternal)")
+        // The QEMU adapter also adds its virtio-serial controller (id 3) as the agent's fallback channel.
+        let seenDirect = try inventory(directOutcome).filter { $0.key != 3 }
+        #expect(seenExternal == seenDirect, "external \(seenExternal) vs direct \(seenDirect)")
+        let commandLine = try #require(externalOutcome.results.first?.commandLine)
+        // sh -c SCRIPT {avps} {workspace} ...: the workspace is the fifth argument.
+        let workspace = try #require(commandLine.count > 4 ? commandLine[4] : nil)
+        #expect(workspace.hasPrefix("/") && !commandLine.contains { $0.contains("{") }, "\(commandLine)")
+        #expect(processesMentioning("it-ext-hvsock").isEmpty, "QEMU or sh left running")
+        #expect(processesMentioning(workspace).isEmpty, "vsockd left running")
+        #expect(!FileManager.default.fileExists(atPath: workspace))
+    }
+
     @Test("an external target whose channel never appears is INFRA naming the channel, nothing left running")
     func channelNeverAppears() async throws {
         let spec = ExternalSpec(start: ["sleep", "300"], channel: .unix(path: "{workspace}/never.sock"))

@@ -64,6 +64,9 @@ struct CLITests {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "missing \(name)")
         }
         #expect(run.stdout.contains("report.html: \(out.path)"))
+        // Not a terminal: plain progress, one line per finished stage, no cursor movement.
+        #expect(run.stderr.contains("qemu-q35-reference: agent hello ok after"), "\(run.stderr)")
+        #expect(!run.stderr.contains("\u{1B}["), "escape sequences in plain progress")
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results.json")))
         let targets = (results as? [String: Any])?["targets"] as? [[String: Any]]
         let verdicts = (targets?.first?["results"] as? [[String: Any]])?.compactMap { $0["verdict"] as? String } ?? []
@@ -90,6 +93,31 @@ struct CLITests {
         #expect(rows.count == 1 && rows.first?["verdict"] as? String == "PASS", "\(rows)")
         let unknown = try Self.avps(["replay", out.path, "--check", "AVPS2-NOPE-99"])
         #expect(unknown.status == 2 && unknown.stderr.contains("no requirement AVPS2-NOPE-99"), "\(unknown.stderr)")
+    }
+
+    @Test("on a terminal, progress is a live per-target stage display redrawn in place")
+    func liveProgressOnATerminal() throws {
+        let directory = try Paths.temporaryDirectory("cli-live")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let suite = try Self.suite(named: "cli-live-progress", in: directory)
+        let out = directory.appendingPathComponent("run")
+        // util-linux `script` runs avps on a real pseudo-terminal and copies what it drew to stdout.
+        let command = [Self.binary.path, "run", suite.path, "--accel", "tcg", "--out", out.path]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let terminal = Process()
+        terminal.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        terminal.arguments = ["-u", "CI", "TERM=xterm", "script", "-qec", command, "/dev/null"]
+        let output = Pipe()
+        terminal.standardOutput = output
+        terminal.standardInput = FileHandle.nullDevice
+        try terminal.run()
+        let drawn = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        terminal.waitUntilExit()
+        #expect(terminal.terminationStatus == 0, "\(drawn.suffix(2000))")
+        #expect(drawn.contains("\u{1B}[1F\u{1B}[J"), "no in-place redraw: \(drawn.suffix(2000))")
+        #expect(drawn.contains("cli-live-progress  ▸ "), "no running stage shown")
+        #expect(drawn.contains("cli-live-progress  ✓ [avps-2.0] "), "no final line")
+        #expect(!drawn.contains("agent hello ok after"), "plain lines on a terminal")
     }
 
     @Test("a malformed suite is a usage error naming file, line and field")

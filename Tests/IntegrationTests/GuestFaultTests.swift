@@ -48,6 +48,29 @@ struct GuestFaultTests {
         expectInfraAndNothingLeft(result, outcome, target)
     }
 
+    @Test("an agent that dies mid-probe keeps the verdicts earned before; what was not measured is INFRA")
+    func agentDiesMidProbe() async throws {
+        let target = TargetSpec(name: "it-fault-probe-death", accelerator: "tcg",
+                                devices: [.entropy, .block(sizeMiB: 16)],
+                                kernelAppend: ["avps.agent.test=die-mid-probe"])
+        let (outcome, runDirectory) = try await runTarget(target, bootTimeout: .seconds(90))
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let result = try #require(outcome.results.first)
+        let infra = try #require(result.infraError)
+        #expect(infra.contains("stage 'probes' failed"), "\(infra)")
+        let evidence = try #require(result.evidence, "the inventory collected before the fault was dropped")
+        #expect(evidence.devices.contains { $0.deviceID == 4 } && evidence.probes.count == 1, "\(evidence.probes)")
+        // Inventory-based checks (feature bits, presence) keep real verdicts ...
+        let decided = result.results.filter { $0.verdict == .pass || $0.verdict == .fail }
+        #expect(!decided.isEmpty, "no verdict survived the fault")
+        // ... and a check whose probe never ran says why, as INFRA, never SKIPPED.
+        let unmeasured = result.results.filter { $0.reason.hasPrefix("Not measured: stage 'probes' failed") }
+        #expect(!unmeasured.isEmpty && unmeasured.allSatisfy { $0.verdict == .infra })
+        #expect(!result.results.contains { $0.verdict == .skipped && $0.reason.contains("was not run") })
+        #expect(RunOutcome.of(outcome.results) == .infrastructure)
+        #expect(processesMentioning("avps-\(target.name)").isEmpty, "QEMU left running")
+    }
+
     @Test("QEMU killed mid-run is INFRA naming the stage it interrupted")
     func qemuKilled() async throws {
         let target = TargetSpec(name: "it-fault-qemu-killed", accelerator: "tcg", devices: [.entropy])
@@ -63,7 +86,13 @@ struct GuestFaultTests {
         #expect(!["plan", "hypervisor started"].contains(failed.stage), "\(failed.stage)")
         #expect(infra.contains("exited"), "\(infra)")
         #expect(result.stages.contains { $0.stage == "hypervisor started" && $0.ok })
-        expectInfraAndNothingLeft(result, outcome, target)
+        if result.stages.contains(where: { $0.stage == "inventory" && $0.ok }) {
+            // Killed after the inventory: its verdicts stand (agentDiesMidProbe covers that).
+            #expect(result.evidence != nil && RunOutcome.of(outcome.results) == .infrastructure)
+            #expect(processesMentioning("avps-\(target.name)").isEmpty, "QEMU left running")
+        } else {
+            expectInfraAndNothingLeft(result, outcome, target)
+        }
     }
 
     func expectInfraAndNothingLeft(_ result: TargetResult, _ outcome: TargetOutcome, _ target: TargetSpec) {

@@ -7,7 +7,7 @@ import Testing
 /// many CI tools use), and a headless Chromium rendering report.html to a PNG.
 @Suite struct ExternalConsumerTests {
     @Test func junitparserReadsCountsAndVerdicts() throws {
-        let file = try ExternalTools.write(Data(JUnitReport.render(Fixtures.run).utf8), name: "junit.xml")
+        let file = try ExternalTools.write(Data(try JUnitReport.render(Fixtures.run).utf8), name: "junit.xml")
         let script = """
         import sys
         try:

@@ -23,11 +23,11 @@ import Testing
         let matrix = matrix([Fixtures.baseline, Fixtures.current])
         return [
             ("results.json", String(decoding: try ResultsJSON.encode(Fixtures.run), as: UTF8.self)),
-            ("junit.xml", JUnitReport.render(Fixtures.run)),
+            ("junit.xml", try JUnitReport.render(Fixtures.run)),
             ("report.html", HTMLReport.render(Fixtures.run)),
             ("summary.txt", TextSummary.render(Fixtures.run)),
             ("probed-results.json", String(decoding: try ResultsJSON.encode(probed), as: UTF8.self)),
-            ("probed-junit.xml", JUnitReport.render(probed)),
+            ("probed-junit.xml", try JUnitReport.render(probed)),
             ("probed-report.html", HTMLReport.render(probed)),
             ("matrix.html", MatrixHTML.render(matrix, generated: Fixtures.started)),
             ("matrix.md", MatrixText.markdown(matrix)),

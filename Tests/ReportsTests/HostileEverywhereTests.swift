@@ -27,7 +27,7 @@ import Testing
     }()
 
     @Test func junitStaysValid() throws {
-        let file = try ExternalTools.write(Data(JUnitReport.render(Self.run).utf8), name: "junit.xml")
+        let file = try ExternalTools.write(Data(try JUnitReport.render(Self.run).utf8), name: "junit.xml")
         let output = try ExternalTools.run("xmllint", ["--noout", "--schema", ExternalTools.junitXSD.path, file.path])
         guard ExternalTools.requireTool(output, "xmllint", hint: "install libxml2-utils") else { return }
         #expect(output.status == 0, "\(output.stderr)")
@@ -37,7 +37,7 @@ import Testing
 
     /// Negative control: the validator really rejects a document the schema forbids.
     @Test func xmllintRejectsSchemaViolations() throws {
-        let broken = JUnitReport.render(Fixtures.run).replacingOccurrences(of: "<testcase ", with: "<testcase bogus=\"1\" ")
+        let broken = try JUnitReport.render(Fixtures.run).replacingOccurrences(of: "<testcase ", with: "<testcase bogus=\"1\" ")
         let file = try ExternalTools.write(Data(broken.utf8), name: "junit.xml")
         let output = try ExternalTools.run("xmllint", ["--noout", "--schema", ExternalTools.junitXSD.path, file.path])
         guard ExternalTools.requireTool(output, "xmllint", hint: "install libxml2-utils") else { return }

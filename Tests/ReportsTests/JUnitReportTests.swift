@@ -7,7 +7,9 @@ import Testing
 @testable import Reports
 
 @Suite struct JUnitReportTests {
-    let xml = JUnitReport.render(Fixtures.run)
+    let xml: String
+
+    init() throws { xml = try JUnitReport.render(Fixtures.run) }
 
     @Test func validatesAgainstJenkinsXSD() throws {
         let file = try ExternalTools.write(Data(xml.utf8), name: "junit.xml")
@@ -20,7 +22,7 @@ import Testing
     @Test func emptyRunValidates() throws {
         var run = Fixtures.run
         run.targets = []
-        let file = try ExternalTools.write(Data(JUnitReport.render(run).utf8), name: "junit.xml")
+        let file = try ExternalTools.write(Data(try JUnitReport.render(run).utf8), name: "junit.xml")
         let output = try ExternalTools.run("xmllint", ["--noout", "--schema", ExternalTools.junitXSD.path, file.path])
         guard ExternalTools.requireTool(output, "xmllint", hint: "install libxml2-utils") else { return }
         #expect(output.status == 0, "\(output.stderr)")

@@ -47,7 +47,14 @@ struct HostileAgentTests {
         let infra = try #require(result.infraError, "\(scenario): no INFRA")
         #expect(infra.contains("stage '\(scenario.failedStage)' failed"), "\(scenario): \(infra.prefix(400))")
         #expect(infra.contains(scenario.phrase), "\(scenario): \(infra.prefix(400))")
-        #expect(!result.results.isEmpty && result.results.allSatisfy { $0.verdict == .infra }, "\(scenario)")
+        #expect(!result.results.isEmpty, "\(scenario)")
+        if scenario.completed.contains("inventory") {
+            // The fault came after the inventory: its verdicts stand, nothing unmeasured is SKIPPED.
+            #expect(result.evidence != nil, "\(scenario): collected evidence dropped")
+            #expect(!result.results.contains { $0.verdict == .skipped && $0.reason.contains("was not run") }, "\(scenario)")
+        } else {
+            #expect(result.results.allSatisfy { $0.verdict == .infra }, "\(scenario)")
+        }
         #expect(RunOutcome.of(outcome.results) == .infrastructure)
 
         let stages = result.stages

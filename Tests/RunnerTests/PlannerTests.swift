@@ -23,4 +23,12 @@ struct PlannerTests {
                             offered: [2]).decision == "RUN")
         #expect(Planner.row(requirement("W", appliesIf: nil, check: nil), offered: [2]).decision == "UNTESTED")
     }
+
+    @Test("a requested device the hypervisor cannot offer is NOT_APPLICABLE at plan time, naming the hypervisor")
+    func withheldDevice() {
+        let row = Planner.row(requirement("SND", appliesIf: .devicePresent(.deviceID(25)), check: .driverReady(.deviceID(25))),
+                              offered: [3, 4], withheld: [25: "QEMU emulator version 7.2.22 has no virtio-sound-pci device"])
+        #expect(row.decision == "NOT_APPLICABLE")
+        #expect(row.reason == "the hypervisor cannot offer a sound device: QEMU emulator version 7.2.22 has no virtio-sound-pci device")
+    }
 }

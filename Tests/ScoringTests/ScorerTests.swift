@@ -55,3 +55,18 @@ import Testing
         #expect(Scorer.score(profile, evidence: Make.evidence()).map(\.key) == ["K-1", "K-2", "K-3", "K-4", "K-5"])
     }
 }
+
+/// A device the target asked for but the hypervisor could not offer (QEMU 7.2 and virtio-sound).
+@Suite struct WithheldDeviceTests {
+    @Test func withheldDeviceNamesTheHypervisorInTheReason() throws {
+        var evidence = Make.evidence(Make.device("virtio0", id: Make.net))
+        evidence.hostObservations[Evidence.withheldKey(deviceID: 25)] = .string("QEMU emulator version 7.2.22 has no virtio-sound-pci device")
+        let result = try #require(Make.score(.driverReady(.deviceID(25)), appliesIf: .devicePresent(.deviceID(25)), evidence))
+        #expect(result.verdict == .notApplicable)
+        #expect(result.reason == "The target asked for a sound device but the hypervisor cannot offer one "
+                + "(QEMU emulator version 7.2.22 has no virtio-sound-pci device), so this requirement does not apply.")
+        // Another device type keeps the plain reason.
+        let other = try #require(Make.score(nil, appliesIf: .devicePresent(.deviceID(Make.block)), evidence))
+        #expect(other.reason == "No block device is offered, so this requirement does not apply.")
+    }
+}
