@@ -44,9 +44,11 @@ let package = Package(
         .target(name: "VhostUserVsock", dependencies: ["CVhostShim"], swiftSettings: strict),
         // libvirt's C API (libvirt-dev), for the libvirt adapter.
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
+        // libssh's C API (libssh-dev), for the remote adapter over SSH.
+        .systemLibrary(name: "CLibssh", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
         // Hypervisor adapters (QEMU first). They boot and tear down; they never score.
         .target(name: "Hypervisors", dependencies: [
-            "AVPSModel", "AgentProtocol", "VhostUserVsock", "CLibvirt",
+            "AVPSModel", "AgentProtocol", "VhostUserVsock", "CLibvirt", "CLibssh",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: strict),
         // Pure: checks x evidence -> verdicts.

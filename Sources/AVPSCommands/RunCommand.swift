@@ -81,6 +81,7 @@ struct RunCommand: AsyncParsableCommand {
                 var planner = Planner(hypervisor: resources.qemuAdapter(cacheDirectory: guest.cacheRoot),
                                       boot: resources.reference.bootArtifacts)
                 planner.targetBoots = resources.targetBoots
+                planner.adapters = RunExecution.adapters
                 try await printPlan(planner, targets: targets, profiles: loadedProfiles)
                 return .allMustPass
             }

@@ -17,13 +17,17 @@ struct RunExecution {
     /// Live stage display on a terminal, plain lines in logs.
     var progress: ProgressStyle = .plain
 
+    /// Adapters besides the default `qemu`, chosen by a target's `adapter:` (runs and `--plan`).
+    static let adapters: [String: any Hypervisor] = ["external": ExternalAdapter(), "libvirt": LibvirtAdapter(),
+                                                     "ssh": SSHAdapter()]
+
     /// Writes plan.json first, so even a run killed during its first boot can be resumed or replayed.
     func perform(into runDirectory: URL) async throws -> RunOutcome {
         try plan.write(to: runDirectory)
         var runner = TargetRunner(hypervisor: resources.qemuAdapter(cacheDirectory: cacheRoot),
                                   boot: resources.reference.bootArtifacts,
                                   timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
-                                  adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter()])
+                                  adapters: Self.adapters)
         runner.targetBoots = resources.targetBoots
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,

@@ -121,13 +121,15 @@ public struct TargetSpec: Sendable, Equatable, Codable {
     public var arch: GuestArchitecture
     /// Transport of the requested virtio devices (mmio needs an aarch64 `virt` machine).
     public var transport: DeviceTransport
+    /// Remote host for `adapter: ssh`.
+    public var ssh: SSHSpec?
 
     /// - Parameter machine: nil means `q35` for x86_64, `virt` for aarch64.
     public init(name: String, adapter: String = "qemu", machine: String? = nil, memoryMiB: Int = 256,
                 cpus: Int = 1, accelerator: String = "auto", devices: [DeviceSpec],
                 agentChannel: AgentChannelKind = .auto, kernelAppend: [String] = [],
                 external: ExternalSpec? = nil, qemuFrom: PackageOrigin? = nil, kernelFrom: PackageOrigin? = nil,
-                arch: GuestArchitecture = .x86_64, transport: DeviceTransport = .pci) {
+                arch: GuestArchitecture = .x86_64, transport: DeviceTransport = .pci, ssh: SSHSpec? = nil) {
         self.name = name
         self.adapter = adapter
         self.machine = machine ?? (arch == .aarch64 ? "virt" : "q35")
@@ -142,15 +144,16 @@ public struct TargetSpec: Sendable, Equatable, Codable {
         self.kernelFrom = kernelFrom
         self.arch = arch
         self.transport = transport
+        self.ssh = ssh
     }
 
     enum CodingKeys: String, CodingKey {
         case name, adapter, machine, memoryMiB, cpus, accelerator, devices, agentChannel, kernelAppend, external
-        case qemuFrom, kernelFrom, arch, transport
+        case qemuFrom, kernelFrom, arch, transport, ssh
     }
 
-    /// Plans written before `qemuFrom`, `kernelFrom`, `arch` and `transport` existed still load
-    /// (system builds, x86_64, PCI).
+    /// Plans written before `qemuFrom`, `kernelFrom`, `arch`, `transport` and `ssh` existed still
+    /// load (system builds, x86_64, PCI, no remote host).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(name: try c.decode(String.self, forKey: .name), adapter: try c.decode(String.self, forKey: .adapter),
@@ -163,6 +166,7 @@ public struct TargetSpec: Sendable, Equatable, Codable {
                   qemuFrom: try c.decodeIfPresent(PackageOrigin.self, forKey: .qemuFrom),
                   kernelFrom: try c.decodeIfPresent(PackageOrigin.self, forKey: .kernelFrom),
                   arch: try c.decodeIfPresent(GuestArchitecture.self, forKey: .arch) ?? .x86_64,
-                  transport: try c.decodeIfPresent(DeviceTransport.self, forKey: .transport) ?? .pci)
+                  transport: try c.decodeIfPresent(DeviceTransport.self, forKey: .transport) ?? .pci,
+                  ssh: try c.decodeIfPresent(SSHSpec.self, forKey: .ssh))
     }
 }

@@ -66,7 +66,7 @@ public enum SuiteLoader {
     }
 
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
-                             "external", "agent_channel", "qemu", "kernel", "arch", "transport"]
+                             "external", "agent_channel", "qemu", "kernel", "arch", "transport", "ssh"]
 
     static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
         let mapping = try reader.mapping(allowedKeys: targetKeys)
@@ -91,6 +91,8 @@ public enum SuiteLoader {
         if adapter == "external", external == nil {
             throw try mapping.required("adapter").error("adapter external needs an `external:` section (start, channel)")
         }
+        let ssh = try mapping.optional("ssh").map { reader throws(LoadError) in try sshSpec(reader) }
+        try checkSSHSection(adapter: adapter, ssh: ssh, mapping: mapping)
         let qemuFrom = try mapping.optional("qemu").map { reader throws(LoadError) in try origin(reader) }
         if qemuFrom != nil, adapter != "qemu" {
             throw try mapping.required("qemu").error("`qemu:` chooses the QEMU build of adapter qemu; this target uses adapter \(adapter)")
@@ -106,7 +108,7 @@ public enum SuiteLoader {
             name: name, adapter: adapter, machine: try mapping.optionalString("machine"),
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
             accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external,
-            qemuFrom: qemuFrom, kernelFrom: kernelFrom, arch: arch, transport: transport)
+            qemuFrom: qemuFrom, kernelFrom: kernelFrom, arch: arch, transport: transport, ssh: ssh)
     }
 
     /// `{from: system | backports}`: where a QEMU build or guest kernel comes from.

@@ -45,6 +45,8 @@ public struct PreparedLaunch: Sendable {
     /// Requested device types (virtio ids) this hypervisor cannot offer, with the reason; the
     /// guest boots without them and requirements about them do not apply.
     public var withheldDevices: [Int: String] = [:]
+    /// What a remote launch does on the other host (`ssh` adapter); nil for local launches.
+    public var remote: SSHRemotePlan?
 }
 
 /// A guest that is up and reachable, handed to the caller for the duration of a closure.

@@ -5,12 +5,12 @@ import Foundation
 ///
 /// Asynchronous events (SHUTDOWN, STOP, ...) arriving between commands are kept in `events`.
 public actor QMPClient {
-    private let stream: UnixSocketStream
+    private let stream: any ByteStream
     private var framer = LineFramer()
     private var pending: [[UInt8]] = []
     public private(set) var events: [String] = []
 
-    private init(stream: UnixSocketStream) {
+    private init(stream: any ByteStream) {
         self.stream = stream
     }
 
@@ -25,8 +25,8 @@ public actor QMPClient {
         return try await attach(stream, deadline: deadline)
     }
 
-    /// Completes the handshake on an already connected socket.
-    public static func attach(_ stream: UnixSocketStream, deadline: ContinuousClock.Instant) async throws(HypervisorError) -> QMPClient {
+    /// Completes the handshake on an already connected stream (a local socket, or one forwarded over SSH).
+    public static func attach(_ stream: any ByteStream, deadline: ContinuousClock.Instant) async throws(HypervisorError) -> QMPClient {
         let client = QMPClient(stream: stream)
         try await client.handshake(deadline: deadline)
         return client

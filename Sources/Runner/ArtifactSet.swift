@@ -50,15 +50,5 @@ final class ArtifactSet: Sendable {
     }
 }
 
-/// Quotes arguments so a recorded command line can be pasted into a POSIX shell.
-public enum ShellQuoting {
-    public static func join(_ arguments: [String]) -> String {
-        arguments.map(quote).joined(separator: " ")
-    }
-
-    public static func quote(_ argument: String) -> String {
-        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
-        if !argument.isEmpty, argument.allSatisfy({ safe.contains($0) }) { return argument }
-        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-}
+/// Shell quoting lives with the adapters (the SSH adapter quotes remote commands); kept visible here.
+public typealias ShellQuoting = Hypervisors.ShellQuoting

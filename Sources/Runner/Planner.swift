@@ -8,12 +8,16 @@ import Hypervisors
 /// the real run decides). The hypervisor command line is the exact one a run would use.
 public struct Planner: Sendable {
     public var hypervisor: any Hypervisor
+    /// Further adapters by name, chosen by a target's `adapter:` field (as in `TargetRunner`).
+    public var adapters: [String: any Hypervisor]
     public var boot: BootArtifacts
     /// Targets whose guest differs from `boot`, by target name (as in `TargetRunner`).
     public var targetBoots: [String: TargetBoot] = [:]
 
-    public init(hypervisor: any Hypervisor, boot: BootArtifacts, targetBoots: [String: TargetBoot] = [:]) {
+    public init(hypervisor: any Hypervisor, boot: BootArtifacts, adapters: [String: any Hypervisor] = [:],
+                targetBoots: [String: TargetBoot] = [:]) {
         self.hypervisor = hypervisor
+        self.adapters = adapters
         self.boot = boot
         self.targetBoots = targetBoots
     }
@@ -34,6 +38,9 @@ public struct Planner: Sendable {
 
     public func plan(_ target: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws(RunnerError) -> TargetPlan {
         let launch: PreparedLaunch
+        guard let hypervisor = target.adapter == hypervisor.name ? hypervisor : adapters[target.adapter] else {
+            throw .usage("target \(target.name): unknown adapter \(target.adapter)")
+        }
         do {
             guard case .artifacts(let boot) = targetBoots[target.name] ?? .artifacts(boot) else {
                 throw HypervisorError.launchFailed("no guest for this target: \(targetBoots[target.name].map { "\($0)" } ?? "")")

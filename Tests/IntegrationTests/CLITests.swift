@@ -25,7 +25,11 @@ struct CLITests {
         try process.run()
         if let interruptWhen {
             // Wait (bounded) for the moment to interrupt, e.g. once QEMU has been started.
-            for _ in 0..<600 where process.isRunning && !interruptWhen() { Thread.sleep(forTimeInterval: 0.05) }
+            // `break`, not `where`: a filtered loop would keep scanning /proc 600 times after the moment came.
+            for _ in 0..<600 {
+                guard process.isRunning, !interruptWhen() else { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
         if let interruptAfter {
             Thread.sleep(forTimeInterval: interruptAfter)

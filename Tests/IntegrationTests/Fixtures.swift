@@ -49,7 +49,7 @@ func runTarget(_ target: TargetSpec, bootTimeout: Duration = .seconds(120), kern
                              kernelCommandLine: guest.baseCommandLine)
     let runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: nil), boot: boot,
                               timeouts: RunTimeouts(boot: bootTimeout, control: controlTimeout),
-                              adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter()])
+                              adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter(), "ssh": SSHAdapter()])
     let outcome = try await runner.run(target, profiles: [profile],
                                        artifactDirectory: runDirectory.appendingPathComponent(target.name),
                                        runDirectory: runDirectory)
