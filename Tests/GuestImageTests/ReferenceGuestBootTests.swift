@@ -55,9 +55,9 @@ import Testing
 
         #expect(first == second)
         #expect(hit, "an unchanged second build must reuse the cached initramfs")
-        // A loose bound that still catches a rebuild (a cold build downloads and unpacks 70 MB); the
-        // measured figure is in BENCHMARKS.md, not asserted here, because CI hosts are loaded.
-        #expect(secondTime < .seconds(15), "warm build took \(secondTime)")
+        // `hit` proves nothing was rebuilt; this loose bound (24 s seen in CI at load 15) only catches a
+        // warm path gone pathological. The measured figure (0.25 s quiet) is in BENCHMARKS.md.
+        #expect(secondTime < .seconds(60), "warm build took \(secondTime)")
         #expect(first.kernelRelease.hasSuffix("-amd64"))
         #expect(first.kernelSource.hasPrefix("linux-image-"))
         #expect(first.modules.contains("virtio_pci") && first.modules.contains("vmw_vsock_virtio_transport"))
