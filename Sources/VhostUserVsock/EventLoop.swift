@@ -19,6 +19,8 @@ struct EventLoop {
     private var frontend: Int32 = -1
     private var clients: [PendingClient] = []
     private var rxStarved = false
+    /// Connections whose host socket polled readable in this round (reused between rounds).
+    private var readable: [ConnectionKey] = []
 
     init(server: VhostUserServer, wakeFD: Int32, listener: Int32, udsListener: Int32, log: BackendLog) {
         self.server = server
@@ -32,6 +34,9 @@ struct EventLoop {
 
     mutating func run() throws(VhostUserError) {
         defer {
+            var statistics = device.statistics
+            statistics.interrupts = server.queues.map(\.interrupts)
+            log.note("statistics: \(statistics)")
             if frontend >= 0 { close(frontend) }
             for client in clients { close(client.fd) }
             device.reset()
@@ -62,7 +67,8 @@ struct EventLoop {
                 if errno == EINTR { continue }
                 throw .io(operation: "poll", errno: errno)
             }
-            var readable: [ConnectionKey] = []
+            device.statistics.wakeups += 1
+            readable.removeAll(keepingCapacity: true)
             var finishedClients: [Int] = []
             for (entry, source) in zip(entries, sources) where entry.revents != 0 {
                 switch source {
@@ -76,6 +82,7 @@ struct EventLoop {
                     while let fd = UnixSocket.accept(udsListener) { clients.append(PendingClient(fd: fd)) }
                 case .kick(let index):
                     _ = avps_eventfd_drain(server.queues[index].kickFD)
+                    device.statistics.kicks[index] += 1
                     if index == 0 { rxStarved = false }
                 case .client(let index):
                     if readConnectLine(index) { finishedClients.append(index) }
@@ -86,24 +93,25 @@ struct EventLoop {
                 }
             }
             for index in finishedClients.reversed() { clients.remove(at: index) }
-            pump(readable: &readable)
+            pump()
         }
     }
 
     /// Moves whatever can move: guest TX first (it may queue replies), then RX.
-    private mutating func pump(readable: inout [ConnectionKey]) {
+    private mutating func pump() {
         guard let memory = server.memory else { return }
         if server.queues[1].isReady { device.processTransmit(&server.queues[1], memory: memory) }
         if server.queues[0].isReady && !rxStarved && (device.hasControl || !readable.isEmpty) {
             rxStarved = !device.fillReceive(&server.queues[0], memory: memory, readable: &readable)
+            if rxStarved { device.statistics.receiveStarved += 1 }
         }
     }
 
     /// QEMU hung up (the guest powered off): guest RAM stays mapped, so packets the guest queued
     /// last (an agent's final answer) still reach their host sockets.
     private mutating func drainAfterHangup() {
-        var none: [ConnectionKey] = []
-        pump(readable: &none)
+        readable.removeAll()
+        pump()
         for connection in device.connections.values { _ = connection.flush() }
     }
 
@@ -165,6 +173,7 @@ struct EventLoop {
         case .waiting:
             return false
         case .connect(let port):
+            UnixSocket.enlargeSendBuffer(clients[index].fd)
             device.connectToGuest(port: port, fd: clients[index].fd)
             return true
         case .invalid:

@@ -87,10 +87,17 @@ final class GuestMemory {
     /// from one region into the next).
     func buffers(guestPhysical: UInt64, length: UInt32) throws(VhostUserError) -> [UnsafeMutableRawBufferPointer] {
         var result: [UnsafeMutableRawBufferPointer] = []
+        try appendBuffers(guestPhysical: guestPhysical, length: length, to: &result)
+        return result
+    }
+
+    /// `buffers`, appended to a caller's array (the data path reuses one, so no allocation per packet).
+    func appendBuffers(guestPhysical: UInt64, length: UInt32,
+                       to result: inout [UnsafeMutableRawBufferPointer]) throws(VhostUserError) {
         var address = guestPhysical
         var left = UInt64(length)
         while left > 0 {
-            guard let region = regions.first(where: { address >= $0.guestPhysical && address - $0.guestPhysical < $0.size }) else {
+            guard let region = region(containing: address) else {
                 throw .guestMemory("guest address 0x\(String(address, radix: 16)) (+\(left)) is outside guest memory")
             }
             let offset = address - region.guestPhysical
@@ -99,6 +106,12 @@ final class GuestMemory {
             address += chunk
             left -= chunk
         }
-        return result
+    }
+
+    private func region(containing address: UInt64) -> Region? {
+        for region in regions where address >= region.guestPhysical && address - region.guestPhysical < region.size {
+            return region
+        }
+        return nil
     }
 }

@@ -17,6 +17,7 @@ struct HybridEndpoints {
     func connectForGuest(port: UInt32) -> Int32? {
         guard let fd = UnixSocket.connect(path: "\(path)_\(port)") else { return nil }
         UnixSocket.setNonBlocking(fd)
+        UnixSocket.enlargeSendBuffer(fd)
         return fd
     }
 
@@ -109,6 +110,14 @@ enum UnixSocket {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         setNonBlocking(fd)
         return fd
+    }
+
+    /// Room for guest payload in the kernel (capped by net.core.wmem_max): the guest's data
+    /// counts as forwarded once the socket took it, so a reader that is a little late costs the
+    /// guest no credit stall and us no user-space queueing.
+    static func enlargeSendBuffer(_ fd: Int32) {
+        var size: Int32 = 1 << 20
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
     static func setNonBlocking(_ fd: Int32) {

@@ -6,9 +6,16 @@ import Glibc
 /// A buffer the driver made available: the head index, then its device-readable and
 /// device-writable parts as host buffers, in chain order.
 struct DescriptorChain {
-    var head: UInt16
+    var head: UInt16 = 0
     var readable: [UnsafeMutableRawBufferPointer] = []
     var writable: [UnsafeMutableRawBufferPointer] = []
+
+    /// Empties the chain but keeps its storage, so a reused chain costs no allocation.
+    mutating func clear(head: UInt16) {
+        self.head = head
+        readable.removeAll(keepingCapacity: true)
+        writable.removeAll(keepingCapacity: true)
+    }
 
     var writableCapacity: Int { writable.reduce(0) { $0 + $1.count } }
     var readableLength: Int { readable.reduce(0) { $0 + $1.count } }
@@ -33,6 +40,8 @@ struct Virtqueue {
     var eventIndex = false
     var kickFD: Int32 = -1
     var callFD: Int32 = -1
+    /// Interrupts sent to the driver (statistics).
+    private(set) var interrupts = 0
 
     private var descriptors: UnsafeMutableRawPointer?
     private var available: UnsafeMutableRawPointer?
@@ -77,9 +86,16 @@ struct Virtqueue {
     /// Takes the next available chain, or nil when the driver has none. A malformed chain is
     /// returned to the driver as used with length 0, and reported as an error.
     mutating func pop(_ memory: GuestMemory) throws(VhostUserError) -> DescriptorChain? {
-        guard isReady, let available, let descriptors else { return nil }
+        var chain = DescriptorChain()
+        return try pop(memory, into: &chain) ? chain : nil
+    }
+
+    /// `pop` into a chain the caller reuses (the data path: no allocation per packet once its
+    /// arrays have grown). Returns false when the driver has nothing available.
+    mutating func pop(_ memory: GuestMemory, into chain: inout DescriptorChain) throws(VhostUserError) -> Bool {
+        guard isReady, let available, let descriptors else { return false }
         let availIndex = availableIndex
-        guard availIndex != lastAvail else { return nil }
+        guard availIndex != lastAvail else { return false }
         guard Int(availIndex &- lastAvail) <= size else {
             throw .guestMemory("avail.idx \(availIndex) is more than \(size) ahead of \(lastAvail)")
         }
@@ -87,18 +103,20 @@ struct Virtqueue {
         let head = UInt16(littleEndian: available.load(fromByteOffset: 4 + 2 * slot, as: UInt16.self))
         lastAvail &+= 1
         do {
-            return try walk(head: head, memory: memory, table: descriptors)
+            try walk(head: head, memory: memory, table: descriptors, into: &chain)
+            return true
         } catch {
             if Int(head) < size { push(head: head, length: 0) }
             throw error
         }
     }
 
-    /// Puts the last popped chain back (it was not needed after all).
-    mutating func unpop() { lastAvail &-= 1 }
+    /// Puts the last `count` popped chains back (they were not needed after all).
+    mutating func unpop(_ count: Int = 1) { lastAvail &-= UInt16(truncatingIfNeeded: count) }
 
-    private func walk(head: UInt16, memory: GuestMemory, table: UnsafeMutableRawPointer) throws(VhostUserError) -> DescriptorChain {
-        var chain = DescriptorChain(head: head)
+    private func walk(head: UInt16, memory: GuestMemory, table: UnsafeMutableRawPointer,
+                      into chain: inout DescriptorChain) throws(VhostUserError) {
+        chain.clear(head: head)
         var index = Int(head)
         var count = 0
         while true {
@@ -111,9 +129,12 @@ struct Virtqueue {
             let flags = UInt16(littleEndian: entry.loadUnaligned(fromByteOffset: 12, as: UInt16.self))
             let next = UInt16(littleEndian: entry.loadUnaligned(fromByteOffset: 14, as: UInt16.self))
             guard flags & 4 == 0 else { throw .guestMemory("indirect descriptor, but INDIRECT_DESC was not offered") }
-            let parts = try memory.buffers(guestPhysical: address, length: length)
-            if flags & 2 != 0 { chain.writable += parts } else { chain.readable += parts }
-            guard flags & 1 != 0 else { return chain }
+            if flags & 2 != 0 {
+                try memory.appendBuffers(guestPhysical: address, length: length, to: &chain.writable)
+            } else {
+                try memory.appendBuffers(guestPhysical: address, length: length, to: &chain.readable)
+            }
+            guard flags & 1 != 0 else { return }
             index = Int(next)
         }
     }
@@ -142,7 +163,10 @@ struct Virtqueue {
         } else {
             wanted = avps_load_acquire_u16(available) & 1 == 0  // VRING_AVAIL_F_NO_INTERRUPT
         }
-        if wanted { _ = avps_eventfd_signal(callFD) }
+        if wanted {
+            interrupts += 1
+            _ = avps_eventfd_signal(callFD)
+        }
     }
 
     /// Asks the driver to kick when it adds buffers; returns true when buffers arrived meanwhile

@@ -18,7 +18,7 @@ final class VsockConnection {
     enum State { case connecting, established, closingAfterFlush }
 
     /// What we advertise: bytes we buffer for the host socket before the guest must wait.
-    static let bufferAllocation: UInt32 = 256 * 1024
+    static let bufferAllocation: UInt32 = 1024 * 1024
 
     let key: ConnectionKey
     private(set) var fd: Int32
@@ -85,10 +85,11 @@ final class VsockConnection {
 
     /// Delivers guest payload to the host socket: straight from guest memory when nothing is
     /// queued, the rest copied into the queue. Never blocks.
-    func deliver(_ cursor: inout ChainCursor, length: Int) -> WriteResult {
+    func deliver(_ cursor: inout ChainCursor, length: Int, vectors: inout [iovec]) -> WriteResult {
         var left = length
         if pendingToHost == 0 && fd >= 0 {
-            var vectors = cursor.iovecs(limit: left)
+            vectors.removeAll(keepingCapacity: true)
+            _ = cursor.appendIOVecs(limit: left, to: &vectors)
             let written = vectors.withUnsafeMutableBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) }
             if written < 0 && errno != EAGAIN && errno != EINTR { return .hostGone }
             if written > 0 {

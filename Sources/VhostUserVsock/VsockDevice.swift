@@ -18,17 +18,25 @@ final class VsockDevice {
     let guestCID: UInt64
     let hybrid: HybridEndpoints
     private(set) var connections: [ConnectionKey: VsockConnection] = [:]
-    private(set) var control: [Control] = []
+    var control: [Control] = []
     private var nextHostPort: UInt32 = 1 << 30
-    /// Scratch for RX headers, so a packet is never assembled on the heap.
-    private var header = [UInt8](repeating: 0, count: VsockHeader.size)
+    /// Scratch for packet headers, so none is assembled on the heap.
+    let header = UnsafeMutableRawBufferPointer.allocate(byteCount: VsockHeader.size, alignment: 8)
+    /// Reused chains and iovecs of the data path (no allocation per packet once grown).
+    private var transmitChain = DescriptorChain()
+    var receiveChains: [DescriptorChain] = []
+    var receiveCapacities: [Int] = []
+    var vectors: [iovec] = []
     let log: BackendLog
+    var statistics = BackendStatistics()
 
     init(guestCID: UInt64, hybrid: HybridEndpoints, log: BackendLog) {
         self.guestCID = guestCID
         self.hybrid = hybrid
         self.log = log
     }
+
+    deinit { header.deallocate() }
 
     /// The guest driver went away (reset, reboot): every connection ends.
     func reset() {
@@ -43,14 +51,14 @@ final class VsockDevice {
     func processTransmit(_ queue: inout Virtqueue, memory: GuestMemory) {
         repeat {
             while true {
-                let chain: DescriptorChain?
-                do { chain = try queue.pop(memory) } catch {
+                do {
+                    guard try queue.pop(memory, into: &transmitChain) else { break }
+                } catch {
                     log.note("tx: \(error)")
                     continue
                 }
-                guard let chain else { break }
-                handleTransmit(chain)
-                queue.push(head: chain.head, length: 0)
+                handleTransmit(transmitChain)
+                queue.push(head: transmitChain.head, length: 0)
             }
         } while queue.armKick()
         queue.notify()
@@ -58,15 +66,18 @@ final class VsockDevice {
 
     private func handleTransmit(_ chain: DescriptorChain) {
         var cursor = ChainCursor(chain.readable)
-        let got = header.withUnsafeMutableBytes { cursor.read(into: $0) }
+        let got = cursor.read(into: header)
         guard got == VsockHeader.size else { log.note("tx: chain of \(got) bytes has no header"); return }
-        let packet = header.withUnsafeBytes { VsockHeader(bytes: $0) }
+        let packet = VsockHeader(bytes: UnsafeRawBufferPointer(header))
         let payload = min(Int(packet.length), chain.readableLength - VsockHeader.size)
         guard packet.sourceCID == guestCID, packet.destinationCID == VsockHeader.hostCID,
               packet.type == VsockHeader.typeStream, let op = packet.operation else {
             if packet.operation != .reset { resetUnknown(packet) }
             return
         }
+        statistics.transmitPackets += 1
+        statistics.transmitBytes += payload
+        if op == .creditUpdate { statistics.creditUpdatesReceived += 1 }
         let key = ConnectionKey(hostPort: packet.destinationPort, guestPort: packet.sourcePort)
         guard let connection = connections[key] else {
             if op == .request { connectToHost(key) } else if op != .reset { resetUnknown(packet) }
@@ -93,7 +104,9 @@ final class VsockDevice {
                   connection.pendingToHost + payload <= 2 * Int(VsockConnection.bufferAllocation) else {
                 return terminate(connection, sendReset: true)  // the guest ignored our credit
             }
-            flushed(connection, connection.deliver(&cursor, length: payload))
+            let result = connection.deliver(&cursor, length: payload, vectors: &vectors)
+            if connection.pendingToHost > 0 { statistics.hostWritesDeferred += 1 }
+            flushed(connection, result)
         case .creditUpdate:
             break  // counters already refreshed above
         case .creditRequest:
@@ -121,9 +134,10 @@ final class VsockDevice {
         if connection.owesCreditUpdate { queueCreditUpdate(connection) }
     }
 
-    private func queueCreditUpdate(_ connection: VsockConnection) {
+    func queueCreditUpdate(_ connection: VsockConnection) {
         guard !connection.creditUpdateQueued else { return }
         connection.creditUpdateQueued = true
+        statistics.creditUpdatesSent += 1
         control.append(.connection(connection.key, .creditUpdate, flags: 0))
     }
 
@@ -159,98 +173,5 @@ final class VsockDevice {
         connection.hostReadClosed = true
         let flags = VsockHeader.shutdownSend | (hungUp ? VsockHeader.shutdownReceive : 0)
         control.append(.connection(connection.key, .shutdown, flags: flags))
-    }
-
-    var hasControl: Bool { !control.isEmpty }
-
-    /// Fills RX buffers: queued control packets first, then host input round-robin over
-    /// `readable`. Returns false when the guest ran out of RX buffers (wait for its kick).
-    func fillReceive(_ queue: inout Virtqueue, memory: GuestMemory, readable: inout [ConnectionKey]) -> Bool {
-        defer { queue.notify() }
-        var index = 0
-        while !control.isEmpty || !readable.isEmpty {
-            guard let chain = nextChain(&queue, memory: memory) else { return false }
-            if !control.isEmpty {
-                queue.push(head: chain.head, length: sendControl(control.removeFirst(), into: chain))
-                continue
-            }
-            index %= readable.count
-            let key = readable[index]
-            guard let connection = connections[key], connection.wantsHostInput else {
-                queue.unpop(); readable.remove(at: index); continue
-            }
-            let length = receive(from: connection, into: chain)
-            if length > 0 {
-                queue.push(head: chain.head, length: UInt32(length))
-                index += 1
-            } else {
-                queue.unpop()
-                readable.remove(at: index)
-            }
-        }
-        return true
-    }
-
-    private func nextChain(_ queue: inout Virtqueue, memory: GuestMemory) -> DescriptorChain? {
-        while true {
-            do {
-                if let chain = try queue.pop(memory) {
-                    if chain.writableCapacity >= VsockHeader.size { return chain }
-                    queue.push(head: chain.head, length: 0)
-                    log.note("rx: buffer of \(chain.writableCapacity) bytes cannot hold a header")
-                    continue
-                }
-            } catch {
-                log.note("rx: \(error)")
-                continue
-            }
-            if !queue.armKick() { return nil }
-        }
-    }
-
-    private func packetHeader(_ key: ConnectionKey, _ op: VsockHeader.Op, flags: UInt32, length: UInt32) -> VsockHeader {
-        var packet = VsockHeader(sourceCID: VsockHeader.hostCID, destinationCID: guestCID, sourcePort: key.hostPort,
-                                 destinationPort: key.guestPort, op: op, flags: flags, length: length)
-        packet.bufferAllocation = VsockConnection.bufferAllocation
-        if let connection = connections[key] {
-            packet.forwardCount = connection.forwardCount
-            connection.reportedForwardCount = connection.forwardCount
-            if op == .creditUpdate { connection.creditUpdateQueued = false }
-        }
-        return packet
-    }
-
-    private func sendControl(_ item: Control, into chain: DescriptorChain) -> UInt32 {
-        let packet: VsockHeader = switch item {
-        case .raw(let header): header
-        case .connection(let key, let op, let flags): packetHeader(key, op, flags: flags, length: 0)
-        }
-        var cursor = ChainCursor(chain.writable)
-        header.withUnsafeMutableBytes { packet.write(to: $0) }
-        return UInt32(header.withUnsafeBytes { cursor.write($0) })
-    }
-
-    /// Reads host input straight into the chain after its header; 0 when nothing was read
-    /// (would block, end of stream, error — the latter two are handled here).
-    private func receive(from connection: VsockConnection, into chain: DescriptorChain) -> Int {
-        var cursor = ChainCursor(chain.writable)
-        cursor.advance(VsockHeader.size)
-        let limit = min(Int(connection.peerCredit), chain.writableCapacity - VsockHeader.size, 64 * 1024)
-        var vectors = cursor.iovecs(limit: limit)
-        let count = vectors.withUnsafeMutableBufferPointer { readv(connection.fd, $0.baseAddress, Int32($0.count)) }
-        if count < 0 {
-            if errno != EAGAIN && errno != EINTR { terminate(connection, sendReset: true) }
-            return 0
-        }
-        if count == 0 {
-            hostClosed(connection, hungUp: hybrid.peerHungUp(connection.fd))
-            return 0
-        }
-        connection.sentToGuest &+= UInt32(count)
-        let packet = packetHeader(connection.key, .rw, flags: 0, length: UInt32(count))
-        var headerCursor = ChainCursor(chain.writable)
-        header.withUnsafeMutableBytes { packet.write(to: $0) }
-        _ = header.withUnsafeBytes { headerCursor.write($0) }
-        return VsockHeader.size + count
     }
 }

@@ -101,9 +101,9 @@ struct ChainCursor {
         return copied
     }
 
-    /// The next `limit` bytes of the chain as iovecs (for readv/writev straight from guest memory).
-    func iovecs(limit: Int) -> [iovec] {
-        var result: [iovec] = []
+    /// Appends the next `limit` bytes of the chain (or all that is left) as iovecs, for
+    /// readv/writev straight from guest memory; returns how many bytes they cover.
+    func appendIOVecs(limit: Int, to result: inout [iovec]) -> Int {
         var left = limit
         var index = part
         var start = offset
@@ -115,7 +115,7 @@ struct ChainCursor {
             index += 1
             start = 0
         }
-        return result
+        return limit - left
     }
 
     mutating func advance(_ count: Int) {

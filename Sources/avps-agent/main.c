@@ -71,6 +71,8 @@ int main(int argc, char **argv)
         vsock_fd = vsock_listen(AGENT_VSOCK_PORT);
         if (vsock_fd >= 0)
             bulk_fd = vsock_listen(AGENT_VSOCK_BULK_PORT);
+        if (bulk_fd >= 0)
+            vsock_enlarge_buffer(bulk_fd);
         /* With vsock the serial port is optional: look for it briefly only. */
         if (!channel_open_default(&a.ch, a.sysfs_root, vsock_fd >= 0 ? 2000 : 30000)) {
             if (vsock_fd < 0)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
+
+#define BULK_VSOCK_BUFFER (1024ULL * 1024)
+#define BULK_LOWAT (64 * 1024)
 
 int vsock_listen(unsigned port)
 {
@@ -32,6 +36,33 @@ int vsock_listen(unsigned port)
     }
     agent_log("listening on vsock port %u", port);
     return fd;
+}
+
+/* The bulk port moves hundreds of MiB: a 1 MiB receive buffer (the credit the
+ * guest grants the host, inherited by accepted sockets) keeps the host from
+ * stalling on credit between the guest's reads. */
+void vsock_enlarge_buffer(int fd)
+{
+    unsigned long long size = BULK_VSOCK_BUFFER;
+    if (setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_MAX_SIZE, &size, sizeof size) != 0 ||
+        setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &size, sizeof size) != 0)
+        agent_log("vsock buffer size: %s", strerror(errno));
+}
+
+/* A sink waits for a sizeable chunk before reading (SO_RCVLOWAT + poll): the
+ * guest's vsock sends a credit update each time a read empties its queue, so
+ * reading every packet as it trickles in floods the host with them. Not a
+ * socket (virtio-serial): the options fail harmlessly and poll is immediate. */
+static void wait_for_chunk(int fd, unsigned long long left, int *lowat)
+{
+    int want = left < BULK_LOWAT ? (int)left : BULK_LOWAT;
+    if (want != *lowat) {
+        *lowat = want;
+        setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &want, sizeof want);
+    }
+    struct pollfd p = {fd, POLLIN, 0};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR)
+        ;
 }
 
 static bool write_all(int fd, const char *p, size_t n)
@@ -104,7 +135,10 @@ bool bulk_serve_one(int fd)
         return false;
     }
     long long start = 0;
+    int lowat = 1;
     while (total > 0) {
+        if (sink)
+            wait_for_chunk(fd, total, &lowat);
         size_t want = total < sizeof bulk_buf ? (size_t)total : sizeof bulk_buf;
         ssize_t r = read(fd, bulk_buf, want);
         if (r < 0 && errno == EINTR)
@@ -116,6 +150,10 @@ bool bulk_serve_one(int fd)
         if (echo && !write_all(fd, bulk_buf, (size_t)r))
             return false;
         total -= (unsigned long long)r;
+    }
+    if (lowat != 1) { /* echo and the next command line read byte by byte */
+        lowat = 1;
+        setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
     }
     if (sink) {
         char reply[48];

@@ -14,6 +14,8 @@
 
 /* Listens on AF_VSOCK (any CID) at port; -1 when the guest has no vsock. */
 int vsock_listen(unsigned port);
+/* Raises the vsock buffer (credit granted to the host) of a listening socket. */
+void vsock_enlarge_buffer(int fd);
 
 /* Serves one bulk connection in a detached grandchild process (so a long
  * transfer never delays requests) and closes fd in the caller. */

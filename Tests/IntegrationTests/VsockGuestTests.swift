@@ -33,6 +33,25 @@ struct VsockGuestTests {
         bytes.reduce(hash) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
+    /// Sends `count` random bytes through the agent's bulk echo and compares the checksum.
+    static func expectEcho(of count: Int, through guest: RunningGuest) async throws {
+        let bulk = try #require(try await guest.vsockStream(port: RunningGuest.agentBulkPort))
+        defer { bulk.close() }
+        let blob = (0..<count).map { _ in UInt8.random(in: 0...255) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        try await bulk.write(Array("echo \(blob.count)\n".utf8), deadline: deadline)
+        var echoed: [UInt8] = []
+        for start in stride(from: 0, to: blob.count, by: 64 << 10) {
+            try await bulk.write(Array(blob[start..<min(start + (64 << 10), blob.count)]), deadline: deadline)
+            while echoed.count < min(start + (64 << 10), blob.count) {
+                let bytes = try await bulk.read(maxBytes: 1 << 20, deadline: deadline, waitingFor: "echo")
+                try #require(!bytes.isEmpty)
+                echoed += bytes
+            }
+        }
+        #expect(echoed.count == blob.count && fnv1a(echoed) == fnv1a(blob))
+    }
+
     /// A blocking hybrid-vsock client with a receive timeout (test side only).
     static func rawConnect(_ path: String, port: UInt32) throws -> (fd: Int32, answer: String) {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -65,22 +84,7 @@ struct VsockGuestTests {
             let devices = try await client.inventory(deadline: .now + .seconds(30))
             #expect(devices.contains { $0.deviceID == 19 && $0.driver != nil })
 
-            // 1 MiB of random bytes through the agent's echo, compared by checksum.
-            let bulk = try #require(try await guest.vsockStream(port: RunningGuest.agentBulkPort))
-            let blob = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255) }
-            let deadline = ContinuousClock.now + .seconds(60)
-            try await bulk.write(Array("echo \(blob.count)\n".utf8), deadline: deadline)
-            var echoed: [UInt8] = []
-            for start in stride(from: 0, to: blob.count, by: 64 << 10) {
-                try await bulk.write(Array(blob[start..<min(start + (64 << 10), blob.count)]), deadline: deadline)
-                while echoed.count < min(start + (64 << 10), blob.count) {
-                    let bytes = try await bulk.read(maxBytes: 1 << 20, deadline: deadline, waitingFor: "echo")
-                    try #require(!bytes.isEmpty)
-                    echoed += bytes
-                }
-            }
-            #expect(echoed.count == blob.count && Self.fnv1a(echoed) == Self.fnv1a(blob))
-            bulk.close()
+            try await Self.expectEcho(of: 1 << 20, through: guest)
 
             // Nobody listens on port 4444: the guest answers RST and the backend closes the client.
             let refused = try Self.rawConnect(launch.vsockUDS, port: 4444)

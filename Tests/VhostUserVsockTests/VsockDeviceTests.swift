@@ -141,6 +141,34 @@ struct VsockDeviceTests {
         #expect(connection.peerCredit == 0)
     }
 
+    @Test("host input spanning several RX buffers is read at once, one RW packet each; unused buffers stay offered")
+    func batchedReceive() throws {
+        let fixture = try Fixture()
+        var pair: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[1]) }
+        UnixSocket.setNonBlocking(pair[0])
+        fixture.device.connectToGuest(port: 1025, fd: pair[0])
+        let request = try #require(fixture.receive().first?.0)
+        fixture.transmit(vsockPacket(op: 2, sourcePort: 1025, destinationPort: request.sourcePort))
+        var line = [UInt8](repeating: 0, count: 64)
+        #expect(read(pair[1], &line, 64) > 0)  // the OK line
+        let connection = try #require(fixture.device.connections.values.first)
+        let blob = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        #expect(blob.withUnsafeBytes { write(pair[1], $0.baseAddress, $0.count) } == blob.count)
+        let usedBefore = fixture.driver.usedIndex
+        let packets = fixture.receive(buffers: 4, readable: [connection.key])
+        #expect(packets.map(\.1.count) == [4096, 4096, 1808])
+        #expect(packets.allSatisfy { $0.0.op == 5 && Int($0.0.length) == $0.1.count })
+        #expect(packets.flatMap(\.1) == blob)
+        #expect(fixture.driver.usedIndex &- usedBefore == 3)  // the fourth buffer went back unused
+        #expect(connection.sentToGuest == 10_000)
+        // The buffer that went back is the next one used.
+        #expect(Array("tail".utf8).withUnsafeBytes { write(pair[1], $0.baseAddress, $0.count) } == 4)
+        let tail = fixture.receive(buffers: 1, readable: [connection.key])
+        #expect(tail.map(\.1) == [Array("tail".utf8)])
+    }
+
     @Test("CONNECT lines are parsed strictly")
     func connectLines() {
         #expect(HybridEndpoints.parseConnect(Array("CONNECT 1024".utf8)) == 1024)
