@@ -41,13 +41,16 @@ extension CheckEvaluator {
         return Outcome(verdict: .pass, reason: "\(subject) reached DRIVER_OK with a driver bound.", evidence: evidence)
     }
 
-    /// What keeps a device from being ready, nil when it is.
+    /// What keeps a device from being ready, nil when it is. FEATURES_OK belongs to the modern
+    /// interface only: a driver that negotiated without VERSION_1 (bit 32) never sets it, so a
+    /// legacy device is judged on DRIVER_OK alone (its legacy use is the not-legacy checks' finding).
     static func problem(_ device: VirtioDeviceRecord) -> String? {
         let status = VirtioDeviceStatus(rawValue: device.status)
+        let modern = device.negotiatedFeatures.contains(32)
         if device.driver == nil { return "has no driver bound" }
         if status.contains(.failed) { return "has FAILED set (the driver gave up)" }
         if status.contains(.needsReset) { return "has DEVICE_NEEDS_RESET set" }
-        if !status.contains(.featuresOK) { return "lacks FEATURES_OK (feature negotiation did not complete)" }
+        if modern, !status.contains(.featuresOK) { return "lacks FEATURES_OK (feature negotiation did not complete)" }
         if !status.contains(.driverOK) { return "lacks DRIVER_OK" }
         return nil
     }

@@ -121,6 +121,18 @@ import Testing
         #expect(Make.score(.driverReady(.any), Make.evidence())?.verdict == .notApplicable)
     }
 
+    /// Linux sets FEATURES_OK only after negotiating VERSION_1; a legacy device driven to
+    /// DRIVER_OK (status 0x07) is ready, and a modern one with the same status is not.
+    @Test func legacyDevicesNeedNoFeaturesOK() throws {
+        let legacy = try #require(Make.score(.driverReady(.any), Make.evidence(
+            Make.device("virtio0", id: Make.block, bits: [28, 29], status: 0x07, driver: "virtio_blk"))))
+        #expect(legacy.verdict == .pass, "\(legacy.reason)")
+        let modern = try #require(Make.score(.driverReady(.any), Make.evidence(
+            Make.device("virtio0", id: Make.block, bits: [28, 29, 32], status: 0x07, driver: "virtio_blk"))))
+        #expect(modern.verdict == .fail)
+        #expect(modern.reason.contains("lacks FEATURES_OK"))
+    }
+
     @Test func onlyTheSelectedDeviceIsJudged() throws {
         let result = try #require(Make.score(.driverReady(.deviceID(Make.block)), Make.evidence(
             Make.device("virtio0", id: Make.net, status: 0x01, driver: nil), Make.device("virtio1", id: Make.block))))
