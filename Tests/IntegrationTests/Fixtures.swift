@@ -3,6 +3,7 @@ import Foundation
 import GuestImage
 import Hypervisors
 import Runner
+import Synchronization
 
 /// Shared, lazily built reference guests: every test boots the same cached kernel and initramfs
 /// of its architecture.
@@ -32,10 +33,30 @@ enum Paths {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }()
 
+    /// A fresh directory for one test's run or files. Tests that read files afterwards keep it
+    /// until the test process exits; then every directory made here is removed, so a test that
+    /// ignores its run directory still leaves nothing in /tmp.
     static func temporaryDirectory(_ label: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("avps-test-\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        removeAtExit(url)
         return url
+    }
+
+    private static let made = Mutex<[String]>([])
+    private static let cleanupRegistered = Mutex(false)
+
+    private static func removeAtExit(_ url: URL) {
+        made.withLock { $0.append(url.path) }
+        let first = cleanupRegistered.withLock { registered in
+            defer { registered = true }
+            return !registered
+        }
+        if first {
+            atexit {
+                for path in Paths.made.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+            }
+        }
     }
 }
 
