@@ -71,7 +71,7 @@ struct AdapterInteropTests {
         let infra = try #require(result.infraError)
         #expect(infra.contains("never.sock") && infra.contains("never appeared"), "\(infra)")
         #expect(result.results.allSatisfy { $0.verdict == .infra })
-        #expect(processesMentioning("sleep 300").isEmpty)
+        #expect(await processesRemaining("sleep 300").isEmpty)
     }
 
     @Test("an external start command that fails is INFRA with its stderr")

@@ -77,6 +77,17 @@ func runTarget(_ target: TargetSpec, bootTimeout: Duration = .seconds(120), kern
     return (outcome, runDirectory)
 }
 
+/// Processes mentioning `needle` that are still there after `grace`: a process SIGKILLed at the
+/// end of a run can take a moment to leave /proc on a CI host running dozens of guests.
+func processesRemaining(_ needle: String, grace: Duration = .seconds(10)) async -> [Int32] {
+    let deadline = ContinuousClock.now + grace
+    while true {
+        let found = processesMentioning(needle)
+        if found.isEmpty || ContinuousClock.now >= deadline { return found }
+        try? await Task.sleep(for: .milliseconds(200))
+    }
+}
+
 /// Processes whose command line mentions `needle` (QEMU is started with `-name avps-<target>`).
 func processesMentioning(_ needle: String) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

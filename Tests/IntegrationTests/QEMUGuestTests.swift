@@ -61,7 +61,8 @@ struct QEMUGuestTests {
         #expect(result.results.allSatisfy { $0.verdict == .infra })
         // The wait for the agent is bounded by the boot timeout (machine load may slow the rest).
         let wait = try #require(result.stages.first { $0.stage == "agent ready" })
-        #expect(!wait.ok && wait.duration < 30 + 2, "agent wait took \(wait.duration) s")
+        // 30 s of boot timeout plus slack for a CI host under full load (seen: more than 32 s).
+        #expect(!wait.ok && wait.duration < 30 + 15, "agent wait took \(wait.duration) s")
         #expect(elapsed < .seconds(120), "took \(elapsed)")
         #expect(RunOutcome.of(outcome.results) == .infrastructure)
         #expect(processesMentioning("avps-it-no-agent").isEmpty)
