@@ -32,16 +32,16 @@ struct KillStressTests {
     }
 
     @Test("10 kills each of SIGINT, SIGTERM and SIGKILL", arguments: [SIGINT, SIGTERM, SIGKILL])
-    func kill(signal: Int32) async throws {
+    func kill(signal: Int32) throws {
         let directory = try Paths.temporaryDirectory("stress-\(signal)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let suite = try Self.suiteFile(in: directory)
-        _ = try await CLITests.avps(["guest", "build"])
+        _ = try CLITests.avps(["guest", "build"])
         var delays = SeededDelays(state: 0xA5A5_0000 + UInt64(signal))
         for round in 1...10 {
             let delay = delays.next()
             let out = directory.appendingPathComponent("run\(round)")
-            let run = try await CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: delay, signal: signal)
+            let run = try CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: delay, signal: signal)
             let context = "signal \(signal), round \(round), after \(String(format: "%.2f", delay)) s"
             if signal == SIGKILL {
                 #expect([SIGKILL, 0, 1].contains(run.status), "\(context): status \(run.status)")

@@ -123,8 +123,8 @@ struct SSHAdapterTests {
                 ssh: {host: 127.0.0.1, port: \(server.port), user: root, identity: \(server.clientKey), known_hosts: \(knownHosts)}
             """.utf8).write(to: suite)
         let out = server.directory.appendingPathComponent("run")
-        _ = try await CLITests.avps(["guest", "build"])
-        let run = try await CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: 0.3, signal: SIGKILL,
+        _ = try CLITests.avps(["guest", "build"])
+        let run = try CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: 0.3, signal: SIGKILL,
                                     interruptWhen: { !processesMentioning("-name avps-it-ssh-kill ").isEmpty })
         #expect(run.status == SIGKILL, "avps finished before the kill: \(run.stdout)")
         let commandLine = try String(contentsOf: out.appendingPathComponent("it-ssh-kill/qemu-cmdline.txt"), encoding: .utf8)
