@@ -26,7 +26,7 @@ struct CLITests {
         if let interruptWhen {
             // Wait (bounded) for the moment to interrupt, e.g. once QEMU has been started.
             // `break`, not `where`: a filtered loop would keep scanning /proc 600 times after the moment came.
-            for _ in 0..<600 {
+            for _ in 0..<3600 {  // up to 3 min: a CI host running dozens of TCG guests booted one in 57 s
                 guard process.isRunning, !interruptWhen() else { break }
                 Thread.sleep(forTimeInterval: 0.05)
             }
