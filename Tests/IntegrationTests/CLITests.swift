@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Runs the built `avps` binary the way a user does.
-@Suite("avps command line", .serialized, .timeLimit(.minutes(5)))
+@Suite("avps command line", .guestSlot, .serialized, .timeLimit(.minutes(5)))
 struct CLITests {
     static var binary: URL { Paths.root.appendingPathComponent(".build/debug/avps") }
 
@@ -13,8 +13,16 @@ struct CLITests {
     }
 
     /// Runs avps with `arguments`; `interruptAfter` sends `signal` (SIGINT by default) after that many seconds.
+    /// The waiting happens off the cooperative pool (see ``offPool(_:)``).
     static func avps(_ arguments: [String], interruptAfter: Double? = nil, signal: Int32 = SIGINT,
-                     interruptWhen: (@Sendable () -> Bool)? = nil) throws -> Run {
+                     interruptWhen: (@Sendable () -> Bool)? = nil) async throws -> Run {
+        try await offPool {
+            try runBlocking(arguments, interruptAfter: interruptAfter, signal: signal, interruptWhen: interruptWhen)
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], interruptAfter: Double?, signal: Int32,
+                                    interruptWhen: (@Sendable () -> Bool)?) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -58,10 +66,10 @@ struct CLITests {
     }
 
     @Test("avps run writes results.json, a schema-valid junit.xml and report.html with true verdicts")
-    func defaultRun() throws {
+    func defaultRun() async throws {
         let out = try Paths.temporaryDirectory("cli-run")
         defer { try? FileManager.default.removeItem(at: out) }
-        let run = try Self.avps(["run", "--accel", "tcg", "--out", out.path])
+        let run = try await Self.avps(["run", "--accel", "tcg", "--out", out.path])
         #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
         for name in ["results.json", "junit.xml", "report.html", "qemu-q35-reference/serial.log",
                      "qemu-q35-reference/qemu-cmdline.txt", "qemu-q35-reference/agent-transcript.jsonl"] {
@@ -88,19 +96,19 @@ struct CLITests {
         #expect(lint.terminationStatus == 0, "junit.xml does not validate against \(schema)")
 
         // The run can be replayed for one check: same target, profile text and seed.
-        let replay = try Self.avps(["replay", out.path, "--check", "AVPS2-RNG-01"])
+        let replay = try await Self.avps(["replay", out.path, "--check", "AVPS2-RNG-01"])
         #expect(replay.status == 0, "\(replay.stderr)")
         let replays = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("replay").path)
         #expect(replays.count == 1 && replays[0].hasPrefix("AVPS2-RNG-01-"))
         let replayed = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("replay/\(replays[0])/results.json")))
         let rows = (((replayed as? [String: Any])?["targets"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]) ?? []
         #expect(rows.count == 1 && rows.first?["verdict"] as? String == "PASS", "\(rows)")
-        let unknown = try Self.avps(["replay", out.path, "--check", "AVPS2-NOPE-99"])
+        let unknown = try await Self.avps(["replay", out.path, "--check", "AVPS2-NOPE-99"])
         #expect(unknown.status == 2 && unknown.stderr.contains("no requirement AVPS2-NOPE-99"), "\(unknown.stderr)")
     }
 
     @Test("on a terminal, progress is a live per-target stage display redrawn in place")
-    func liveProgressOnATerminal() throws {
+    func liveProgressOnATerminal() async throws {
         let directory = try Paths.temporaryDirectory("cli-live")
         defer { try? FileManager.default.removeItem(at: directory) }
         let suite = try Self.suite(named: "cli-live-progress", in: directory)
@@ -115,8 +123,11 @@ struct CLITests {
         terminal.standardOutput = output
         terminal.standardInput = FileHandle.nullDevice
         try terminal.run()
-        let drawn = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        terminal.waitUntilExit()
+        let drawn = try await offPool {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            terminal.waitUntilExit()
+            return text
+        }
         #expect(terminal.terminationStatus == 0, "\(drawn.suffix(2000))")
         #expect(drawn.contains("\u{1B}[1F\u{1B}[J"), "no in-place redraw: \(drawn.suffix(2000))")
         #expect(drawn.contains("cli-live-progress  ▸ "), "no running stage shown")
@@ -125,7 +136,7 @@ struct CLITests {
     }
 
     @Test("a malformed suite is a usage error naming file, line and field")
-    func malformedSuite() throws {
+    func malformedSuite() async throws {
         let directory = try Paths.temporaryDirectory("cli-suite")
         defer { try? FileManager.default.removeItem(at: directory) }
         let suite = directory.appendingPathComponent("bad.yaml")
@@ -137,7 +148,7 @@ struct CLITests {
               - name: t1
                 devices: [entropy, blok]
             """.utf8).write(to: suite)
-        let run = try Self.avps(["run", suite.path, "--out", directory.appendingPathComponent("out").path])
+        let run = try await Self.avps(["run", suite.path, "--out", directory.appendingPathComponent("out").path])
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("bad.yaml:6"), "\(run.stderr)")
         #expect(run.stderr.contains("targets[0].devices[1]"), "\(run.stderr)")
@@ -145,15 +156,15 @@ struct CLITests {
     }
 
     @Test("SIGINT during a run shuts the guest down, exits 3 and leaves no QEMU behind")
-    func interrupted() throws {
+    func interrupted() async throws {
         let out = try Paths.temporaryDirectory("cli-int")
         defer { try? FileManager.default.removeItem(at: out) }
         // Warm the guest cache first so the interrupt lands while the guest boots.
-        _ = try Self.avps(["guest", "build"])
+        _ = try await Self.avps(["guest", "build"])
         let suite = try Self.suite(named: "cli-sigint", in: out)
         // Interrupt once QEMU runs (not at a fixed time: on a loaded CI host the guest build and
         // planning alone took more than 4 s, and a run interrupted before it starts has no results).
-        let run = try Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path],
+        let run = try await Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path],
                                 interruptAfter: 1, interruptWhen: { !processesMentioning("avps-cli-sigint").isEmpty })
         #expect(run.status == 3, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
         #expect(run.stderr.contains("SIGINT received"), "\(run.stderr)")
@@ -164,11 +175,11 @@ struct CLITests {
     }
 
     @Test("the run timeout ends a run as INFRA naming the timeout, not a bare cancellation")
-    func runTimeout() throws {
+    func runTimeout() async throws {
         let out = try Paths.temporaryDirectory("cli-timeout")
         defer { try? FileManager.default.removeItem(at: out) }
         let suite = try Self.suite(named: "cli-timeout", in: out)
-        let run = try Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path,
+        let run = try await Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path,
                                  "--run-timeout", "8", "--append", "avps.agent=off", "--boot-timeout", "120"])
         #expect(run.status == 3, "\(run.stderr)")
         let results = try String(contentsOf: out.appendingPathComponent("run/results.json"), encoding: .utf8)
@@ -177,26 +188,26 @@ struct CLITests {
     }
 
     @Test("SIGKILL of avps during a run leaves no QEMU behind (the orphan guard kills the guest)")
-    func killed() throws {
+    func killed() async throws {
         let out = try Paths.temporaryDirectory("cli-kill")
         defer { try? FileManager.default.removeItem(at: out) }
-        _ = try Self.avps(["guest", "build"])
+        _ = try await Self.avps(["guest", "build"])
         let suite = try Self.suite(named: "cli-sigkill", in: out)
         let commandFile = out.appendingPathComponent("run/cli-sigkill/qemu-cmdline.txt").path
-        let run = try Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path],
+        let run = try await Self.avps(["run", suite.path, "--accel", "tcg", "--out", out.appendingPathComponent("run").path],
                                 interruptAfter: 1, signal: SIGKILL,
                                 interruptWhen: { FileManager.default.fileExists(atPath: commandFile) })
         #expect(run.status == SIGKILL)
         var left = processesMentioning("avps-cli-sigkill")
         for _ in 0..<30 where !left.isEmpty {
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
             left = processesMentioning("avps-cli-sigkill")
         }
         #expect(left.isEmpty, "QEMU survived avps: \(left)")
         let commandLine = try String(contentsOf: out.appendingPathComponent("run/cli-sigkill/qemu-cmdline.txt"), encoding: .utf8)
         let directory = try #require(workspace(of: commandLine.split(separator: " ").map(String.init)))
         for _ in 0..<30 where FileManager.default.fileExists(atPath: directory) {
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         #expect(!FileManager.default.fileExists(atPath: directory), "workspace \(directory) left behind")
     }

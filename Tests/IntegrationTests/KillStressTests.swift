@@ -4,7 +4,7 @@ import Testing
 /// Kills `avps run` with SIGINT, SIGTERM and SIGKILL at seeded random moments (before the boot,
 /// during it, while the agent answers, during shutdown). Afterwards nothing may remain: no QEMU,
 /// no orphan guard, no workspace with sockets and disk images.
-@Suite("Killing avps at random points leaks nothing", .serialized, .timeLimit(.minutes(6)))
+@Suite("Killing avps at random points leaks nothing", .guestSlot, .serialized, .timeLimit(.minutes(6)))
 struct KillStressTests {
     static let target = "stress-kill"
 
@@ -32,16 +32,16 @@ struct KillStressTests {
     }
 
     @Test("10 kills each of SIGINT, SIGTERM and SIGKILL", arguments: [SIGINT, SIGTERM, SIGKILL])
-    func kill(signal: Int32) throws {
+    func kill(signal: Int32) async throws {
         let directory = try Paths.temporaryDirectory("stress-\(signal)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let suite = try Self.suiteFile(in: directory)
-        _ = try CLITests.avps(["guest", "build"])
+        _ = try await CLITests.avps(["guest", "build"])
         var delays = SeededDelays(state: 0xA5A5_0000 + UInt64(signal))
         for round in 1...10 {
             let delay = delays.next()
             let out = directory.appendingPathComponent("run\(round)")
-            let run = try CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: delay, signal: signal)
+            let run = try await CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: delay, signal: signal)
             let context = "signal \(signal), round \(round), after \(String(format: "%.2f", delay)) s"
             if signal == SIGKILL {
                 #expect([SIGKILL, 0, 1].contains(run.status), "\(context): status \(run.status)")
@@ -50,11 +50,11 @@ struct KillStressTests {
                 // handler was installed (start-up), when there is nothing to clean up yet.
                 #expect([3, 0, 1, signal].contains(run.status), "\(context): status \(run.status)\n\(run.stderr)")
             }
-            try expectNothingLeft(out: out, context: context)
+            try await expectNothingLeft(out: out, context: context)
         }
     }
 
-    func expectNothingLeft(out: URL, context: String) throws {
+    func expectNothingLeft(out: URL, context: String) async throws {
         let commandFile = out.appendingPathComponent("\(Self.target)/qemu-cmdline.txt")
         let workspacePath = (try? String(contentsOf: commandFile, encoding: .utf8))
             .flatMap { workspace(of: $0.split(separator: " ").map(String.init)) }
@@ -63,7 +63,7 @@ struct KillStressTests {
                 || (workspacePath.map { !processesMentioning($0).isEmpty } ?? false)
                 || (workspacePath.map { FileManager.default.fileExists(atPath: $0) } ?? false)
             if !busy { break }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         #expect(processesMentioning("avps-\(Self.target)").isEmpty, "\(context): QEMU left running")
         if let workspacePath {

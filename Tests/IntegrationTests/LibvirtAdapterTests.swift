@@ -7,11 +7,11 @@ import Testing
 
 /// The libvirt adapter against a real libvirtd (`ci/libvirtd start`; CI starts it in `ci/test`).
 /// Each test's target name is unique, so the leftover checks see only its own domains and QEMUs.
-@Suite("libvirt adapter", .timeLimit(.minutes(5)))
+@Suite("libvirt adapter", .guestSlot, .timeLimit(.minutes(5)))
 struct LibvirtAdapterTests {
     @Test("the reference guest through libvirt sees the same devices and features as through the QEMU adapter")
     func libvirtMatchesQEMU() async throws {
-        try LibvirtDaemon.ensureRunning()
+        try await LibvirtDaemon.ensureRunning()
         let devices: [DeviceSpec] = [.entropy, .block(sizeMiB: 16), .net, .console, .balloon, .keyboard]
         let viaLibvirt = TargetSpec(name: "it-libvirt", adapter: "libvirt", accelerator: "tcg", devices: devices)
         let direct = TargetSpec(name: "it-libvirt-direct", accelerator: "tcg", devices: devices,
@@ -30,15 +30,15 @@ struct LibvirtAdapterTests {
         #expect(result.accelerator == "tcg")
         let xml = try XMLDocument(xmlString: result.commandLine[2])
         #expect(try xml.nodes(forXPath: "/domain/devices/channel/target/@name").first?.stringValue == "org.avps.agent.0")
-        try LibvirtDaemon.expectNothingLeft("avps-it-libvirt", workspaceOf: result.commandLine)
+        try await LibvirtDaemon.expectNothingLeft("avps-it-libvirt", workspaceOf: result.commandLine)
     }
 
     @Test("a libvirtd that is not there (bogus URI) is INFRA naming the socket, through avps run")
-    func daemonNotRunning() throws {
+    func daemonNotRunning() async throws {
         let directory = try Paths.temporaryDirectory("lv-nodaemon")
         defer { try? FileManager.default.removeItem(at: directory) }
         let suite = try LibvirtDaemon.suite(named: "it-lv-nodaemon", devices: "[entropy]", in: directory)
-        let run = try LibvirtDaemon.avps(["run", suite.path, "--out", directory.appendingPathComponent("run").path],
+        let run = try await LibvirtDaemon.avps(["run", suite.path, "--out", directory.appendingPathComponent("run").path],
                                          environment: ["AVPS_LIBVIRT_URI": "qemu:///system?socket=/nonexistent/avps-libvirt-sock"])
         #expect(run.status == RunOutcome.infrastructure.rawValue, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("INFRA: stage 'libvirt connected' failed"), "\(run.stdout)")
@@ -48,7 +48,7 @@ struct LibvirtAdapterTests {
 
     @Test("a domain libvirt cannot start (memory QEMU cannot allocate) is INFRA with libvirt's reason, nothing left")
     func domainRejected() async throws {
-        try LibvirtDaemon.ensureRunning()
+        try await LibvirtDaemon.ensureRunning()
         let target = TargetSpec(name: "it-lv-rejected", adapter: "libvirt", memoryMiB: 16 << 20, accelerator: "tcg",
                                 devices: [.entropy])
         let (outcome, _) = try await runTarget(target)
@@ -57,7 +57,7 @@ struct LibvirtAdapterTests {
         #expect(infra.contains("stage 'hypervisor started' failed") && infra.contains("cannot create domain avps-it-lv-rejected"), "\(infra)")
         #expect(infra.contains("cannot set up guest memory"), "\(infra)")
         #expect(result.results.allSatisfy { $0.verdict == .infra })
-        try LibvirtDaemon.expectNothingLeft("avps-it-lv-rejected", workspaceOf: result.commandLine)
+        try await LibvirtDaemon.expectNothingLeft("avps-it-lv-rejected", workspaceOf: result.commandLine)
     }
 
     @Test("a device libvirt cannot express is a usage error naming it; nothing is planned or started")

@@ -2,10 +2,10 @@ import Foundation
 import Testing
 
 /// A run killed after its first target resumes without redoing that target.
-@Suite("Resume after a crash", .timeLimit(.minutes(5)))
+@Suite("Resume after a crash", .guestSlot, .timeLimit(.minutes(5)))
 struct ResumeTests {
     @Test("SIGKILL after the first of two targets, then --resume: the first is kept, the second runs")
-    func resumeAfterKill() throws {
+    func resumeAfterKill() async throws {
         let directory = try Paths.temporaryDirectory("resume")
         defer { try? FileManager.default.removeItem(at: directory) }
         let suite = directory.appendingPathComponent("two.yaml")
@@ -23,7 +23,7 @@ struct ResumeTests {
             """.utf8).write(to: suite)
         let out = directory.appendingPathComponent("run")
         let journal = out.appendingPathComponent("results.journal.jsonl").path
-        let killed = try CLITests.avps(["run", suite.path, "--jobs", "1", "--out", out.path],
+        let killed = try await CLITests.avps(["run", suite.path, "--jobs", "1", "--out", out.path],
                                        interruptAfter: 0, signal: SIGKILL,
                                        interruptWhen: {
                                            ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").contains("resume-first")
@@ -32,7 +32,7 @@ struct ResumeTests {
         let before = try String(contentsOfFile: journal, encoding: .utf8)
         #expect(!before.contains("resume-second\",\"profile"), "second target already journaled")
 
-        let resumed = try CLITests.avps(["run", "--resume", out.path])
+        let resumed = try await CLITests.avps(["run", "--resume", out.path])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("1 target(s) already done, 1 to run"), "\(resumed.stderr)")
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results.json")))

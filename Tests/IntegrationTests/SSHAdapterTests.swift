@@ -8,7 +8,7 @@ import Testing
 /// The ssh adapter against a real OpenSSH server on 127.0.0.1 (a throwaway `sshd -D` per test),
 /// running QEMU "remotely" on this same machine. Target names are unique per test, so the
 /// leftover checks see only their own QEMU, sshd and directories.
-@Suite("ssh adapter", .timeLimit(.minutes(5)))
+@Suite("ssh adapter", .guestSlot, .timeLimit(.minutes(5)))
 struct SSHAdapterTests {
     @Test("the reference guest run remotely over SSH sees the same devices and features as direct QEMU")
     func remoteMatchesDirect() async throws {
@@ -123,8 +123,8 @@ struct SSHAdapterTests {
                 ssh: {host: 127.0.0.1, port: \(server.port), user: root, identity: \(server.clientKey), known_hosts: \(knownHosts)}
             """.utf8).write(to: suite)
         let out = server.directory.appendingPathComponent("run")
-        _ = try CLITests.avps(["guest", "build"])
-        let run = try CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: 0.3, signal: SIGKILL,
+        _ = try await CLITests.avps(["guest", "build"])
+        let run = try await CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: 0.3, signal: SIGKILL,
                                     interruptWhen: { !processesMentioning("-name avps-it-ssh-kill ").isEmpty })
         #expect(run.status == SIGKILL, "avps finished before the kill: \(run.stdout)")
         let commandLine = try String(contentsOf: out.appendingPathComponent("it-ssh-kill/qemu-cmdline.txt"), encoding: .utf8)
