@@ -63,7 +63,16 @@ struct GuestSession: Sendable {
             do {
                 let stream = try await UnixSocketStream.connect(path: launch.qmpSocket,
                                                                 deadline: min(deadline, .now + .milliseconds(300)))
-                return try await QMPClient.attach(stream, deadline: deadline)
+                do {
+                    return try await QMPClient.attach(stream, deadline: deadline)
+                } catch {
+                    // QEMU listens on QMP before it loads the kernel: a missing kernel closes the
+                    // connection under our greeting read a moment before the process is gone.
+                    if await ProcessState.waitForExit(pid, timeout: .milliseconds(500)) {
+                        throw HypervisorError.exitedEarly(status: "QEMU exited during start", detail: launch.stderrTail)
+                    }
+                    throw error
+                }
             } catch let error as AgentError {
                 if ProcessState.hasExited(pid) {
                     throw HypervisorError.exitedEarly(status: "QEMU exited during start", detail: launch.stderrTail)
