@@ -93,7 +93,12 @@ static bool serial_event(agent_t *a, endpoint_t *serial, short revents)
                 agent_log("input ended inside a frame; partial frame dropped");
             return false;
         }
-        sleep_ms(50); /* no data now; a closed host end shows up as POLLHUP next time */
+        /* No data now. A port nobody holds on the host reports POLLIN with POLLHUP and reads
+         * 0 every time: the main loop already rechecks it every 50 ms, so sleeping here too
+         * only delayed every vsock request by 50 ms. A held port that reads 0 sleeps, so it
+         * cannot spin; its closed host end shows up as POLLHUP next time. */
+        if (serial->ch.connected)
+            sleep_ms(50);
     } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
         if (serial->ch.stdio || serial->ch.connected)
             agent_log("read: %s", strerror(errno));
