@@ -28,7 +28,7 @@ public struct Suite: Sendable, Equatable {
 ///     qemu: {from: system}   # system | backports (QEMU 10 from bookworm-backports; adapter qemu only)
 ///     kernel: {from: system} # system | backports (Linux 6.12 from bookworm-backports)
 ///     arch: x86_64           # x86_64 | aarch64 (machine defaults to virt)
-///     transport: pci         # pci | mmio (Version 1, legacy) | mmio-modern (Version 2); mmio needs aarch64
+///     transport: pci         # pci | mmio (Version 1, legacy) | mmio-modern (Version 2); mmio needs aarch64 or machine: microvm
 /// ```
 public enum SuiteLoader {
     public static let currentSchemaVersion = 1
@@ -116,21 +116,27 @@ public enum SuiteLoader {
         try reader.mapping(allowedKeys: ["from"]).requiredEnum("from", PackageOrigin.self)
     }
 
-    /// Architecture, machine, transport and devices must fit together: virtio-mmio exists only on
-    /// the aarch64 `virt` machine here, and there only for devices QEMU offers as `virtio-*-device`.
+    /// Architecture, machine, transport and devices must fit together: virtio-mmio exists here on
+    /// the aarch64 `virt` machine and on x86_64 `microvm` (which has no PCI bus in our use), and
+    /// there only for devices QEMU offers as `virtio-*-device`.
     static func checkPlatform(_ mapping: YAMLMapping, arch: GuestArchitecture, transport: DeviceTransport,
                               devices: [DeviceSpec]) throws(LoadError) {
+        var machine: String?
         if let machineReader = mapping.optional("machine") {
-            let machine = try machineReader.nonEmptyString()
-            let fits = arch == .aarch64 ? machine == "virt" || machine.hasPrefix("virt-")
-                                        : machine == "q35" || machine == "pc" || machine.hasPrefix("pc-")
+            let name = try machineReader.nonEmptyString()
+            let fits = arch == .aarch64 ? name == "virt" || name.hasPrefix("virt-")
+                                        : ["q35", "pc", "microvm"].contains(name) || name.hasPrefix("pc-")
             if !fits {
-                throw machineReader.error("machine \(machine) does not fit arch \(arch.rawValue) (use \(arch == .aarch64 ? "virt" : "q35"))")
+                throw machineReader.error("machine \(name) does not fit arch \(arch.rawValue) (use \(arch == .aarch64 ? "virt" : "q35 or microvm"))")
             }
+            if name == "microvm" && !transport.isMMIO {
+                throw machineReader.error("machine microvm has no PCI bus here: add transport: mmio (legacy) or mmio-modern")
+            }
+            machine = name
         }
         guard transport.isMMIO else { return }
-        if arch != .aarch64 {
-            throw try mapping.required("transport").error("transport \(transport.rawValue) needs arch: aarch64 (x86_64 machines here are PCI only)")
+        if arch != .aarch64 && machine != "microvm" {
+            throw try mapping.required("transport").error("transport \(transport.rawValue) needs arch: aarch64 or machine: microvm (q35 and pc are PCI machines)")
         }
         let deviceReaders = try mapping.required("devices").sequence()
         for (index, device) in devices.enumerated() {

@@ -15,7 +15,8 @@ public struct GuestImageBuilder: Sendable {
     /// Not `cryptomgr.notests`, although the crypto self-tests are 29% of the instructions before
     /// /init under TCG (measured with `-icount`): they keep a broken crypto device out of the
     /// guest's own use. QEMU 7.2's virtio-crypto RSA fails its self-test (err -22); untested, the
-    /// kernel picked it to check module signatures and every later module was rejected.
+    /// kernel picked it to check module signatures and every later module was rejected. The runner
+    /// adds it per target, only where no crypto device is asked for (Runner's `FastBoot`).
     public static let baseCommandLine = "console=ttyS0 panic=-1 quiet no_timer_check"
 
     /// The command line for `arch`: aarch64 `virt` has a PL011 UART (`ttyAMA0`); `iomem=relaxed`

@@ -35,7 +35,8 @@ public enum QEMUCommandLine {
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-S",  // start paused: the host attaches QMP and the agent socket before the guest runs
             "-kernel", boot.kernel, "-initrd", boot.initrd,
-            "-append", ([boot.kernelCommandLine] + target.kernelAppend).joined(separator: " "),
+            "-append", ([boot.kernelCommandLine] + machine.kernelParameters(machine: target.machine, accelerator: accelerator)
+                        + target.kernelAppend).joined(separator: " "),
             "-chardev", "file,id=serial0,path=\(paths.serialLog)", "-serial", "chardev:serial0",
             "-qmp", "unix:\(paths.qmpSocket),server=on,wait=off",
         ]

@@ -25,6 +25,15 @@ struct QEMUMachine: Sendable, Equatable {
         return args
     }
 
+    /// Kernel parameters this machine needs under `accelerator`. microvm has no HPET and no ACPI
+    /// PM timer, so the guest calibrates its TSC against the PIT alone; when the host deschedules
+    /// the TCG vCPU mid-measurement that fails ("Unable to calibrate against PIT") and the boot
+    /// hangs. Under TCG QEMU's TSC runs at 1 GHz (a q35 guest refines it against the HPET to
+    /// 1000.000 MHz), so the guest is told instead of measuring.
+    func kernelParameters(machine: String, accelerator: String) -> [String] {
+        arch == .x86_64 && machine == "microvm" && accelerator == "tcg" ? ["tsc_early_khz=1000000"] : []
+    }
+
     /// The QEMU device model of `base` (e.g. `virtio-blk`) on this transport: `virtio-blk-pci`
     /// or, for virtio-mmio, `virtio-blk-device`.
     func model(_ base: String) -> String {
@@ -34,12 +43,16 @@ struct QEMUMachine: Sendable, Equatable {
     /// Refuses a machine type the emulator cannot build or that has no transport of this kind.
     func validate(machine: String) throws(HypervisorError) {
         switch arch {
+        case .x86_64 where machine == "microvm":
+            guard transport != .pci else {
+                throw .invalidTarget("machine microvm has no PCI bus here (use transport mmio or mmio-modern)")
+            }
         case .x86_64:
             guard ["q35", "pc"].contains(machine) || machine.hasPrefix("pc-") else {
-                throw .invalidTarget("machine \(machine) is not an x86_64 PCI machine (use q35)")
+                throw .invalidTarget("machine \(machine) is not an x86_64 machine avps drives (use q35, or microvm with virtio-mmio)")
             }
             guard transport == .pci else {
-                throw .invalidTarget("transport \(transport.rawValue) needs arch aarch64 (x86_64 machines here are PCI only)")
+                throw .invalidTarget("transport \(transport.rawValue) needs arch aarch64 or machine microvm (\(machine) is a PCI machine)")
             }
         case .aarch64:
             guard machine == "virt" || machine.hasPrefix("virt-") else {

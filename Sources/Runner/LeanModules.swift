@@ -14,6 +14,10 @@ extension BootArtifacts {
             words.append(word)
         }
         words += FastBoot.kernelParameters(for: target)
+        // The agent reads a driver-claimed virtio-mmio register block through /dev/mem (offered
+        // features), which Debian's kernels allow only with relaxed iomem; aarch64 has it in its
+        // base command line, x86_64 needs it for microvm.
+        if target.arch == .x86_64 && target.transport.isMMIO { words.append("iomem=relaxed") }
         guard !words.isEmpty else { return self }
         var boot = self
         boot.kernelCommandLine += " " + words.joined(separator: " ")

@@ -60,4 +60,15 @@ struct SuitePlatformTests {
         let legacy = try error("arch: aarch64\ntransport: mmio", devices: "[{entropy: {modern: false}}]")
         #expect(legacy.field.contains("devices[0]") && legacy.message.contains("mmio"), "\(legacy)")
     }
+
+    @Test func microvmIsX86WithVirtioMMIOOnly() throws {
+        let micro = try target("machine: microvm\ntransport: mmio-modern")
+        #expect(micro.arch == .x86_64 && micro.machine == "microvm" && micro.transport == .mmioModern)
+        let pci = try error("machine: microvm")
+        #expect(pci.line == 7 && pci.field.hasSuffix("machine") && pci.message.contains("transport: mmio"), "\(pci)")
+        let iommu = try error("machine: microvm\ntransport: mmio", devices: "[iommu]")
+        #expect(iommu.field.contains("devices[0]"), "\(iommu)")
+        let arm = try error("arch: aarch64\nmachine: microvm\ntransport: mmio")
+        #expect(arm.field.hasSuffix("machine") && arm.message.contains("virt"), "\(arm)")
+    }
 }

@@ -52,29 +52,11 @@ struct AArch64GuestTests {
         return (target, try #require(result.evidence))
     }
 
-    /// QEMU's host-features per virtio device id, from the runner's `qemu.host_features.<key>`
-    /// observations (keys are QOM paths for mmio devices, PCI addresses for PCI ones).
-    private func qemuDevices(_ target: TargetSpec, _ evidence: Evidence, byPCIAddress: Bool) -> [String: QEMUVirtioDevice] {
-        var ids: [String: Int] = ["/machine/peripheral/vser0": 3]
-        for (index, device) in target.devices.enumerated() { ids["/machine/peripheral/dev-\(device.kind)\(index)"] = device.virtioDeviceID }
-        var result: [String: QEMUVirtioDevice] = [:]
-        for (key, value) in evidence.hostObservations where key.hasPrefix("qemu.host_features.") {
-            let location = String(key.dropFirst("qemu.host_features.".count))
-            guard case .list(let values) = value else { continue }
-            let bits = FeatureBits(values.compactMap { $0.number.map { Int($0) } })
-            let id = byPCIAddress ? evidence.devices.first { $0.busAddress == location }?.deviceID : ids[location]
-            guard let id else { continue }
-            result[byPCIAddress ? location : "id\(id)"] = QEMUVirtioDevice(path: location, name: "", deviceID: id, busAddress: nil,
-                                                                         hostFeatures: bits, unmappedNames: [])
-        }
-        return result
-    }
-
     @Test("virtio-mmio (QEMU default, Version 1): transport mmio, legacy, offered = QEMU's legacy view")
     func mmioLegacy() async throws {
         let (target, evidence) = try await run("it-arm-mmio1", .mmio)
         #expect(evidence.devices.map(\.deviceID).sorted() == [1, 2, 3, 4, 5])
-        let qemu = qemuDevices(target, evidence, byPCIAddress: false)
+        let qemu = qemuHostFeatures(target, evidence, byPCIAddress: false)
         #expect(qemu.count == 5, "\(evidence.hostObservations.keys.sorted())")
         for device in evidence.devices {
             #expect(device.transport == .mmio && device.busAddress?.hasSuffix(".virtio_mmio") == true, "\(device.name)")
@@ -104,7 +86,7 @@ struct AArch64GuestTests {
     @Test("virtio-mmio Version 2: transport mmio, modern, offered = QEMU's modern view")
     func mmioModern() async throws {
         let (target, evidence) = try await run("it-arm-mmio2", .mmioModern)
-        let qemu = qemuDevices(target, evidence, byPCIAddress: false)
+        let qemu = qemuHostFeatures(target, evidence, byPCIAddress: false)
         #expect(qemu.count == 5)
         for device in evidence.devices {
             #expect(device.transport == .mmio && device.transportVersion == 2 && device.legacy == false, "\(device.name)")
@@ -120,7 +102,7 @@ struct AArch64GuestTests {
     @Test("PCI on virt: transport pci, offered = QEMU's modern view")
     func pci() async throws {
         let (target, evidence) = try await run("it-arm-pci", .pci)
-        let qemu = qemuDevices(target, evidence, byPCIAddress: true)
+        let qemu = qemuHostFeatures(target, evidence, byPCIAddress: true)
         #expect(qemu.count == 5, "\(evidence.hostObservations.keys.sorted())")
         for device in evidence.devices {
             #expect(device.transport == .pci && device.transportVersion == nil && device.legacy == false, "\(device.name)")
