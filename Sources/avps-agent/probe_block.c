@@ -57,8 +57,11 @@ static bool pass(int fd, bool write_pass, uint64_t off, uint64_t bytes, uint64_t
             fill(want, n, &state);
             if (pread(fd, buf, n, (off_t)(off + done)) != (ssize_t)n)
                 return false;
-            for (size_t i = 0; i < n; i++)
-                *mismatches += buf[i] != want[i];
+            /* memcmp first: a byte loop cost 8x the read itself under TCG (read_mib_per_s 31
+             * against 250 for writes); bytes are counted only in a chunk that differs. */
+            if (memcmp(buf, want, n) != 0)
+                for (size_t i = 0; i < n; i++)
+                    *mismatches += buf[i] != want[i];
         }
     }
     return true;
