@@ -2,6 +2,7 @@ import AVPSModel
 import AgentProtocol
 import Foundation
 import Subprocess
+import Synchronization
 #if canImport(System)
 import System
 #else
@@ -162,12 +163,19 @@ public struct QEMUAdapter: Hypervisor {
     }
 
     /// First line of `--version`, e.g. `QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)`.
+    /// Asked once per installation and process: starting QEMU only to print it costs ~0.1 s (it
+    /// loads 50 shared libraries), and a run asked at every target start and again for its report.
     static func version(of installation: QEMUInstallation) async -> String? {
         let launcher = installation.launcher
+        if let known = knownVersions.withLock({ $0[launcher] }) { return known }
         let result = try? await Subprocess.run(.path(FilePath(launcher[0])), arguments: Arguments(Array(launcher.dropFirst()) + ["--version"]),
                                                output: .string(limit: 4096))
-        return result?.standardOutput.split(whereSeparator: \.isNewline).first.map(String.init)
+        let version = result?.standardOutput.split(whereSeparator: \.isNewline).first.map(String.init)
+        if let version { knownVersions.withLock { $0[launcher] = version } }
+        return version
     }
+
+    private static let knownVersions = Mutex<[[String]: String]>([:])
 
     private func createDisks(_ launch: PreparedLaunch) throws(HypervisorError) {
         for (index, device) in launch.target.devices.enumerated() {
