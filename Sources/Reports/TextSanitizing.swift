@@ -1,3 +1,5 @@
+import AVPSModel
+
 /// Cleaning of untrusted text (guest output, profile text) before it reaches a markup or a terminal.
 ///
 /// Guest-provided strings can contain anything a serial console or a hostile agent emits. Each
@@ -34,19 +36,8 @@ enum TextSanitizing {
         return String(scalars)
     }
 
-    /// One line safe to print on a terminal: no ESC sequences (a guest must not be able to
-    /// recolor or clear the operator's screen), no C1 controls, no line breaks that would forge
-    /// extra summary lines. Tabs become spaces; other controls become U+FFFD.
+    /// One line safe to print on a terminal (see `TerminalText.line`).
     static func terminalLine(_ text: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x9, 0xA, 0xD: scalars.append(" ")
-            case 0x0...0x1F, 0x7F...0x9F, 0x2028, 0x2029:
-                scalars.append(contentsOf: String(replacement).unicodeScalars)
-            default: scalars.append(scalar)
-            }
-        }
-        return String(scalars)
+        TerminalText.line(text)
     }
 }

@@ -54,7 +54,7 @@ public struct ProgressBoard: Sendable {
 
     /// The line a log (CI, a pipe) gets for an event; nil for events not worth a line of their own.
     public static func plainLine(_ event: RunEvent) -> String? {
-        line(for: event).map(terminalSafe)
+        line(for: event).map(TerminalText.line)
     }
 
     private static func line(for event: RunEvent) -> String? {
@@ -79,7 +79,7 @@ public struct ProgressBoard: Sendable {
             let name = row.target.count > nameWidth
                 ? String(row.target.prefix(nameWidth - 1)) + "…"
                 : row.target.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-            let line = Self.terminalSafe("\(name)  \(status(row, now: now))")
+            let line = TerminalText.line("\(name)  \(status(row, now: now))")
             return line.count > width ? String(line.prefix(max(1, width - 1))) + "…" : line
         }
     }
@@ -101,17 +101,6 @@ public struct ProgressBoard: Sendable {
     private mutating func update(_ target: String, _ change: (inout Row) -> Void) {
         guard let index = rows.firstIndex(where: { $0.target == target }) else { return }
         change(&rows[index])
-    }
-
-    /// Target names and summaries can carry guest text: no control character may reach the
-    /// operator's terminal (an ESC would recolour it, a newline would break the frame's line count).
-    static func terminalSafe(_ text: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            let control = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-            scalars.append(control ? "\u{FFFD}" : scalar)
-        }
-        return String(scalars)
     }
 
     static func seconds(_ value: Double) -> String {
