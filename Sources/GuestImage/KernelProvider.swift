@@ -55,6 +55,9 @@ struct KernelProvider: Sendable {
         let entry = kernelsDirectory.appendingPathComponent(Self.safeName("\(concrete)_\(version)"), isDirectory: true)
         let record = entry.appendingPathComponent("kernel.json")
         if CacheFiles.fileExists(record) {
+            // A killed download leaves ~400 MB under .tmp-*; with the kernel cached no install
+            // would ever run again to sweep it, so a cache hit sweeps too (one directory listing).
+            CacheFiles.sweepStaleTemporaries(in: kernelsDirectory)
             return try load(record, in: entry)
         }
         progress("downloading \(concrete) \(version) with apt-get")

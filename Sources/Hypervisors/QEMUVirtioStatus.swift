@@ -15,15 +15,18 @@ public struct QEMUVirtioDevice: Sendable, Equatable {
     public var hostFeatures: FeatureBits
     /// Feature names QEMU printed that no table here maps to a bit (should stay empty).
     public var unmappedNames: [String]
+    /// Virtqueues the device created (`num-vqs`), nil when QEMU did not say.
+    public var queueCount: Int?
 
     public init(path: String, name: String, deviceID: Int, busAddress: String?, hostFeatures: FeatureBits,
-                unmappedNames: [String]) {
+                unmappedNames: [String], queueCount: Int? = nil) {
         self.path = path
         self.name = name
         self.deviceID = deviceID
         self.busAddress = busAddress
         self.hostFeatures = hostFeatures
         self.unmappedNames = unmappedNames
+        self.queueCount = queueCount
     }
 
     /// The bits a driver sees through the modern interface. QEMU keeps legacy-only bits in its
@@ -60,7 +63,7 @@ public enum QEMUVirtioStatus {
             devices.append(QEMUVirtioDevice(
                 path: path, name: status["name"] as? String ?? entry["name"] as? String ?? "",
                 deviceID: deviceID, busAddress: qdevID(of: path).flatMap { addresses[$0] },
-                hostFeatures: bits, unmappedNames: unmapped))
+                hostFeatures: bits, unmappedNames: unmapped, queueCount: status["num-vqs"] as? Int))
         }
         return devices
     }

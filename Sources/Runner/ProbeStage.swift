@@ -85,7 +85,8 @@ struct ProbeStage {
     }
 
     /// QEMU's host-features per virtio device, keyed `qemu.host_features.<pci address>` (QEMU's
-    /// internal view: legacy-only bits 24, 27, 30 and net 6 included, see `QEMUVirtioDevice`).
+    /// internal view: legacy-only bits 24, 27, 30 and net 6 included, see `QEMUVirtioDevice`),
+    /// and its virtqueue count, `qemu.num_vqs.<pci address>`.
     func hypervisorView(_ guest: RunningGuest) async -> [String: FactValue] {
         guard let qmp = guest.qmp else { return [:] }
         do {
@@ -94,6 +95,7 @@ struct ProbeStage {
             for device in devices {
                 let key = device.busAddress ?? device.path
                 observations["qemu.host_features.\(key)"] = .list(device.hostFeatures.bits.map { .int(Int64($0)) })
+                if let count = device.queueCount { observations["qemu.num_vqs.\(key)"] = .int(Int64(count)) }
             }
             return observations
         } catch {

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #define IOMEM "/proc/iomem"
+/* QEMU's VIRTIO_QUEUE_MAX; the spec sets no limit for virtio-mmio. */
+#define MMIO_MAX_QUEUES 1024
 
 /* True for the line naming the platform device: the bare device name, or the
  * driver's own request "<device> <resource>" (devm_ioremap_resource's name,
@@ -133,4 +135,17 @@ void mmiodev_features(const mmiodev_t *m, uint64_t *bits)
         *bits |= (uint64_t)v << (32 * word);
     }
     mmiodev_write32(m, MMIO_DEVICE_FEATURES_SEL, 0);
+}
+
+unsigned mmiodev_queue_count(const mmiodev_t *m)
+{
+    unsigned count = 0;
+    for (; count < MMIO_MAX_QUEUES; count++) {
+        uint32_t max = 0;
+        mmiodev_write32(m, MMIO_QUEUE_SEL, count);
+        if (!mmiodev_read(m, MMIO_QUEUE_NUM_MAX, 4, &max) || max == 0)
+            break;
+    }
+    mmiodev_write32(m, MMIO_QUEUE_SEL, 0);
+    return count;
 }

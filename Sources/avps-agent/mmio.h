@@ -13,6 +13,8 @@
 #define MMIO_DEVICE_ID 0x008
 #define MMIO_DEVICE_FEATURES 0x010
 #define MMIO_DEVICE_FEATURES_SEL 0x014
+#define MMIO_QUEUE_SEL 0x030
+#define MMIO_QUEUE_NUM_MAX 0x034
 #define MMIO_CONFIG_GENERATION 0x0fc
 #define MMIO_CONFIG 0x100
 #define MMIO_MAGIC 0x74726976u /* "virt" */
@@ -39,5 +41,9 @@ void mmiodev_write32(const mmiodev_t *m, uint32_t off, uint32_t val);
  * so it cannot be saved: it is left at 0, the value Linux's virtio_mmio
  * leaves after probing (vm_get_features writes 1, then 0). */
 void mmiodev_features(const mmiodev_t *m, uint64_t *bits);
+/* Number of virtqueues: indexes 0.. whose QueueNumMax is non-zero. QueueSel is
+ * write-only, so it is left at 0; a bound driver only uses it while it sets up
+ * or tears down queues (notifications name the queue in QueueNotify). */
+unsigned mmiodev_queue_count(const mmiodev_t *m);
 
 #endif

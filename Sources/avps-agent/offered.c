@@ -238,7 +238,7 @@ static bool write_mmio(jw_t *w, const devinfo_t *d, bool config_only)
         jw_key(w, "transport_version");
         if (open) jw_uint(w, mmio.version); else jw_null(w);
         jw_key(w, "queues");
-        jw_null(w);
+        if (open) jw_uint(w, mmiodev_queue_count(&mmio)); else jw_null(w);
     }
     bool read = false;
     if (open)

@@ -65,6 +65,7 @@ struct AArch64GuestTests {
             #expect(device.offered?.method == "mmio-registers")
             let oracle = try #require(qemu["id\(device.deviceID)"], "\(device.name)")
             #expect(offered == oracle.legacyView, "\(device.name) legacy view")
+            #expect(device.queues != nil && device.queues == oracle.queueCount, "\(device.name) queues \(device.queues ?? -1)")
             #expect(!offered.contains(32))  // a legacy device never offers VERSION_1
             if device.driver != nil { #expect(device.negotiatedFeatures.isSubset(of: oracle.hostFeatures)) }
         }
@@ -93,6 +94,7 @@ struct AArch64GuestTests {
             let offered = try #require(device.offered?.bits, "\(device.name): \(device.offered?.unavailableReason ?? "")")
             let oracle = try #require(qemu["id\(device.deviceID)"], "\(device.name)")
             #expect(offered == oracle.modernView, "\(device.name) modern view")
+            #expect(device.queues != nil && device.queues == oracle.queueCount, "\(device.name) queues \(device.queues ?? -1)")
             #expect(offered.contains(32))
         }
         let block = try #require(evidence.devices.first { $0.deviceID == 2 })
@@ -110,6 +112,7 @@ struct AArch64GuestTests {
             #expect(device.offered?.method == "pci-cfg-window")
             let oracle = try #require(qemu[device.busAddress ?? ""], "\(device.name)")
             #expect(offered == oracle.modernView, "\(device.name) modern view")
+            #expect(device.queues != nil && device.queues == oracle.queueCount, "\(device.name) queues \(device.queues ?? -1)")
         }
         try expectConsoleTransfer(evidence)
     }

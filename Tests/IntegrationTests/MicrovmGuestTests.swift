@@ -50,6 +50,7 @@ struct MicrovmGuestTests {
             #expect(device.offered?.method == "mmio-registers")
             let oracle = try #require(qemu["id\(device.deviceID)"], "\(device.name)")
             #expect(offered == oracle.modernView, "\(device.name) modern view")
+            #expect(device.queues != nil && device.queues == oracle.queueCount, "\(device.name) queues \(device.queues ?? -1)")
         }
         let block = try #require(evidence.devices.first { $0.deviceID == 2 })
         #expect(block.offered?.bits?.contains(13) == false)  // discard=off
@@ -66,6 +67,7 @@ struct MicrovmGuestTests {
             let offered = try #require(device.offered?.bits, "\(device.name): \(device.offered?.unavailableReason ?? "")")
             let oracle = try #require(qemu["id\(device.deviceID)"], "\(device.name)")
             #expect(offered == oracle.legacyView, "\(device.name) legacy view")
+            #expect(device.queues != nil && device.queues == oracle.queueCount, "\(device.name) queues \(device.queues ?? -1)")
             #expect(!offered.contains(32))
         }
     }
