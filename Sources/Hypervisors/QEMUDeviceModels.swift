@@ -10,27 +10,45 @@ import SystemPackage
 
 /// Which device kinds a QEMU build can offer, asked of the build itself (`-device MODEL,help`
 /// lists `MODEL options:` only for a model it has; 7.2 exits 0 either way), so a target asking
-/// QEMU 7.2 for virtio-sound is told so at plan time instead of QEMU refusing to start.
+/// QEMU 7.2 for virtio-sound is told so at plan time instead of QEMU refusing to start. Some kinds
+/// are also tied to a platform avps has validated them on (`platformLimit`).
 enum QEMUDeviceModels {
     /// The QEMU device model that provides a kind; nil for kinds every supported build has.
     static func model(for device: DeviceSpec) -> String? {
         switch device {
         case .sound: "virtio-sound-pci"
+        case .pmem: "virtio-pmem-pci"
+        case .watchdog: "i6300esb"
+        default: nil
+        }
+    }
+
+    /// Why avps gives a target of this architecture no such device, whatever the build has.
+    static func platformLimit(_ device: DeviceSpec, arch: GuestArchitecture) -> String? {
+        switch (device, arch) {
+        case (.watchdog, .aarch64):
+            // Evidence, not guesswork: qemu-system-aarch64 7.2 does build the PCI i6300esb and
+            // Debian's arm64 kernel ships its driver, but nobody has validated that pairing here.
+            "avps offers a watchdog only to x86_64 guests: QEMU's aarch64 virt machine has no watchdog of its own "
+                + "(the SBSA generic watchdog is on sbsa-ref only) and the PCI i6300esb is not validated on virt"
+        case (.pmem, .aarch64):
+            "avps plugs virtio-pmem only into x86_64 q35 guests (a PCI memory device in hot-plug memory)"
         default: nil
         }
     }
 
     private static let known = Mutex<[String: Bool]>([:])
 
-    /// Virtio ids of `devices` this build cannot offer, each with the reason (one answer per
-    /// build and model, remembered for the life of the process).
-    static func unavailable(_ devices: [DeviceSpec], in installation: QEMUInstallation,
-                            version: String?) async -> [Int: String] {
-        var missing: [Int: String] = [:]
-        for device in devices {
-            guard let model = model(for: device), missing[device.virtioDeviceID] == nil else { continue }
-            if await !has(model, installation) {
-                missing[device.virtioDeviceID] = "\(version ?? installation.binary) has no \(model) device"
+    /// Requested device kinds (`DeviceSpec.kind`) this target cannot have, each with the reason
+    /// (one answer per build and model, remembered for the life of the process).
+    static func unavailable(_ devices: [DeviceSpec], arch: GuestArchitecture, in installation: QEMUInstallation,
+                            version: String?) async -> [String: String] {
+        var missing: [String: String] = [:]
+        for device in devices where missing[device.kind] == nil {
+            if let limit = platformLimit(device, arch: arch) {
+                missing[device.kind] = limit
+            } else if let model = model(for: device), await !has(model, installation) {
+                missing[device.kind] = "\(version ?? installation.binary) has no \(model) device"
             }
         }
         return missing

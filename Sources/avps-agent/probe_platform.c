@@ -1,0 +1,271 @@
+/* platform.buses: which platform buses the guest sees (RTC, CAN, GPIO, I2C, SCMI), each with
+ * a count, names and a few readings, plus where the guest kernel's support for the bus comes
+ * from. A bus with no device also says why (`<bus>_reason`): no support in the kernel at all,
+ * or support but nothing configured, so the host can tell NOT_APPLICABLE from FAIL. */
+#include "probe.h"
+#include "sysfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/gpio.h>
+#include <linux/rtc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define MAX_ITEMS 64
+
+typedef struct {
+    const char *bus;       /* fact prefix */
+    const char *what;      /* in reasons */
+    const char *marker;    /* sysfs path that exists when the kernel's support is present */
+    const char *fragment;  /* part of a module path in modules.builtin / modules.dep */
+} bus_t;
+
+static const bus_t RTC = {"rtc", "RTC", "class/rtc", "/drivers/rtc/"};
+static const bus_t CAN = {"can", "CAN", "module/can_dev", "can-dev.ko"};
+static const bus_t GPIO = {"gpio", "GPIO", "bus/gpio", "/drivers/gpio/"};
+static const bus_t I2C = {"i2c", "I2C", "bus/i2c", "/drivers/i2c/i2c-core"};
+static const bus_t SCMI = {"scmi", "SCMI", "bus/scmi_protocol", "/drivers/firmware/arm_scmi/"};
+
+static char modules_dir[512];
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* The first line of a module list containing fragment, reduced to its path; false if none. */
+static bool listed(const char *file, const char *fragment, char *path, size_t cap)
+{
+    char name[700], line[1024];
+    snprintf(name, sizeof name, "%s/%s", modules_dir, file);
+    FILE *f = fopen(name, "re");
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, ":\n")] = '\0';
+        if ((found = strstr(line, fragment) != NULL))
+            snprintf(path, cap, "%.*s", (int)(cap - 1), line);
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* A module file as installed: modules.dep may name it compressed, the guest may hold it plain. */
+static bool installed(const char *path)
+{
+    char full[1100];
+    snprintf(full, sizeof full, "%s/%s", modules_dir, path);
+    if (exists(full))
+        return true;
+    char *dot = strrchr(full, '.');
+    if (dot && (strcmp(dot, ".xz") == 0 || strcmp(dot, ".zst") == 0 || strcmp(dot, ".gz") == 0))
+        *dot = '\0';
+    return exists(full);
+}
+
+/* Writes <bus>_support and, when count is 0, <bus>_reason. */
+static void support_facts(probe_env_t *env, const bus_t *b, int count)
+{
+    char key[64], marker[4200], module[512] = "", reason[1024];
+    const char *state;
+    snprintf(marker, sizeof marker, "%s/%s", env->sysfs_root, b->marker);
+    bool have_lists = exists(modules_dir);
+    if (exists(marker)) {
+        state = "present";
+        snprintf(reason, sizeof reason, "no %s device: the guest kernel has %s support (%s exists) but none is registered",
+                 b->what, b->what, b->marker);
+    } else if (listed("modules.builtin", b->fragment, module, sizeof module)) {
+        state = "builtin";
+        snprintf(reason, sizeof reason, "no %s device: the guest kernel has %s support built in (%s) but none is registered",
+                 b->what, b->what, module);
+    } else if (listed("modules.dep", b->fragment, module, sizeof module)) {
+        bool here = installed(module);
+        state = here ? "module" : "module-not-installed";
+        snprintf(reason, sizeof reason,
+                 here ? "no %s device: the guest kernel has %s support as module %s, which is not loaded"
+                      : "no %s device: the guest kernel has %s support only as module %s, which this guest does not install",
+                 b->what, b->what, module);
+    } else if (have_lists) {
+        state = "absent";
+        snprintf(reason, sizeof reason,
+                 "the guest kernel has no %s support: no %s, and neither modules.builtin nor modules.dep in %s names %s",
+                 b->what, b->marker, modules_dir, b->fragment);
+    } else {
+        state = "unknown";
+        snprintf(reason, sizeof reason, "no %s device; whether the guest kernel supports %s is unknown (no %s, no %s)",
+                 b->what, b->what, b->marker, modules_dir);
+    }
+    snprintf(key, sizeof key, "%s_support", b->bus);
+    fact_string(env, key, state);
+    if (module[0]) {
+        snprintf(key, sizeof key, "%s_module", b->bus);
+        fact_string(env, key, module);
+    }
+    if (count == 0) {
+        snprintf(key, sizeof key, "%s_reason", b->bus);
+        fact_string(env, key, reason);
+    }
+}
+
+static void count_fact(probe_env_t *env, const bus_t *b, const char *suffix, char (*items)[64], int n)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s_count", b->bus);
+    fact_int(env, key, n);
+    snprintf(key, sizeof key, "%s_%s", b->bus, suffix);
+    fact_strings(env, key, items, n);
+    support_facts(env, b, n);
+}
+
+/* Lists <sysfs>/<sub> entries starting with prefix (0 when the directory is missing). */
+static int list_sub(probe_env_t *env, const char *sub, const char *prefix, char (*items)[64])
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", env->sysfs_root, sub);
+    int n = probe_list(dir, prefix, items, MAX_ITEMS);
+    return n < 0 ? 0 : n;
+}
+
+static void rtc_facts(probe_env_t *env)
+{
+    static char items[MAX_ITEMS][64], names[MAX_ITEMS][64];
+    int n = list_sub(env, "class/rtc", "rtc", items);
+    char dir[4300], date[64], time[64];
+    for (int i = 0; i < n; i++) {
+        snprintf(dir, sizeof dir, "%s/class/rtc/%s", env->sysfs_root, items[i]);
+        if (!sysfs_read(dir, "name", names[i], sizeof names[i]))
+            names[i][0] = '\0';
+    }
+    count_fact(env, &RTC, "devices", items, n);
+    if (n == 0)
+        return;
+    fact_strings(env, "rtc_names", names, n);
+    snprintf(dir, sizeof dir, "%s/class/rtc/%s", env->sysfs_root, items[0]);
+    if (sysfs_read(dir, "date", date, sizeof date) && sysfs_read(dir, "time", time, sizeof time)) {
+        char stamp[140];
+        snprintf(stamp, sizeof stamp, "%s %s", date, time);
+        fact_string(env, "rtc_time", stamp);
+    }
+    char node[96];
+    snprintf(node, sizeof node, "/dev/%.63s", items[0]);
+    int fd = open(node, O_RDONLY | O_CLOEXEC);
+    struct rtc_time tm;
+    bool read = fd >= 0 && ioctl(fd, RTC_RD_TIME, &tm) == 0;
+    if (!read)
+        fact_string(env, "rtc_read_error", strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    fact_bool(env, "rtc_read_ok", read);
+}
+
+/* CAN interfaces are network devices of ARPHRD_CAN (280). MTU 16 is classic CAN, 72 CAN FD. */
+static void can_facts(probe_env_t *env)
+{
+    static char nets[MAX_ITEMS][64], cans[MAX_ITEMS][64];
+    int n = list_sub(env, "class/net", NULL, nets), count = 0, fd_capable = 0, invalid = 0;
+    char dir[4300], text[64];
+    for (int i = 0; i < n; i++) {
+        snprintf(dir, sizeof dir, "%s/class/net/%s", env->sysfs_root, nets[i]);
+        if (!sysfs_read(dir, "type", text, sizeof text) || atoi(text) != 280)
+            continue;
+        strcpy(cans[count++], nets[i]);
+        int mtu = sysfs_read(dir, "mtu", text, sizeof text) ? atoi(text) : -1;
+        fd_capable += mtu == 72;
+        invalid += mtu != 16 && mtu != 72;
+    }
+    count_fact(env, &CAN, "interfaces", cans, count);
+    fact_int(env, "can_fd_capable", fd_capable);
+    fact_int(env, "can_mtu_invalid", invalid);
+}
+
+/* Each chip through its character device (GPIO_GET_CHIPINFO_IOCTL: label and line count). */
+static void gpio_facts(probe_env_t *env)
+{
+    static char chips[MAX_ITEMS][64], labels[MAX_ITEMS][64];
+    int n = list_sub(env, "bus/gpio/devices", "gpiochip", chips), lines = 0, unreadable = 0, empty = 0;
+    for (int i = 0; i < n; i++) {
+        char node[96];
+        struct gpiochip_info info;
+        snprintf(node, sizeof node, "/dev/%.63s", chips[i]);
+        int fd = open(node, O_RDONLY | O_CLOEXEC);
+        bool ok = fd >= 0 && ioctl(fd, GPIO_GET_CHIPINFO_IOCTL, &info) == 0;
+        if (fd >= 0)
+            close(fd);
+        snprintf(labels[i], sizeof labels[i], "%.*s", (int)sizeof info.label, ok ? info.label : "");
+        unreadable += !ok;
+        lines += ok ? (int)info.lines : 0;
+        empty += ok && info.lines == 0;
+    }
+    count_fact(env, &GPIO, "chips", chips, n);
+    fact_strings(env, "gpio_labels", labels, n);
+    fact_int(env, "gpio_lines", lines);
+    fact_int(env, "gpio_chips_without_lines", empty);
+    fact_int(env, "gpio_chips_unreadable", unreadable);
+}
+
+static void i2c_facts(probe_env_t *env)
+{
+    static char adapters[MAX_ITEMS][64], names[MAX_ITEMS][64];
+    int n = list_sub(env, "bus/i2c/devices", "i2c-", adapters);
+    char dir[4300];
+    for (int i = 0; i < n; i++) {
+        snprintf(dir, sizeof dir, "%s/bus/i2c/devices/%s", env->sysfs_root, adapters[i]);
+        if (!sysfs_read(dir, "name", names[i], sizeof names[i]))
+            names[i][0] = '\0';
+    }
+    count_fact(env, &I2C, "adapters", adapters, n);
+    fact_strings(env, "i2c_names", names, n);
+}
+
+/* SCMI protocol devices; the id comes from `protocol_id` or the `modalias`
+ * (scmi-protocol-0xNN:name). Power (0x11), performance (0x13) and clock (0x14) are the
+ * power-management protocols. */
+static void scmi_facts(probe_env_t *env)
+{
+    static char devices[MAX_ITEMS][64];
+    int n = list_sub(env, "bus/scmi_protocol/devices", NULL, devices), pm = 0;
+    char dir[4300], text[128];
+    jw_t *w = env->facts;
+    count_fact(env, &SCMI, "devices", devices, n);
+    jw_key(w, "scmi_protocol_ids");
+    jw_begin_array(w);
+    for (int i = 0; i < n; i++) {
+        snprintf(dir, sizeof dir, "%s/bus/scmi_protocol/devices/%s", env->sysfs_root, devices[i]);
+        long id = -1;
+        if (sysfs_read(dir, "protocol_id", text, sizeof text))
+            id = strtol(text, NULL, 0);
+        else if (sysfs_read(dir, "modalias", text, sizeof text) && strncmp(text, "scmi-protocol-", 14) == 0)
+            id = strtol(text + 14, NULL, 0);
+        if (id < 0)
+            continue;
+        jw_int(w, id);
+        pm += id == 0x11 || id == 0x13 || id == 0x14;
+    }
+    jw_end_array(w);
+    fact_int(env, "scmi_pm_protocols", pm);
+}
+
+probe_status_t probe_platform_buses(probe_env_t *env)
+{
+    struct utsname u;
+    char given[400];
+    if (obj_string(env->params, "modules_dir", given, sizeof given)) /* tests: a fake module tree */
+        snprintf(modules_dir, sizeof modules_dir, "%s", given);
+    else
+        snprintf(modules_dir, sizeof modules_dir, "/lib/modules/%s", uname(&u) == 0 ? u.release : "unknown");
+    double t0 = probe_now();
+    rtc_facts(env);
+    can_facts(env);
+    gpio_facts(env);
+    i2c_facts(env);
+    scmi_facts(env);
+    fact_double(env, "seconds", probe_now() - t0);
+    return PROBE_OK;
+}
