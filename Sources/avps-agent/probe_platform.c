@@ -2,6 +2,7 @@
  * a count, names and a few readings, plus where the guest kernel's support for the bus comes
  * from. A bus with no device also says why (`<bus>_reason`): no support in the kernel at all,
  * or support but nothing configured, so the host can tell NOT_APPLICABLE from FAIL. */
+#include "kernel_support.h"
 #include "probe.h"
 #include "sysfs.h"
 
@@ -13,115 +14,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #define MAX_ITEMS 64
 
-typedef struct {
-    const char *bus;       /* fact prefix */
-    const char *what;      /* in reasons */
-    const char *marker;    /* sysfs path that exists when the kernel's support is present */
-    const char *fragment;  /* part of a module path in modules.builtin / modules.dep */
-} bus_t;
+static const kernel_part_t RTC = {"rtc", "RTC", "class/rtc", "/drivers/rtc/"};
+static const kernel_part_t CAN = {"can", "CAN", "module/can_dev", "can-dev.ko"};
+static const kernel_part_t GPIO = {"gpio", "GPIO", "bus/gpio", "/drivers/gpio/"};
+static const kernel_part_t I2C = {"i2c", "I2C", "bus/i2c", "/drivers/i2c/i2c-core"};
+static const kernel_part_t SCMI = {"scmi", "SCMI", "bus/scmi_protocol", "/drivers/firmware/arm_scmi/"};
 
-static const bus_t RTC = {"rtc", "RTC", "class/rtc", "/drivers/rtc/"};
-static const bus_t CAN = {"can", "CAN", "module/can_dev", "can-dev.ko"};
-static const bus_t GPIO = {"gpio", "GPIO", "bus/gpio", "/drivers/gpio/"};
-static const bus_t I2C = {"i2c", "I2C", "bus/i2c", "/drivers/i2c/i2c-core"};
-static const bus_t SCMI = {"scmi", "SCMI", "bus/scmi_protocol", "/drivers/firmware/arm_scmi/"};
-
-static char modules_dir[512];
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* The first line of a module list containing fragment, reduced to its path; false if none. */
-static bool listed(const char *file, const char *fragment, char *path, size_t cap)
-{
-    char name[700], line[1024];
-    snprintf(name, sizeof name, "%s/%s", modules_dir, file);
-    FILE *f = fopen(name, "re");
-    bool found = false;
-    while (f && !found && fgets(line, sizeof line, f)) {
-        line[strcspn(line, ":\n")] = '\0';
-        if ((found = strstr(line, fragment) != NULL))
-            snprintf(path, cap, "%.*s", (int)(cap - 1), line);
-    }
-    if (f)
-        fclose(f);
-    return found;
-}
-
-/* A module file as installed: modules.dep may name it compressed, the guest may hold it plain. */
-static bool installed(const char *path)
-{
-    char full[1100];
-    snprintf(full, sizeof full, "%s/%s", modules_dir, path);
-    if (exists(full))
-        return true;
-    char *dot = strrchr(full, '.');
-    if (dot && (strcmp(dot, ".xz") == 0 || strcmp(dot, ".zst") == 0 || strcmp(dot, ".gz") == 0))
-        *dot = '\0';
-    return exists(full);
-}
-
-/* Writes <bus>_support and, when count is 0, <bus>_reason. */
-static void support_facts(probe_env_t *env, const bus_t *b, int count)
-{
-    char key[64], marker[4200], module[512] = "", reason[1024];
-    const char *state;
-    snprintf(marker, sizeof marker, "%s/%s", env->sysfs_root, b->marker);
-    bool have_lists = exists(modules_dir);
-    if (exists(marker)) {
-        state = "present";
-        snprintf(reason, sizeof reason, "no %s device: the guest kernel has %s support (%s exists) but none is registered",
-                 b->what, b->what, b->marker);
-    } else if (listed("modules.builtin", b->fragment, module, sizeof module)) {
-        state = "builtin";
-        snprintf(reason, sizeof reason, "no %s device: the guest kernel has %s support built in (%s) but none is registered",
-                 b->what, b->what, module);
-    } else if (listed("modules.dep", b->fragment, module, sizeof module)) {
-        bool here = installed(module);
-        state = here ? "module" : "module-not-installed";
-        snprintf(reason, sizeof reason,
-                 here ? "no %s device: the guest kernel has %s support as module %s, which is not loaded"
-                      : "no %s device: the guest kernel has %s support only as module %s, which this guest does not install",
-                 b->what, b->what, module);
-    } else if (have_lists) {
-        state = "absent";
-        snprintf(reason, sizeof reason,
-                 "the guest kernel has no %s support: no %s, and neither modules.builtin nor modules.dep in %s names %s",
-                 b->what, b->marker, modules_dir, b->fragment);
-    } else {
-        state = "unknown";
-        snprintf(reason, sizeof reason, "no %s device; whether the guest kernel supports %s is unknown (no %s, no %s)",
-                 b->what, b->what, b->marker, modules_dir);
-    }
-    snprintf(key, sizeof key, "%s_support", b->bus);
-    fact_string(env, key, state);
-    if (module[0]) {
-        snprintf(key, sizeof key, "%s_module", b->bus);
-        fact_string(env, key, module);
-    }
-    if (count == 0) {
-        snprintf(key, sizeof key, "%s_reason", b->bus);
-        fact_string(env, key, reason);
-    }
-}
-
-static void count_fact(probe_env_t *env, const bus_t *b, const char *suffix, char (*items)[64], int n)
+static void count_fact(probe_env_t *env, const kernel_part_t *b, const char *suffix, char (*items)[64], int n)
 {
     char key[64];
-    snprintf(key, sizeof key, "%s_count", b->bus);
+    snprintf(key, sizeof key, "%s_count", b->prefix);
     fact_int(env, key, n);
-    snprintf(key, sizeof key, "%s_%s", b->bus, suffix);
+    snprintf(key, sizeof key, "%s_%s", b->prefix, suffix);
     fact_strings(env, key, items, n);
-    support_facts(env, b, n);
+    kernel_support_facts(env, b, n);
 }
 
 /* Lists <sysfs>/<sub> entries starting with prefix (0 when the directory is missing). */
@@ -254,12 +164,7 @@ static void scmi_facts(probe_env_t *env)
 
 probe_status_t probe_platform_buses(probe_env_t *env)
 {
-    struct utsname u;
-    char given[400];
-    if (obj_string(env->params, "modules_dir", given, sizeof given)) /* tests: a fake module tree */
-        snprintf(modules_dir, sizeof modules_dir, "%s", given);
-    else
-        snprintf(modules_dir, sizeof modules_dir, "/lib/modules/%s", uname(&u) == 0 ? u.release : "unknown");
+    kernel_support_init(env);
     double t0 = probe_now();
     rtc_facts(env);
     can_facts(env);

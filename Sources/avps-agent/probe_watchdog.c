@@ -5,6 +5,7 @@
  * (nowayout) and always restores the timeout it found and disarms before it returns.
  * watchdog.expire is the destructive half: it arms a short timeout and leaves the watchdog
  * running unfed, so the platform must reset the guest (the host observes that). */
+#include "kernel_support.h"
 #include "probe.h"
 #include "sysfs.h"
 
@@ -33,13 +34,13 @@ static bool find_watchdog(probe_env_t *env, wdt_t *w)
     static char names[MAX_WDT][64];
     char dir[4200];
     int n = path_join(dir, sizeof dir, env->sysfs_root, WDT_CLASS) ? probe_list(dir, "watchdog", names, MAX_WDT) : -1;
+    static const kernel_part_t CORE = {"watchdog", "watchdog", WDT_CLASS, "/drivers/watchdog/watchdog.ko"};
     fact_int(env, "watchdog_count", n > 0 ? n : 0);
     fact_strings(env, "watchdogs", names, n > 0 ? n : 0);
-    if (n <= 0) {
-        fact_string(env, "watchdog_reason", n < 0 ? "the guest kernel has no watchdog core (/sys/class/watchdog missing)"
-                                                  : "no watchdog device in the guest (/sys/class/watchdog is empty)");
+    kernel_support_init(env);
+    kernel_support_facts(env, &CORE, n > 0 ? n : 0);
+    if (n <= 0)
         return false;
-    }
     snprintf(w->name, sizeof w->name, "%s", names[0]);
     snprintf(w->sys, sizeof w->sys, "%s/%s", dir, names[0]);
     snprintf(w->node, sizeof w->node, "/dev/%s", names[0]);
