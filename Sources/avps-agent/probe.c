@@ -169,7 +169,7 @@ void probe_run(jw_t *w, const char *sysfs_root, jobj_t request_params)
             def = &PROBES[i];
     probe_status_t st;
     if (def && def->device_id == PLATFORM)
-        env.device = "";
+        device[0] = '\0'; /* not about one device: any device given is ignored, answered as null */
     if (!def)
         st = probe_error(&env, "unknown probe \"%s\"", name);
     else if (def->device_id != PLATFORM && !check_device(&env, def->device_id))

@@ -165,12 +165,10 @@ static void scmi_facts(probe_env_t *env)
 probe_status_t probe_platform_buses(probe_env_t *env)
 {
     kernel_support_init(env);
-    double t0 = probe_now();
     rtc_facts(env);
     can_facts(env);
     gpio_facts(env);
     i2c_facts(env);
     scmi_facts(env);
-    fact_double(env, "seconds", probe_now() - t0);
     return PROBE_OK;
 }
