@@ -48,7 +48,7 @@ static bool find_watchdog(probe_env_t *env, wdt_t *w)
     char text[128];
     char dev[4500];
     snprintf(dev, sizeof dev, "%s/device", w->sys);
-    if (sysfs_link_basename(dev, "driver", text, sizeof text))
+    if (sysfs_link_basename(dev, "driver", text, sizeof text)) /* only when the driver gave the watchdog a parent */
         fact_string(env, "driver", text);
     if (sysfs_read(w->sys, "nowayout", text, sizeof text))
         fact_bool(env, "nowayout", strcmp(text, "1") == 0);
