@@ -15,8 +15,8 @@ struct PlatformGuestTests {
         return result
     }
 
-    private func runKeepingDirectory(_ target: TargetSpec) async throws -> (TargetResult, URL) {
-        let (outcome, directory) = try await runTarget(target, bootTimeout: .seconds(180))
+    private func runKeepingDirectory(_ target: TargetSpec, hypervisor: (any Hypervisor)? = nil) async throws -> (TargetResult, URL) {
+        let (outcome, directory) = try await runTarget(target, bootTimeout: .seconds(180), hypervisor: hypervisor)
         let result = try #require(outcome.results.first)
         #expect(result.infraError == nil, "\(result.infraError ?? "")")
         #expect(await processesRemaining("avps-\(target.name)").isEmpty)
@@ -125,6 +125,23 @@ struct PlatformGuestTests {
         print("platform-wdt-serial: watchdog fire \(fire) s, reset to agent \(seen["watchdog_expiry_reset_to_agent_seconds"] ?? .int(-1)) s")
     }
 
+    @Test("negative control: QEMU told to do nothing on expiry reports the expiry, no reset follows, WDT-04 FAILs")
+    func expiryWithoutReset() async throws {
+        let target = TargetSpec(name: "it-platform-wdt-noreset", accelerator: "tcg",
+                                devices: [.watchdog(expiry: WatchdogExpiry(seconds: 1))], agentChannel: .virtioSerial)
+        let (result, directory) = try await runKeepingDirectory(target, hypervisor: WatchdogIgnoringQEMU())
+        #expect(result.commandLine.contains("none") && !result.commandLine.contains("reset"))
+        let seen = try #require(result.evidence).hostObservations
+        #expect(seen["watchdog_expiry_event"] == .bool(true) && seen["watchdog_expiry_action"] == .string("none"), "\(seen)")
+        #expect(seen["watchdog_expiry_reset"] == .bool(false))
+        #expect(seen["watchdog_expiry_detail"]?.description.contains("no RESET") == true)
+        let outcome = try verdict("AVPS2-WDT-04", result)
+        #expect(outcome.verdict == .fail, "\(outcome.reason)")
+        let serial = try artifact("serial_log", result, in: directory)
+        #expect(serial.components(separatedBy: "avps-init: starting agent").count - 1 == 1, "the guest must not have rebooted")
+        #expect(result.stages.last?.stage == "poweroff" && result.stages.last?.ok == true, "the unreset agent still answers")
+    }
+
     @Test("no watchdog, no pmem, no CAN/GPIO/SCMI: facts say why; FAIL only where the profile asks unconditionally")
     func absent() async throws {
         let result = try await run(TargetSpec(name: "it-platform-absent", accelerator: "tcg", devices: [.entropy]))
@@ -168,4 +185,25 @@ struct PlatformGuestTests {
         }
         #expect(try verdict("AVPS2-RNG-02", result).verdict == .pass, "the rest of the target was examined")
     }
+}
+
+/// The QEMU adapter with the watchdog's expiry action turned into `none`: the negative control of
+/// the destructive test (QEMU reports the expiry, nothing resets the guest).
+struct WatchdogIgnoringQEMU: Hypervisor {
+    let inner = QEMUAdapter(cacheDirectory: nil)
+    var name: String { inner.name }
+
+    func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch {
+        var launch = try await inner.prepare(target, boot: boot, artifactDirectory: artifactDirectory)
+        if let index = launch.commandLine.firstIndex(of: "-watchdog-action") { launch.commandLine[index + 1] = "none" }
+        return launch
+    }
+
+    func withRunningGuest<T: Sendable>(_ launch: PreparedLaunch, timeouts: LaunchTimeouts, stages: StageLog,
+                                       _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
+        try await inner.withRunningGuest(launch, timeouts: timeouts, stages: stages, body)
+    }
+
+    func discard(_ launch: PreparedLaunch) { inner.discard(launch) }
+    func version() async -> String? { await inner.version() }
 }
