@@ -23,6 +23,7 @@ public struct Suite: Sendable, Equatable {
 ///     cpus: 1
 ///     accelerator: auto      # auto | kvm | tcg
 ///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
+///     # also: {pmem: {size_mib: 64}}, watchdog, {watchdog: {expiry_test: true, expiry_seconds: 2}}
 ///     kernel_append: []
 ///     agent_channel: auto    # auto | vsock | virtio-serial
 ///     qemu: {from: system}   # system | backports (QEMU 10 from bookworm-backports; adapter qemu only)

@@ -109,6 +109,25 @@ import Testing
         }
     }
 
+    /// The same for categories read from platform probes: a requirement judged on a bus or the
+    /// watchdog applies only where the probe found one, except the one presence row the profile
+    /// keeps unconditional (a guest should have a watchdog), which yields only to a withheld device.
+    @Test func absentPlatformCategoriesAreNotApplicable() throws {
+        for requirement in try ProfileLoader.load(contentsOf: Self.url).requirements {
+            guard case .probe(let name, nil, let fact, _)? = requirement.check else { continue }
+            let conditions = requirement.appliesIf?.parts ?? []
+            if requirement.key == "AVPS2-WDT-01" {
+                #expect(conditions == [.notWithheld(kind: "watchdog")] && fact == "watchdog_count")
+                continue
+            }
+            let guarded = conditions.contains { part in
+                guard case .probe(name, let counted, _) = part else { return false }
+                return counted.hasSuffix("_count")
+            }
+            #expect(guarded, "\(requirement.key) would FAIL on a guest without what \(name) looks for")
+        }
+    }
+
     @Test(arguments: shipped)
     func everyItemIsDerivedAndExplained(_ url: URL) throws {
         for requirement in try ProfileLoader.load(contentsOf: url).requirements {
