@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #define CHUNK (1u << 20)
-#define MAX_BYTES (16u << 20)
 
 static unsigned char buf[CHUNK] __attribute__((aligned(4096)));
 
@@ -88,11 +87,8 @@ probe_status_t probe_block_integrity(probe_env_t *env)
         close(fd);
         return probe_unavailable(env, "%s is mounted; the probe does not write to disks in use", node);
     }
-    uint64_t off = (uint64_t)obj_int(env->params, "offset", 1 << 20) & ~4095ull;
-    uint64_t bytes = (uint64_t)obj_int(env->params, "bytes", 4 << 20) & ~4095ull;
-    uint64_t seed = (uint64_t)obj_int(env->params, "seed", 0x5eed);
-    if (bytes == 0 || bytes > MAX_BYTES)
-        bytes = 4 << 20;
+    uint64_t off, bytes, seed;
+    storage_region(env, &off, &bytes, &seed);
     if (storage_round_trip(env, fd, off, bytes, seed) != PROBE_OK) {
         close(fd);
         return PROBE_ERROR;

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_BYTES (16u << 20)
 
 /* Depth-first through real subdirectories (never symlinks, which lead back up the tree) to
  * the first `block/pmem*`; `owner` receives the directory holding that `block`. */
@@ -58,11 +57,8 @@ probe_status_t probe_pmem_integrity(probe_env_t *env)
         return probe_unavailable(env, "writing needs params.allow_write=true (the probe overwrites part of the device)");
     if (storage_mounted(disk))
         return probe_unavailable(env, "/dev/%s is mounted; the probe does not write to devices in use", disk);
-    uint64_t off = (uint64_t)obj_int(env->params, "offset", 1 << 20) & ~4095ull;
-    uint64_t bytes = (uint64_t)obj_int(env->params, "bytes", 4 << 20) & ~4095ull;
-    uint64_t seed = (uint64_t)obj_int(env->params, "seed", 0x5eed);
-    if (bytes == 0 || bytes > MAX_BYTES)
-        bytes = 4 << 20;
+    uint64_t off, bytes, seed;
+    storage_region(env, &off, &bytes, &seed);
     if (off + bytes > size) { /* a small device: from the start, as much as fits */
         off = 0;
         bytes = size < bytes ? size & ~4095ull : bytes;

@@ -6,6 +6,16 @@
 #include <unistd.h>
 
 #define CHUNK (1u << 20)
+#define MAX_BYTES (16u << 20)
+
+void storage_region(probe_env_t *env, uint64_t *off, uint64_t *bytes, uint64_t *seed)
+{
+    *off = (uint64_t)obj_int(env->params, "offset", 1 << 20) & ~4095ull;
+    *bytes = (uint64_t)obj_int(env->params, "bytes", 4 << 20) & ~4095ull;
+    *seed = (uint64_t)obj_int(env->params, "seed", 0x5eed);
+    if (*bytes == 0 || *bytes > MAX_BYTES)
+        *bytes = 4 << 20;
+}
 
 void storage_fill(unsigned char *b, size_t n, uint64_t *state)
 {

@@ -17,6 +17,10 @@ void storage_fill(unsigned char *b, size_t n, uint64_t *state);
  * and adds the bytes that differ from it to *mismatches. False when a read or write fails. */
 bool storage_pass(int fd, bool write_pass, uint64_t off, uint64_t bytes, uint64_t seed, uint64_t *mismatches);
 
+/* The region and seed a storage probe writes: params `offset` (default 1 MiB) and `bytes`
+ * (default 4 MiB, at most 16 MiB), both rounded down to 4 KiB, and `seed`. */
+void storage_region(probe_env_t *env, uint64_t *off, uint64_t *bytes, uint64_t *seed);
+
 /* Writes the pattern at off, flushes (fsync), reads it back and compares, as facts: offset,
  * bytes, seed, write_ok, flush_ok, read_ok, mismatched_bytes, verified, write_mib_per_s,
  * read_mib_per_s. PROBE_ERROR (reason set) when the write itself fails. */
