@@ -9,9 +9,13 @@ import Hypervisors
 /// event, then `RESET` of the guest), and the runner reconnects to the rebooted agent so the run
 /// carries on. Facts recorded (host observations):
 ///
-/// - `watchdog_expiry_reset` (bool): the guest was reset after arming; what the profile checks.
+/// - `watchdog_expiry_reset` (bool): QEMU reported the expiry (`WATCHDOG`) and then reset the
+///   guest (`RESET`); what the profile checks. A reset without the event is someone else's.
 /// - `watchdog_expiry_event` (bool), `watchdog_expiry_action` (QEMU's `WATCHDOG` action).
-/// - `watchdog_expiry_fire_seconds`: arming answer received to `WATCHDOG` (QEMU's time stamps).
+/// - `watchdog_expiry_fire_seconds`: from the arming answer's arrival to `WATCHDOG` (QEMU's time
+///   stamp; the guest armed just before answering, so a punctual watchdog shows its timeout
+///   minus the answer's transit time).
+/// - `watchdog_expiry_detail`: what went wrong, when no reset or no event was seen.
 /// - `watchdog_expiry_reset_to_agent_seconds`: `RESET` to the rebooted agent's ready event.
 ///
 /// The run starts QEMU with `-no-reboot` (a guest that reboots by itself must end the run), so
@@ -76,17 +80,23 @@ struct WatchdogExpiryStage {
         // Generous: a loaded TCG host delays both the guest and QEMU's timers.
         let patience = Duration.seconds(seconds * 3 + 20)
         let first = try await qmp.waitForEvent(["WATCHDOG", "RESET"], from: mark, deadline: .now + patience)
+        let watchdog = first?.name == "WATCHDOG" ? first : nil
         let reset = first?.name == "RESET" ? first
-            : try await qmp.waitForEvent(["RESET"], from: mark, deadline: .now + .seconds(10))
-        var facts: [String: FactValue] = [Self.observation: .bool(reset != nil)]
-        let watchdog = await qmp.eventLog.dropFirst(mark).first { $0.name == "WATCHDOG" }
-        facts["watchdog_expiry_event"] = .bool(watchdog != nil)
+            : watchdog == nil ? nil : try await qmp.waitForEvent(["RESET"], from: mark, deadline: .now + .seconds(10))
+        // Only a reset that follows QEMU's report of the expiry is the watchdog's doing.
+        var facts: [String: FactValue] = [Self.observation: .bool(watchdog != nil && reset != nil),
+                                          "watchdog_expiry_event": .bool(watchdog != nil)]
         if let watchdog {
             facts["watchdog_expiry_action"] = .string(watchdog.data["action"] ?? "unknown")
             facts["watchdog_expiry_fire_seconds"] = .double(watchdog.timestamp - armedAt)
         }
+        if reset != nil, watchdog == nil {
+            facts["watchdog_expiry_detail"] = .string("the guest was reset without a WATCHDOG event first: something else reset it")
+        }
         guard let reset else {
-            facts["watchdog_expiry_detail"] = .string("no RESET within \(Int(patience.seconds)) s of arming a \(seconds) s watchdog")
+            facts["watchdog_expiry_detail"] = .string(watchdog == nil
+                ? "no WATCHDOG or RESET event within \(Int(patience.seconds)) s of arming a \(seconds) s watchdog"
+                : "QEMU reported the expiry (action \(watchdog?.data["action"] ?? "unknown")) but no RESET followed within 10 s")
             record(nil, facts)
             return client  // the guest was not reset, so its agent still answers
         }
