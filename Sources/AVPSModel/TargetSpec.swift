@@ -32,6 +32,9 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     /// A hardware watchdog the platform emulates (not virtio: VIRTIO reserves id 35 without a
     /// device spec). `expiry` set: the destructive test lets it fire and expects the guest reset.
     case watchdog(expiry: WatchdogExpiry? = nil)
+    /// A CAN controller the hypervisor emulates (suite kind `emulated-can`; QEMU's SJA1000-based
+    /// Kvaser PCIcan on a bus of its own). Not virtio-can, which QEMU does not offer.
+    case emulatedCAN
 
     /// Virtio device id the guest should see for this device; nil for a device that is not virtio.
     public var virtioDeviceID: Int? {
@@ -51,7 +54,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .vsock: 19
         case .sound: 25
         case .pmem: 27
-        case .watchdog: nil
+        case .watchdog, .emulatedCAN: nil
         }
     }
 
@@ -75,6 +78,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .sound: "sound"
         case .pmem: "pmem"
         case .watchdog: "watchdog"
+        case .emulatedCAN: "emulated-can"
         }
     }
 
@@ -98,7 +102,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
 
     /// Every kind a suite may name, for error messages.
     public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet",
-                               "9p", "crypto", "gpu", "iommu", "vsock", "sound", "pmem", "watchdog"]
+                               "9p", "crypto", "gpu", "iommu", "vsock", "sound", "pmem", "watchdog", "emulated-can"]
 }
 
 /// The opt-in destructive watchdog test (suite `{watchdog: {expiry_test: true}}`): the agent arms

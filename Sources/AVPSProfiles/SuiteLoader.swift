@@ -23,7 +23,7 @@ public struct Suite: Sendable, Equatable {
 ///     cpus: 1
 ///     accelerator: auto      # auto | kvm | tcg
 ///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
-///     # also: {pmem: {size_mib: 64}}, watchdog, {watchdog: {expiry_test: true, expiry_seconds: 2}}
+///     # also: {pmem: {size_mib: 64}}, watchdog, {watchdog: {expiry_test: true, expiry_seconds: 2}}, emulated-can
 ///     kernel_append: []
 ///     agent_channel: auto    # auto | vsock | virtio-serial
 ///     qemu: {from: system}   # system | backports (QEMU 10 from bookworm-backports; adapter qemu only)
@@ -261,6 +261,7 @@ public enum SuiteLoader {
             return .pmem(sizeMiB: size)
         case "watchdog":
             return .watchdog(expiry: try watchdogExpiry(options))
+        case "emulated-can": return .emulatedCAN
         default:
             throw reader.error("unknown device \"\(kind)\" (known: \(DeviceSpec.kinds.joined(separator: ", ")))\(YAMLNodeReader.suggestion(for: kind, among: DeviceSpec.kinds))")
         }

@@ -112,6 +112,10 @@ public enum QEMUCommandLine {
                 // spelled out because the destructive test depends on it.
                 args += ["-device", "i6300esb,id=dev-\(id)", "-watchdog-action", "reset"]
                 continue
+            case .emulatedCAN:
+                // Not virtio: an SJA1000 controller on a CAN bus of its own (nothing else on it).
+                args += ["-object", "can-bus,id=\(id)bus", "-device", "kvaser_pci,canbus=\(id)bus,id=dev-\(id)"]
+                continue
             }
             if let virtioID = device.virtioDeviceID { expected.append(virtioID) }
         }

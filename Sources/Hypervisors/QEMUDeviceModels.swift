@@ -19,6 +19,7 @@ enum QEMUDeviceModels {
         case .sound: "virtio-sound-pci"
         case .pmem: "virtio-pmem-pci"
         case .watchdog: "i6300esb"
+        case .emulatedCAN: "kvaser_pci"
         default: nil
         }
     }
@@ -33,6 +34,8 @@ enum QEMUDeviceModels {
                 + "(the SBSA generic watchdog is on sbsa-ref only) and the PCI i6300esb is not validated on virt"
         case (.pmem, .aarch64):
             "avps plugs virtio-pmem only into x86_64 q35 guests (a PCI memory device in hot-plug memory)"
+        case (.emulatedCAN, .aarch64):
+            "avps offers the emulated Kvaser CAN controller only to x86_64 guests (not validated on virt)"
         default: nil
         }
     }

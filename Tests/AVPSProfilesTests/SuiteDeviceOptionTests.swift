@@ -35,10 +35,10 @@ struct SuiteDeviceOptionTests {
     }
 
     @Test func watchdogAndPmemParse() throws {
-        let parsed = try devices("[watchdog, pmem, {pmem: {size_mib: 32}}]")
-        #expect(parsed == [.watchdog(expiry: nil), .pmem(sizeMiB: 64), .pmem(sizeMiB: 32)])
-        #expect(parsed.map(\.kind) == ["watchdog", "pmem", "pmem"])
-        #expect(parsed.map(\.virtioDeviceID) == [nil, 27, 27], "a watchdog is not a virtio device")
+        let parsed = try devices("[watchdog, pmem, {pmem: {size_mib: 32}}, emulated-can]")
+        #expect(parsed == [.watchdog(expiry: nil), .pmem(sizeMiB: 64), .pmem(sizeMiB: 32), .emulatedCAN])
+        #expect(parsed.map(\.kind) == ["watchdog", "pmem", "pmem", "emulated-can"])
+        #expect(parsed.map(\.virtioDeviceID) == [nil, 27, 27, nil], "a watchdog or an emulated CAN controller is not virtio")
     }
 
     @Test func theDestructiveWatchdogTestIsOffUnlessAskedFor() throws {

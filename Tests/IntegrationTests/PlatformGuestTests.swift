@@ -5,7 +5,8 @@ import Hypervisors
 import Runner
 import Testing
 
-/// The watchdog (QEMU's i6300esb), virtio-pmem and the platform-bus probe in real TCG guests:
+/// The watchdog (QEMU's i6300esb), virtio-pmem, an emulated CAN controller and the platform-bus
+/// probe in real TCG guests:
 /// each with the device there and with it absent, the destructive watchdog test really firing
 /// on both agent channels, and an aarch64 target whose watchdog is withheld with the reason.
 @Suite("Watchdog, pmem and platform buses in real QEMU guests", .guestSlot, .timeLimit(.minutes(5)))
@@ -55,10 +56,10 @@ struct PlatformGuestTests {
         return took
     }
 
-    @Test("watchdog and pmem present (vsock): identity, timeout, feed, disarm; expiry resets the guest; pattern in the backing file")
+    @Test("watchdog, pmem and CAN present (vsock): watchdog identity, timeout, feed, disarm; expiry resets the guest; pmem pattern in the backing file; can0")
     func present() async throws {
         let target = TargetSpec(name: "it-platform-present", accelerator: "tcg", devices: [
-            .watchdog(expiry: WatchdogExpiry(seconds: 2)), .pmem(sizeMiB: 16),
+            .watchdog(expiry: WatchdogExpiry(seconds: 2)), .pmem(sizeMiB: 16), .emulatedCAN,
         ])
         let (result, directory) = try await runKeepingDirectory(target)
         #expect(result.commandLine.contains("i6300esb,id=dev-watchdog0") && result.commandLine.contains("-watchdog-action"))
@@ -97,11 +98,13 @@ struct PlatformGuestTests {
         #expect(pattern.facts["size_bytes"] == .int(16 << 20))
         #expect(pattern.facts["host_pattern_ok"] == .bool(true), "the pattern did not reach the backing file")
 
-        // platform.buses on q35: the CMOS RTC is a real device the guest can read.
+        // platform.buses on q35: the CMOS RTC the guest can read, and the emulated SJA1000 as can0.
         let buses = try probe("platform.buses", result)
         #expect(buses.facts["rtc_count"] == .int(1) && buses.facts["rtc_read_ok"] == .bool(true), "\(buses.facts)")
+        #expect(buses.facts["can_interfaces"] == .list([.string("can0")]) && buses.facts["can_mtu_invalid"] == .int(0))
+        #expect(buses.facts["can_support"] == .string("present") && buses.facts["can_reason"] == nil)
 
-        for key in ["AVPS2-WDT-01", "AVPS2-WDT-02", "AVPS2-WDT-03", "AVPS2-WDT-04",
+        for key in ["AVPS2-WDT-01", "AVPS2-WDT-02", "AVPS2-WDT-03", "AVPS2-WDT-04", "AVPS2-CAN-01",
                     "AVPS2-PMEM-01", "AVPS2-PMEM-02", "AVPS2-PMEM-03", "AVPS2-PMEM-04"] {
             let outcome = try verdict(key, result)
             #expect(outcome.verdict == .pass, "\(key): \(outcome.reason)")
