@@ -58,7 +58,7 @@ public struct QEMUAdapter: Hypervisor {
         guard target.adapter == name else { throw .unsupported("adapter \(target.adapter) (this is \(name))") }
         let installation = try installation(for: target)
         let version = await Self.version(of: installation)
-        let withheld = await QEMUDeviceModels.unavailable(target.devices, arch: target.arch, in: installation, version: version)
+        let withheld = await QEMUDeviceModels.unavailable(for: target, in: installation, version: version)
         let accelerator: String
         if let foreign = try QEMUMachine(target).foreignAccelerator(target.accelerator) {
             accelerator = foreign

@@ -24,19 +24,24 @@ enum QEMUDeviceModels {
         }
     }
 
-    /// Why avps gives a target of this architecture no such device, whatever the build has.
-    static func platformLimit(_ device: DeviceSpec, arch: GuestArchitecture) -> String? {
-        switch (device, arch) {
+    /// Why avps gives this target no such device, whatever the build has: the watchdog, pmem and
+    /// CAN controller are PCI devices validated on x86_64 q35 only.
+    static func platformLimit(_ device: DeviceSpec, target: TargetSpec) -> String? {
+        switch (device, target.arch) {
         case (.watchdog, .aarch64):
             // Evidence, not guesswork: qemu-system-aarch64 7.2 does build the PCI i6300esb and
             // Debian's arm64 kernel ships its driver, but nobody has validated that pairing here.
-            "avps offers a watchdog only to x86_64 guests: QEMU's aarch64 virt machine has no watchdog of its own "
+            return "avps offers a watchdog only to x86_64 guests: QEMU's aarch64 virt machine has no watchdog of its own "
                 + "(the SBSA generic watchdog is on sbsa-ref only) and the PCI i6300esb is not validated on virt"
         case (.pmem, .aarch64):
-            "avps plugs virtio-pmem only into x86_64 q35 guests (a PCI memory device in hot-plug memory)"
+            return "avps plugs virtio-pmem only into x86_64 q35 guests (a PCI memory device in hot-plug memory)"
         case (.emulatedCAN, .aarch64):
-            "avps offers the emulated Kvaser CAN controller only to x86_64 guests (not validated on virt)"
-        default: nil
+            return "avps offers the emulated Kvaser CAN controller only to x86_64 guests (not validated on virt)"
+        case (.watchdog, _), (.pmem, _), (.emulatedCAN, _):
+            guard target.transport.isMMIO || target.machine == "microvm" else { return nil }
+            return "machine \(target.machine) has no PCI bus here, and avps's \(device.kind) is a PCI device"
+        default:
+            return nil
         }
     }
 
@@ -44,11 +49,11 @@ enum QEMUDeviceModels {
 
     /// Requested device kinds (`DeviceSpec.kind`) this target cannot have, each with the reason
     /// (one answer per build and model, remembered for the life of the process).
-    static func unavailable(_ devices: [DeviceSpec], arch: GuestArchitecture, in installation: QEMUInstallation,
+    static func unavailable(for target: TargetSpec, in installation: QEMUInstallation,
                             version: String?) async -> [String: String] {
         var missing: [String: String] = [:]
-        for device in devices where missing[device.kind] == nil {
-            if let limit = platformLimit(device, arch: arch) {
+        for device in target.devices where missing[device.kind] == nil {
+            if let limit = platformLimit(device, target: target) {
                 missing[device.kind] = limit
             } else if let model = model(for: device), await !has(model, installation) {
                 missing[device.kind] = "\(version ?? installation.binary) has no \(model) device"

@@ -48,7 +48,7 @@ struct PlatformCommandLineTests {
         #expect(SSHRemotePlan.setupCommands(Self.target, paths: Self.paths).contains("truncate -s 16M /w/pmem1.img"))
     }
 
-    @Test("x86_64: QEMU 7.2 has every model; aarch64: all three withheld with the reason, the launch still planned")
+    @Test("x86_64 q35: QEMU 7.2 has every model; aarch64 and microvm: withheld with the reason, the launch still planned")
     func withholding() async throws {
         let adapter = QEMUAdapter(cacheDirectory: nil)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("avps-test-platform-plan-\(UUID().uuidString.prefix(8))")
@@ -68,6 +68,13 @@ struct PlatformCommandLineTests {
         #expect(launch.withheldPlatformDevices["emulated-can"]?.contains("x86_64") == true)
         #expect(launch.expectedVirtioDevices == [3, 4])
         #expect(!launch.commandLine.contains { $0.contains("i6300esb") || $0.contains("pmem") || $0.contains("kvaser") })
+
+        let microvm = TargetSpec(name: "m", machine: "microvm", accelerator: "tcg", devices: [.watchdog(expiry: nil), .entropy],
+                                 agentChannel: .virtioSerial, transport: .mmioModern)
+        let small = try await adapter.prepare(microvm, boot: Self.boot, artifactDirectory: scratch)
+        adapter.discard(small)
+        #expect(small.withheldPlatformDevices["watchdog"] == "machine microvm has no PCI bus here, and avps's watchdog is a PCI device")
+        #expect(!small.commandLine.contains { $0.contains("i6300esb") })
     }
 }
 
