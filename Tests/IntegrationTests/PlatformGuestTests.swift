@@ -93,6 +93,14 @@ struct PlatformGuestTests {
         let pmem = try #require(evidence.devices.first { $0.deviceID == 27 })
         #expect(pmem.driver == "virtio_pmem")
         #expect(pmem.config?["size"] == .int(16 << 20) && (pmem.config?["start"]?.number ?? 0) > 0, "\(pmem.config ?? [:])")
+        // Offered bits read by the agent equal QEMU's own x-query-virtio-status for the device.
+        let address = try #require(pmem.busAddress)
+        guard case .list(let values)? = evidence.hostObservations["qemu.host_features.\(address)"] else {
+            Issue.record("no QEMU host-features for \(address)"); return
+        }
+        let qemu = QEMUVirtioDevice(path: "", name: "", deviceID: 27, busAddress: address,
+                                    hostFeatures: FeatureBits(values.compactMap { $0.number.map { Int($0) } }), unmappedNames: [])
+        #expect(pmem.offered?.method == "pci-cfg-window" && pmem.offered?.bits == qemu.modernView, "\(pmem.offered.map { "\($0)" } ?? "nil")")
         let pattern = try probe("pmem.integrity", result)
         #expect(pattern.facts["verified"] == .bool(true) && pattern.facts["flush_ok"] == .bool(true), "\(pattern)")
         #expect(pattern.facts["size_bytes"] == .int(16 << 20))
