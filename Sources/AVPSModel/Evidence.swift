@@ -26,6 +26,24 @@ public struct Evidence: Codable, Sendable, Equatable {
         "hypervisor.withheld.\(VirtioCatalogue.deviceName(deviceID) ?? String(deviceID))"
     }
 
+    /// The same for a requested device kind that is not virtio (`hypervisor.withheld.watchdog`).
+    public static func withheldKey(kind: String) -> String {
+        "hypervisor.withheld.\(kind)"
+    }
+
+    /// Host observation explaining why the observation `name` was not recorded on this target
+    /// (a destructive test that was not enabled), so its check can say so when SKIPPED.
+    public static func notRecordedKey(_ name: String) -> String {
+        "\(name).not_recorded"
+    }
+
+    /// The fact in which a probe explains the value of `fact` (why a count is zero): the fact's
+    /// name with its last `_word` replaced by `_reason` (`can_count` -> `can_reason`).
+    public static func explanationFact(for fact: String) -> String {
+        guard let underscore = fact.lastIndex(of: "_") else { return fact + "_reason" }
+        return fact[..<underscore] + "_reason"
+    }
+
     /// Results written before probes existed have neither key; they decode as empty.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

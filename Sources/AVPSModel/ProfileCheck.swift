@@ -32,6 +32,21 @@ public enum DeviceSelector: Sendable, Equatable, Hashable, CustomStringConvertib
 /// A precondition for a requirement to apply.
 public enum Condition: Sendable, Equatable {
     case devicePresent(DeviceSelector)
+    /// A fact of a probe that is not about one virtio device (`platform.buses`, `watchdog.basic`)
+    /// satisfies a comparison: the platform offers that category. When it does not, the reason
+    /// quotes the probe's explanation (`Evidence.explanationFact`).
+    case probe(name: String, fact: String, Comparison)
+    /// The hypervisor did not withhold this device kind (`DeviceSpec.kind`) as one it cannot
+    /// offer on this target (`Evidence.withheldKey(kind:)`).
+    case notWithheld(kind: String)
+    /// Several conditions (several keys of one `applies_if`); all must hold, judged in order.
+    case all([Condition])
+
+    /// The conditions this one is made of, in order (itself when it is not `all`).
+    public var parts: [Condition] {
+        if case .all(let conditions) = self { return conditions.flatMap(\.parts) }
+        return [self]
+    }
 }
 
 /// How a measured value is compared with a profile's threshold.

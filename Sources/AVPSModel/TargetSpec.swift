@@ -26,9 +26,18 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     case vsock
     /// virtio-sound with a silent host backend (QEMU 8.2+ `virtio-sound-pci`, `-audiodev none`).
     case sound
+    /// virtio-pmem backed by a fresh sparse file of `sizeMiB` (suite kind `pmem`): guest-visible
+    /// persistent memory outside normal RAM, so the machine needs memory hot-plug room.
+    case pmem(sizeMiB: Int)
+    /// A hardware watchdog the platform emulates (not virtio: VIRTIO reserves id 35 without a
+    /// device spec). `expiry` set: the destructive test lets it fire and expects the guest reset.
+    case watchdog(expiry: WatchdogExpiry? = nil)
+    /// A CAN controller the hypervisor emulates (suite kind `emulated-can`; QEMU's SJA1000-based
+    /// Kvaser PCIcan on a bus of its own). Not virtio-can, which QEMU does not offer.
+    case emulatedCAN
 
-    /// Virtio device id the guest should see for this device.
-    public var virtioDeviceID: Int {
+    /// Virtio device id the guest should see for this device; nil for a device that is not virtio.
+    public var virtioDeviceID: Int? {
         switch self {
         case .block: 2
         case .net: 1
@@ -44,6 +53,8 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .legacy(let base): base.virtioDeviceID
         case .vsock: 19
         case .sound: 25
+        case .pmem: 27
+        case .watchdog, .emulatedCAN: nil
         }
     }
 
@@ -65,6 +76,9 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         case .legacy(let base): base.kind
         case .vsock: "vsock"
         case .sound: "sound"
+        case .pmem: "pmem"
+        case .watchdog: "watchdog"
+        case .emulatedCAN: "emulated-can"
         }
     }
 
@@ -77,12 +91,35 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
         }
     }
 
+    /// The destructive watchdog test this device asks for; nil when it must not fire.
+    public var watchdogExpiry: WatchdogExpiry? {
+        if case .watchdog(let expiry) = self { return expiry }
+        return nil
+    }
+
     /// Kinds that have a legacy (transitional) PCI form QEMU can force with `disable-modern=on`.
     public static let legacyCapableKinds = ["block", "net", "entropy", "balloon"]
 
     /// Every kind a suite may name, for error messages.
     public static let kinds = ["block", "net", "entropy", "console", "balloon", "scsi", "keyboard", "tablet",
-                               "9p", "crypto", "gpu", "iommu", "vsock", "sound"]
+                               "9p", "crypto", "gpu", "iommu", "vsock", "sound", "pmem", "watchdog", "emulated-can"]
+}
+
+/// The opt-in destructive watchdog test (suite `{watchdog: {expiry_test: true}}`): the agent arms
+/// the watchdog with a short timeout and stops feeding it; the runner expects the hypervisor to
+/// report the expiry and reset the guest, then reconnects to the rebooted agent. Off by default
+/// because it reboots the guest in the middle of a run.
+public struct WatchdogExpiry: Sendable, Equatable, Codable {
+    /// Timeout the agent arms, in seconds (suite `expiry_seconds`).
+    public var seconds: Int
+    /// Accepted range of `seconds`: at least the driver's 1 s minimum; short enough that a run is
+    /// not held up for long, long enough that the agent's answer leaves the guest before the reset.
+    public static let allowedSeconds = 1...30
+    public static let defaultSeconds = 2
+
+    public init(seconds: Int = WatchdogExpiry.defaultSeconds) {
+        self.seconds = seconds
+    }
 }
 
 /// How the host talks to the agent (suite key `agent_channel`).

@@ -23,6 +23,9 @@ public enum CheckText {
     public static func describe(_ condition: Condition) -> String {
         switch condition {
         case .devicePresent(let selector): "device_present: \(selector)"
+        case .notWithheld(let kind): "not_withheld: \(kind)"
+        case .probe(let name, let fact, let comparison): "probe: \(name) fact \(fact) \(comparison)"
+        case .all(let parts): parts.map(describe).joined(separator: " and ")
         }
     }
 }

@@ -63,7 +63,7 @@ public enum ProfileSchema {
         object([
             "key": ref("key"), "title": text(minLength: 1), "chapter": text(minLength: 1), "category": text(minLength: 1),
             "level": ref("level"),
-            "applies_if": object(["device_present": ref("device")], required: ["device_present"]),
+            "applies_if": appliesIf,
             "check": ref("check"),
             "virtio": text(minLength: 1),
             "virtio_normative": .object([("type", .string("string")), ("pattern", .string("^(device|driver)normative:"))]),
@@ -73,6 +73,20 @@ public enum ProfileSchema {
             "rationale": ref("oneLine"),
         ], order: RequirementReader.keys,
            required: ["key", "title", "chapter", "category", "level", "confidence", "rationale"])
+    }
+
+    /// `applies_if`: one or more conditions, all of which must hold.
+    static var appliesIf: JSONText {
+        let kinds: [(String, JSONText)] = [
+            ("device_present", ref("device")),
+            ("not_withheld", .object([("enum", strings(DeviceSpec.kinds))])),
+            ("probe", withComparison(["name": ref("probeName"), "fact": ref("identifier")], required: ["name", "fact"])),
+        ]
+        return .object([
+            ("type", .string("object")), ("minProperties", .int(1)),
+            ("additionalProperties", .bool(false)),
+            ("properties", .object(kinds)),
+        ])
     }
 
     /// `check` is a one-key mapping; each kind has its own fields.

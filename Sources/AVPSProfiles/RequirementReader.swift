@@ -4,7 +4,7 @@ import AVPSModel
 enum RequirementReader {
     static let keys = ["key", "title", "chapter", "category", "level", "applies_if", "check", "virtio",
                        "virtio_normative", "spec_version", "normative", "confidence", "rationale"]
-    static let conditionKinds = ["device_present"]
+    static let conditionKinds = ["device_present", "not_withheld", "probe"]
 
     /// The requirement and the reader of its `key` field (the duplicate check needs its line).
     static func read(_ item: YAMLNodeReader) throws(LoadError) -> (Requirement, YAMLNodeReader) {
@@ -31,11 +31,33 @@ enum RequirementReader {
         return (requirement, keyReader)
     }
 
-    /// `{ device_present: block }` or `{ device_present: { device: block } }`.
+    /// One or more conditions, all of which must hold, judged in file order:
+    /// `{ device_present: block }` (or `{ device_present: { device: block } }`),
+    /// `{ not_withheld: watchdog }` (a suite device kind),
+    /// `{ probe: { name: platform.buses, fact: can_count, op: ge, value: 1 } }`.
     static func condition(_ reader: YAMLNodeReader) throws(LoadError) -> Condition {
         let mapping = try reader.mapping(allowedKeys: conditionKinds)
-        let (_, value) = try mapping.exactlyOne(of: conditionKinds)
-        return .devicePresent(try DeviceReader.selector(value))
+        guard !mapping.entries.isEmpty else {
+            throw reader.error("expected at least one of \(conditionKinds.joined(separator: ", "))")
+        }
+        let parts = try mapping.entries.map { entry throws(LoadError) -> Condition in
+            switch entry.key {
+            case "device_present": return .devicePresent(try DeviceReader.selector(entry.value))
+            case "not_withheld":
+                let kind = try entry.value.nonEmptyString()
+                guard DeviceSpec.kinds.contains(kind) else {
+                    throw entry.value.error("unknown device kind \"\(kind)\" (known: \(DeviceSpec.kinds.joined(separator: ", ")))"
+                                            + YAMLNodeReader.suggestion(for: kind, among: DeviceSpec.kinds))
+                }
+                return .notWithheld(kind: kind)
+            default:
+                let fields = try entry.value.mapping(allowedKeys: ["name", "fact", "op", "value"])
+                let name = try CheckReader.identifier(fields.required("name"), dotted: true, what: "probe name (e.g. platform.buses)")
+                let fact = try CheckReader.identifier(fields.required("fact"), dotted: false, what: "fact name")
+                return .probe(name: name, fact: fact, try CheckReader.comparison(fields))
+            }
+        }
+        return parts.count == 1 ? parts[0] : .all(parts)
     }
 
     /// VIRTIO labels look like `devicenormative:Device Types / Block Device / Device Operation`.

@@ -23,6 +23,7 @@ public struct Suite: Sendable, Equatable {
 ///     cpus: 1
 ///     accelerator: auto      # auto | kvm | tcg
 ///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
+///     # also: {pmem: {size_mib: 64}}, watchdog, {watchdog: {expiry_test: true, expiry_seconds: 2}}, emulated-can
 ///     kernel_append: []
 ///     agent_channel: auto    # auto | vsock | virtio-serial
 ///     qemu: {from: system}   # system | backports (QEMU 10 from bookworm-backports; adapter qemu only)
@@ -79,6 +80,10 @@ public enum SuiteLoader {
             throw try mapping.required("accelerator").error("must be auto, kvm or tcg")
         }
         let devices = try mapping.required("devices").sequence().map { reader throws(LoadError) in try device(reader) }
+        let watchdogs = devices.indices.filter { devices[$0].kind == "watchdog" }
+        if watchdogs.count > 1 {  // the probes and the expiry test judge one watchdog per guest
+            throw try mapping.required("devices").sequence()[watchdogs[1]].error("a target has at most one watchdog")
+        }
         let append = try mapping.optional("kernel_append")?.sequence().map { reader throws(LoadError) in
             try reader.nonEmptyString()
         } ?? []
@@ -204,10 +209,28 @@ public enum SuiteLoader {
     }
 
     /// Options a device kind accepts: block sizes and feature switches, `modern: false` where a
-    /// legacy (transitional) form exists.
+    /// legacy (transitional) form exists, the pmem size, the watchdog's destructive test.
     static func optionKeys(_ kind: String) -> [String] {
         let legacy = DeviceSpec.legacyCapableKinds.contains(kind) ? ["modern"] : []
-        return (kind == "block" ? ["size_mib", "discard", "read_only"] : []) + legacy
+        let own: [String: [String]] = ["block": ["size_mib", "discard", "read_only"], "pmem": ["size_mib"],
+                                       "watchdog": ["expiry_test", "expiry_seconds"]]
+        return (own[kind] ?? []) + legacy
+    }
+
+    /// `{watchdog: {expiry_test: true, expiry_seconds: 2}}`: the destructive test is off unless
+    /// asked for; `expiry_seconds` without the test is a mistake worth reporting.
+    static func watchdogExpiry(_ options: YAMLMapping?) throws(LoadError) -> WatchdogExpiry? {
+        let secondsReader = options?.optional("expiry_seconds")
+        let seconds = try secondsReader?.int()
+        let enabled = try options?.optional("expiry_test")?.bool() ?? false
+        if let secondsReader, !enabled {
+            throw secondsReader.error("expiry_seconds needs expiry_test: true (the destructive test is off by default)")
+        }
+        if let seconds, let secondsReader, !WatchdogExpiry.allowedSeconds.contains(seconds) {
+            let range = WatchdogExpiry.allowedSeconds
+            throw secondsReader.error("expiry_seconds must be \(range.lowerBound)...\(range.upperBound) (got \(seconds))")
+        }
+        return enabled ? WatchdogExpiry(seconds: seconds ?? WatchdogExpiry.defaultSeconds) : nil
     }
 
     static func baseDevice(_ kind: String, options: YAMLMapping?, reader: YAMLNodeReader) throws(LoadError) -> DeviceSpec {
@@ -229,6 +252,16 @@ public enum SuiteLoader {
         case "tablet": return .tablet
         case "vsock": return .vsock
         case "sound": return .sound
+        case "pmem":
+            let sizeReader = options?.optional("size_mib")
+            let size = try sizeReader?.int() ?? 64
+            if let sizeReader, size < 2 || size % 2 != 0 {
+                throw sizeReader.error("pmem size_mib must be an even number of at least 2 (guest memory is plugged in 2 MiB blocks)")
+            }
+            return .pmem(sizeMiB: size)
+        case "watchdog":
+            return .watchdog(expiry: try watchdogExpiry(options))
+        case "emulated-can": return .emulatedCAN
         default:
             throw reader.error("unknown device \"\(kind)\" (known: \(DeviceSpec.kinds.joined(separator: ", ")))\(YAMLNodeReader.suggestion(for: kind, among: DeviceSpec.kinds))")
         }

@@ -10,21 +10,25 @@ public actor AgentClient {
     private var framer = LineFramer()
     private var pending: [[UInt8]] = []
     private var nextID = 1
-    private let started = ContinuousClock.now
+    /// Zero of the transcript's `at` times.
+    public nonisolated let started: ContinuousClock.Instant
     /// Every frame in both directions, for the run's artifacts.
     public private(set) var transcript: [TranscriptLine] = []
     public private(set) var ready: ReadyEvent?
 
     public struct TranscriptLine: Sendable, Codable {
-        /// Seconds since the client was created.
+        /// Seconds since `started` (normally when the client was created).
         public var at: Double
         /// "host" or "guest".
         public var from: String
         public var frame: String
     }
 
-    public init(stream: any ByteStream) {
+    /// - Parameter started: zero of the transcript times; a client that takes over from another
+    ///   (the guest rebooted) passes the first one's, so one target's transcript reads as one.
+    public init(stream: any ByteStream, started: ContinuousClock.Instant = .now) {
         self.stream = stream
+        self.started = started
     }
 
     /// Waits for the agent's unsolicited `ready` frame (it proves the agent runs and its channel is open).

@@ -67,11 +67,12 @@ struct NoParams: Encodable {}
 /// Parameters of `probe`: which behaviour to measure, on which device, with the probe's own knobs.
 public struct ProbeRequest: Encodable, Sendable, Equatable {
     public var name: String
-    /// Kernel name of the device (`virtio2`).
-    public var device: String
+    /// Kernel name of the device (`virtio2`); nil (left out of the frame) for a probe about the
+    /// platform rather than one virtio device (`platform.buses`, `watchdog.basic`).
+    public var device: String?
     public var params: [String: FactValue]
 
-    public init(name: String, device: String, params: [String: FactValue] = [:]) {
+    public init(name: String, device: String?, params: [String: FactValue] = [:]) {
         self.name = name
         self.device = device
         self.params = params

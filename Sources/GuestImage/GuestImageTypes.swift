@@ -50,6 +50,9 @@ public struct GuestImageRequest: Sendable, Equatable {
         "virtio_balloon", "virtio_scsi", "virtio_input", "9pnet_virtio", "9p", "virtio_crypto",
         "vmw_vsock_virtio_transport", "virtio_gpu",
         "evdev", "algif_skcipher",  // agent probes: input.caps opens evdev nodes, crypto.cipher uses AF_ALG
+        "i6300esb",  // not virtio: the PCI watchdog QEMU emulates for suite kind `watchdog`
+        "virtio_pmem", "nd_pmem",  // virtio-pmem registers an NVDIMM region; nd_pmem makes it /dev/pmemN
+        "kvaser_pci",  // not virtio: the SJA1000 CAN controller QEMU emulates for suite kind `emulated-can`
     ]
 
     /// Drivers only a guest that asks for the device kind gets, so the reference initramfs stays

@@ -26,6 +26,11 @@ struct InitramfsBuilder: Sendable {
         var rebuilt: Bool
     }
 
+    /// The kernel's own module lists, copied as they are so the agent can tell a driver the kernel
+    /// lacks from one it has but this guest did not load (`platform.buses`). They list every module
+    /// of the kernel package, not only the few in this initramfs.
+    static let moduleIndexes = ["modules.builtin", "modules.dep"]
+
     /// Path of a module inside the guest: the modules.dep path minus any compression suffix,
     /// because modules are decompressed on the host (busybox insmod cannot read .xz/.zst).
     static func guestPath(of module: ModuleDependencies.Module) -> String {
@@ -46,6 +51,10 @@ struct InitramfsBuilder: Sendable {
         manifest += "applets \(InitScript.applets.joined(separator: " "))\n"
         manifest += "agent \(inputs.agent.sha256)\n"
         manifest += "init \(CacheFiles.sha256(inputs.script.text))\n"
+        let indexes = Self.moduleIndexes.filter { CacheFiles.fileExists(inputs.kernel.modulesDirectory.appendingPathComponent($0)) }
+        for name in indexes {
+            manifest += "index \(name) \(try CacheFiles.sha256(of: inputs.kernel.modulesDirectory.appendingPathComponent(name)))\n"
+        }
         let key = CacheFiles.sha256(manifest)
 
         let directory = cacheRoot.appendingPathComponent("initramfs", isDirectory: true)
@@ -68,6 +77,10 @@ struct InitramfsBuilder: Sendable {
         archive.addFile("init", contents: Data(inputs.script.text.utf8), permissions: 0o755)
         archive.addFile("sbin/avps-agent", contents: try CacheFiles.read(inputs.agent.binary), permissions: 0o755)
         archive.addFile("etc/avps-initramfs.manifest", contents: Data(manifest.utf8))
+        for name in indexes {
+            archive.addFile("lib/modules/\(inputs.kernel.release)/\(name)",
+                            contents: try CacheFiles.read(inputs.kernel.modulesDirectory.appendingPathComponent(name)))
+        }
         for module in inputs.modules {
             let source = inputs.kernel.modulesDirectory.appendingPathComponent(module.path)
             archive.addFile("lib/modules/\(inputs.kernel.release)/\(Self.guestPath(of: module))",

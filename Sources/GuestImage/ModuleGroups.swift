@@ -17,13 +17,15 @@ public enum ModuleGroups {
         "virtio_blk": "block", "virtio_net": "net", "virtio_rng": "entropy", "virtio_balloon": "balloon",
         "virtio_scsi": "scsi", "virtio_input": "input", "evdev": "input", "9pnet_virtio": "9p", "9p": "9p",
         "virtio_crypto": "crypto", "algif_skcipher": "crypto", "virtio_gpu": "gpu", "virtio_snd": "sound",
+        "i6300esb": "watchdog", "virtio_pmem": "pmem", "nd_pmem": "pmem", "kvaser_pci": "can",
     ]
 
     /// Group of each suite device kind (`DeviceSpec.kind`).
     static let groupOfDeviceKind: [String: String] = [
         "block": "block", "net": "net", "entropy": "entropy", "balloon": "balloon", "scsi": "scsi",
         "keyboard": "input", "tablet": "input", "9p": "9p", "crypto": "crypto", "gpu": "gpu",
-        "sound": "sound", "console": core, "vsock": core, "iommu": core,
+        "sound": "sound", "console": core, "vsock": core, "iommu": core, "watchdog": "watchdog", "pmem": "pmem",
+        "emulated-can": "can",
     ]
 
     /// `avps.modules=block,net` for these device kinds; nil when a kind has no known group here,

@@ -38,7 +38,7 @@ public struct ExternalAdapter: Hypervisor {
         }
         return PreparedLaunch(
             target: target, accelerator: "external", commandLine: start,
-            expectedVirtioDevices: target.devices.map(\.virtioDeviceID).sorted(), workspace: workspace,
+            expectedVirtioDevices: target.devices.compactMap(\.virtioDeviceID).sorted(), workspace: workspace,
             agentSocket: channelPath, qmpSocket: "",
             serialLog: artifactDirectory.appendingPathComponent("serial.log"),
             stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"))

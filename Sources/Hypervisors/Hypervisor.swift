@@ -45,6 +45,8 @@ public struct PreparedLaunch: Sendable {
     /// Requested device types (virtio ids) this hypervisor cannot offer, with the reason; the
     /// guest boots without them and requirements about them do not apply.
     public var withheldDevices: [Int: String] = [:]
+    /// The same for requested devices that are not virtio, by kind (`watchdog`).
+    public var withheldPlatformDevices: [String: String] = [:]
     /// What a remote launch does on the other host (`ssh` adapter); nil for local launches.
     public var remote: SSHRemotePlan?
 }
@@ -103,6 +105,19 @@ extension Hypervisor {
 }
 
 extension PreparedLaunch {
+    /// Records requested device kinds the hypervisor cannot offer (kind -> reason), virtio ones by
+    /// device id and the others by kind.
+    mutating func withhold(_ reasons: [String: String]) {
+        for device in target.devices {
+            guard let reason = reasons[device.kind] else { continue }
+            if let id = device.virtioDeviceID {
+                withheldDevices[id] = reason
+            } else {
+                withheldPlatformDevices[device.kind] = reason
+            }
+        }
+    }
+
     /// The last lines of the hypervisor's stderr, joined on one line, for INFRA messages.
     var stderrTail: String {
         let text = (try? String(contentsOf: stderrLog, encoding: .utf8)) ?? ""

@@ -56,7 +56,7 @@ struct DeviceMapper {
                 X.element("source", ["dir": X.sharePath(index, workspace: paths.workspace)]),
                 X.element("target", ["dir": "avps\(index)"]),
             ])
-        case .crypto, .gpu, .iommu, .legacy, .vsock, .sound:
+        case .crypto, .gpu, .iommu, .legacy, .vsock, .sound, .pmem, .watchdog, .emulatedCAN:
             throw .unsupported("device \(device.kind)\(device.isLegacy ? " (modern: false)" : "") through libvirt "
                                + "(supported: block, net, entropy, console, balloon, keyboard, tablet, scsi, 9p)")
         }

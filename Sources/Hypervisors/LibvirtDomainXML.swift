@@ -55,7 +55,7 @@ enum LibvirtDomainXML {
         for (index, device) in target.devices.enumerated() {
             devices.addChild(try mapper.element(for: device, index: index))
             if case .console = device { continue }  // a port on the agent's virtio-serial controller
-            expected.append(device.virtioDeviceID)
+            if let virtioID = device.virtioDeviceID { expected.append(virtioID) }
         }
         if !target.devices.contains(.balloon) { devices.addChild(element("memballoon", ["model": "none"])) }
         domain.addChild(devices)

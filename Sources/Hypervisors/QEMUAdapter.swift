@@ -58,7 +58,7 @@ public struct QEMUAdapter: Hypervisor {
         guard target.adapter == name else { throw .unsupported("adapter \(target.adapter) (this is \(name))") }
         let installation = try installation(for: target)
         let version = await Self.version(of: installation)
-        let withheld = await QEMUDeviceModels.unavailable(target.devices, in: installation, version: version)
+        let withheld = await QEMUDeviceModels.unavailable(for: target, in: installation, version: version)
         let accelerator: String
         if let foreign = try QEMUMachine(target).foreignAccelerator(target.accelerator) {
             accelerator = foreign
@@ -79,7 +79,7 @@ public struct QEMUAdapter: Hypervisor {
             vsock = provision
             let (arguments, expected) = try QEMUCommandLine.arguments(
                 for: target, accelerator: accelerator, boot: boot, paths: paths, vsock: provision,
-                omitting: Set(target.devices.filter { withheld[$0.virtioDeviceID] != nil }.map(\.kind)))
+                omitting: Set(withheld.keys))
             var launch = PreparedLaunch(
                 target: target, accelerator: accelerator,
                 commandLine: installation.launcher + installation.dataArguments + arguments,
@@ -89,7 +89,7 @@ public struct QEMUAdapter: Hypervisor {
                 agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket,
                 vsockUDS: workspace.appendingPathComponent("vsock.sock").path)
             launch.hypervisorVersion = version
-            launch.withheldDevices = withheld
+            launch.withhold(withheld)
             return launch
         } catch {
             if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
@@ -178,22 +178,22 @@ public struct QEMUAdapter: Hypervisor {
     private static let knownVersions = Mutex<[[String]: String]>([:])
 
     private func createDisks(_ launch: PreparedLaunch) throws(HypervisorError) {
+        let paths = QEMUCommandLine.Paths(qmpSocket: "", agentSocket: "", serialLog: "", workspace: launch.workspace.path)
         for (index, device) in launch.target.devices.enumerated() {
-            let paths = QEMUCommandLine.Paths(qmpSocket: "", agentSocket: "", serialLog: "", workspace: launch.workspace.path)
             if case .ninep = device {  // the 9p share must exist before QEMU opens it
                 try? FileManager.default.createDirectory(atPath: QEMUCommandLine.sharePath(index, paths), withIntermediateDirectories: true)
             }
-            guard let sizeMiB = device.blockSizeMiB else { continue }
-            let path = QEMUCommandLine.diskPath(index, paths)
+        }
+        for (path, sizeMiB) in QEMUCommandLine.backingFiles(launch.target, paths) {
             guard FileManager.default.createFile(atPath: path, contents: nil),
                   let handle = FileHandle(forWritingAtPath: path) else {
-                throw .workspace("cannot create disk image \(path)")
+                throw .workspace("cannot create backing file \(path)")
             }
             defer { try? handle.close() }
             do {
                 try handle.truncate(atOffset: UInt64(sizeMiB) << 20)  // sparse
             } catch {
-                throw .workspace("cannot size disk image \(path): \(error)")
+                throw .workspace("cannot size backing file \(path): \(error)")
             }
         }
     }

@@ -31,7 +31,7 @@ public enum QEMUCommandLine {
             "-machine", target.machine + (vsock.map(memoryBackendMachineOption) ?? ""),
         ] + machine.cpuArguments + [
             "-accel", accelerator,
-            "-m", String(target.memoryMiB), "-smp", String(target.cpus),
+            "-m", memoryOption(target, omitting: omitting), "-smp", String(target.cpus),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-S",  // start paused: the host attaches QMP and the agent socket before the guest runs
             "-kernel", boot.kernel, "-initrd", boot.initrd,
@@ -43,7 +43,7 @@ public enum QEMUCommandLine {
         var expected: [Int] = []
         if let vsock {
             args += vsockArguments(vsock, memoryMiB: target.memoryMiB, paths: paths, machine: machine)
-            expected.append(DeviceSpec.vsock.virtioDeviceID)
+            expected.append(19)  // DeviceSpec.vsock
         }
         // The agent channel: a virtio-serial controller with one named port.
         args += [
@@ -103,10 +103,39 @@ public enum QEMUCommandLine {
                 args += try legacyArguments(base, id: id, index: index, paths: paths, machine: machine)
             case .vsock:
                 continue  // one vsock device per guest, added above with its provider
+            case .pmem(let sizeMiB):
+                // Guest-visible persistent memory lives outside RAM, in a hot-plug slot (`-m` above).
+                args += ["-object", "memory-backend-file,id=\(id),share=on,mem-path=\(pmemPath(index, workspace: paths.workspace)),size=\(sizeMiB)M",
+                         "-device", "virtio-pmem-pci,memdev=\(id),id=dev-\(id)"]
+            case .watchdog:
+                // Not virtio: the Intel 6300ESB watchdog QEMU emulates on PCI. The expiry action is
+                // spelled out because the destructive test depends on it.
+                args += ["-device", "i6300esb,id=dev-\(id)", "-watchdog-action", "reset"]
+                continue
+            case .emulatedCAN:
+                // Not virtio: an SJA1000 controller on a CAN bus of its own (nothing else on it).
+                args += ["-object", "can-bus,id=\(id)bus", "-device", "kvaser_pci,canbus=\(id)bus,id=dev-\(id)"]
+                continue
             }
-            expected.append(device.virtioDeviceID)
+            if let virtioID = device.virtioDeviceID { expected.append(virtioID) }
         }
         return (args, expected.sorted())
+    }
+
+    /// `-m` value: plain RAM, or with virtio-pmem devices the hot-plug room they are plugged into
+    /// (one slot each, `maxmem` = RAM plus their sizes).
+    static func memoryOption(_ target: TargetSpec, omitting: Set<String>) -> String {
+        let pmem = target.devices.compactMap { device -> Int? in
+            guard case .pmem(let sizeMiB) = device, !omitting.contains(device.kind) else { return nil }
+            return sizeMiB
+        }
+        guard !pmem.isEmpty else { return String(target.memoryMiB) }
+        return "\(target.memoryMiB),slots=\(pmem.count),maxmem=\(target.memoryMiB + pmem.reduce(0, +))M"
+    }
+
+    /// Backing file of the virtio-pmem device at `index` (created sparse by the adapter before start).
+    public static func pmemPath(_ index: Int, workspace: String) -> String {
+        "\(workspace)/pmem\(index).img"
     }
 
     /// Name of the data port added with the console device at `index`.
@@ -159,6 +188,14 @@ public enum QEMUCommandLine {
                     "-device", "\(machine.model("vhost-user-vsock")),chardev=vsock0,id=dev-vsock"]
         case .virtioSerial:
             return []
+        }
+    }
+
+    /// Sparse files the adapter creates before QEMU starts: block disk images and pmem backings.
+    public static func backingFiles(_ target: TargetSpec, _ paths: Paths) -> [(path: String, sizeMiB: Int)] {
+        target.devices.enumerated().compactMap { index, device in
+            if case .pmem(let sizeMiB) = device { return (pmemPath(index, workspace: paths.workspace), sizeMiB) }
+            return device.blockSizeMiB.map { (diskPath(index, paths), $0) }
         }
     }
 

@@ -10,27 +10,53 @@ import SystemPackage
 
 /// Which device kinds a QEMU build can offer, asked of the build itself (`-device MODEL,help`
 /// lists `MODEL options:` only for a model it has; 7.2 exits 0 either way), so a target asking
-/// QEMU 7.2 for virtio-sound is told so at plan time instead of QEMU refusing to start.
+/// QEMU 7.2 for virtio-sound is told so at plan time instead of QEMU refusing to start. Some kinds
+/// are also tied to a platform avps has validated them on (`platformLimit`).
 enum QEMUDeviceModels {
     /// The QEMU device model that provides a kind; nil for kinds every supported build has.
     static func model(for device: DeviceSpec) -> String? {
         switch device {
         case .sound: "virtio-sound-pci"
+        case .pmem: "virtio-pmem-pci"
+        case .watchdog: "i6300esb"
+        case .emulatedCAN: "kvaser_pci"
         default: nil
+        }
+    }
+
+    /// Why avps gives this target no such device, whatever the build has: the watchdog, pmem and
+    /// CAN controller are PCI devices validated on x86_64 q35 only.
+    static func platformLimit(_ device: DeviceSpec, target: TargetSpec) -> String? {
+        switch (device, target.arch) {
+        case (.watchdog, .aarch64):
+            // Evidence, not guesswork: qemu-system-aarch64 7.2 does build the PCI i6300esb and
+            // Debian's arm64 kernel ships its driver, but nobody has validated that pairing here.
+            return "avps offers a watchdog only to x86_64 guests: QEMU's aarch64 virt machine has no watchdog of its own "
+                + "(the SBSA generic watchdog is on sbsa-ref only) and the PCI i6300esb is not validated on virt"
+        case (.pmem, .aarch64):
+            return "avps plugs virtio-pmem only into x86_64 q35 guests (a PCI memory device in hot-plug memory)"
+        case (.emulatedCAN, .aarch64):
+            return "avps offers the emulated Kvaser CAN controller only to x86_64 guests (not validated on virt)"
+        case (.watchdog, _), (.pmem, _), (.emulatedCAN, _):
+            guard target.transport.isMMIO || target.machine == "microvm" else { return nil }
+            return "machine \(target.machine) has no PCI bus here, and avps's \(device.kind) is a PCI device"
+        default:
+            return nil
         }
     }
 
     private static let known = Mutex<[String: Bool]>([:])
 
-    /// Virtio ids of `devices` this build cannot offer, each with the reason (one answer per
-    /// build and model, remembered for the life of the process).
-    static func unavailable(_ devices: [DeviceSpec], in installation: QEMUInstallation,
-                            version: String?) async -> [Int: String] {
-        var missing: [Int: String] = [:]
-        for device in devices {
-            guard let model = model(for: device), missing[device.virtioDeviceID] == nil else { continue }
-            if await !has(model, installation) {
-                missing[device.virtioDeviceID] = "\(version ?? installation.binary) has no \(model) device"
+    /// Requested device kinds (`DeviceSpec.kind`) this target cannot have, each with the reason
+    /// (one answer per build and model, remembered for the life of the process).
+    static func unavailable(for target: TargetSpec, in installation: QEMUInstallation,
+                            version: String?) async -> [String: String] {
+        var missing: [String: String] = [:]
+        for device in target.devices where missing[device.kind] == nil {
+            if let limit = platformLimit(device, target: target) {
+                missing[device.kind] = limit
+            } else if let model = model(for: device), await !has(model, installation) {
+                missing[device.kind] = "\(version ?? installation.binary) has no \(model) device"
             }
         }
         return missing

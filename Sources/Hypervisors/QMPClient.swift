@@ -3,12 +3,15 @@ import Foundation
 
 /// A minimal QEMU Machine Protocol client: capabilities handshake, then one command at a time.
 ///
-/// Asynchronous events (SHUTDOWN, STOP, ...) arriving between commands are kept in `events`.
+/// Asynchronous events (SHUTDOWN, STOP, WATCHDOG, RESET, ...) arriving between commands are kept
+/// in `eventLog` with QEMU's own time stamps; `waitForEvent` reads on until one arrives.
 public actor QMPClient {
     private let stream: any ByteStream
     private var framer = LineFramer()
     private var pending: [[UInt8]] = []
-    public private(set) var events: [String] = []
+    public private(set) var eventLog: [QMPEvent] = []
+    /// Names of the events seen so far, in order.
+    public var events: [String] { eventLog.map(\.name) }
 
     private init(stream: any ByteStream) {
         self.stream = stream
@@ -53,8 +56,8 @@ public actor QMPClient {
         }
         while true {
             let object = try await nextObject(deadline: deadline)
-            if let event = object["event"] as? String {
-                events.append(event)
+            if let event = QMPEvent(object) {
+                eventLog.append(event)
                 continue
             }
             if let error = object["error"] as? [String: Any] {
@@ -84,10 +87,59 @@ public actor QMPClient {
         return object
     }
 
+    /// The first event named in `names` from position `index` of `eventLog` on, reading QMP until
+    /// it arrives; nil when the deadline passes first. Throws when the connection breaks.
+    public func waitForEvent(_ names: Set<String>, from index: Int,
+                             deadline: ContinuousClock.Instant) async throws(HypervisorError) -> QMPEvent? {
+        var next = index
+        while true {
+            while next < eventLog.count {
+                if names.contains(eventLog[next].name) { return eventLog[next] }
+                next += 1
+            }
+            guard ContinuousClock.now < deadline else { return nil }
+            let object: [String: Any]
+            do {
+                object = try await nextObject(deadline: deadline)
+            } catch {
+                if ContinuousClock.now >= deadline { return nil }
+                throw error
+            }
+            if let event = QMPEvent(object) { eventLog.append(event) }
+        }
+    }
+
     public func close() { stream.close() }
 
     private func jsonString(_ value: String) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])) ?? Data("\"\"".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// One asynchronous QMP event: its name, its scalar `data` members as text, and QEMU's time stamp
+/// (host wall clock, seconds since 1970) of when it happened.
+public struct QMPEvent: Sendable, Equatable {
+    public var name: String
+    public var data: [String: String]
+    public var timestamp: Double
+
+    init?(_ object: [String: Any]) {
+        guard let name = object["event"] as? String else { return nil }
+        self.name = name
+        var data: [String: String] = [:]
+        for (key, value) in object["data"] as? [String: Any] ?? [:] {
+            switch value {
+            case let flag as Bool: data[key] = flag ? "true" : "false"
+            case let text as String: data[key] = text
+            case let number as NSNumber: data[key] = number.stringValue
+            default: continue
+            }
+        }
+        self.data = data
+        let stamp = object["timestamp"] as? [String: Any]
+        let seconds = (stamp?["seconds"] as? NSNumber)?.doubleValue ?? 0
+        let micros = (stamp?["microseconds"] as? NSNumber)?.doubleValue ?? 0
+        timestamp = seconds + micros / 1e6
     }
 }

@@ -56,13 +56,13 @@ public struct SSHRemotePlan: Sendable, Equatable {
         "exec /bin/sh -c " + ShellQuoting.quote("while read -r _; do :; done; rm -rf -- \(ShellQuoting.quote(directory))")
     }
 
-    /// Shell commands that create what the devices need before QEMU opens it: sparse disk images
-    /// and 9p share directories (same paths as `QEMUCommandLine` uses).
+    /// Shell commands that create what the devices need before QEMU opens it: 9p share
+    /// directories and sparse disk and pmem images (same paths as `QEMUCommandLine` uses).
     static func setupCommands(_ target: TargetSpec, paths: QEMUCommandLine.Paths) -> [String] {
-        target.devices.enumerated().compactMap { index, device in
+        let shares = target.devices.enumerated().compactMap { index, device in
             if case .ninep = device { return "mkdir -p \(ShellQuoting.quote(QEMUCommandLine.sharePath(index, paths)))" }
-            guard let sizeMiB = device.blockSizeMiB else { return nil }
-            return "truncate -s \(sizeMiB)M \(ShellQuoting.quote(QEMUCommandLine.diskPath(index, paths)))"
+            return nil
         }
+        return shares + QEMUCommandLine.backingFiles(target, paths).map { "truncate -s \($0.sizeMiB)M \(ShellQuoting.quote($0.path))" }
     }
 }

@@ -96,4 +96,13 @@ extension RunningGuest {
 
     /// The agent's bulk port (PROTOCOL.md §1.2).
     public static let agentBulkPort = AgentStreams.bulkPort
+
+    /// A stream to the agent of the guest after it rebooted under the run: vsock connections
+    /// end with the old guest, so a new one is opened (it connects once the new agent listens);
+    /// the virtio-serial socket outlives the reboot (the agent sends `ready` again on it).
+    public func reconnectAgent() async throws -> any ByteStream {
+        if case .virtioSerial = launch.agentChannel { return agent }
+        agent.close()  // the old guest's connection; nothing more will come on it
+        return try await AgentStreams.open(launch, deadline: .now + .seconds(5))
+    }
 }

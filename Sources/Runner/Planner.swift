@@ -53,18 +53,31 @@ public struct Planner: Sendable {
         let offered = Set(launch.expectedVirtioDevices)
         let rows = profiles.map { loaded in
             (loaded.profile.id, loaded.profile.requirements.map {
-                Self.row($0, offered: offered, withheld: launch.withheldDevices)
+                Self.row($0, offered: offered, withheld: launch.withheldDevices, withheldKinds: launch.withheldPlatformDevices)
             })
         }
         return TargetPlan(target: target, commandLine: launch.commandLine, rows: rows)
     }
 
-    static func row(_ requirement: Requirement, offered: Set<Int>, withheld: [Int: String] = [:]) -> Row {
-        if case .devicePresent(let selector)? = requirement.appliesIf, case .deviceID(let id) = selector,
-           !offered.contains(id) {
-            let reason = withheld[id].map { "the hypervisor cannot offer a \(selector) device: \($0)" }
-            return Row(key: requirement.key, level: requirement.level, decision: "NOT_APPLICABLE",
-                       reason: reason ?? "target requests no \(selector) device")
+    /// A condition read from a probe is decided in the guest; the plan predicts only what the
+    /// target's device list and the hypervisor's withheld devices already tell.
+    static func row(_ requirement: Requirement, offered: Set<Int>, withheld: [Int: String] = [:],
+                    withheldKinds: [String: String] = [:]) -> Row {
+        for part in requirement.appliesIf?.parts ?? [] {
+            var reason: String?
+            switch part {
+            case .devicePresent(.deviceID(let id)) where !offered.contains(id):
+                let selector = DeviceSelector.deviceID(id)
+                reason = withheld[id].map { "the hypervisor cannot offer a \(selector) device: \($0)" }
+                    ?? "target requests no \(selector) device"
+            case .notWithheld(let kind):
+                reason = withheldKinds[kind].map { "the hypervisor cannot offer a \(kind) device: \($0)" }
+            default:
+                continue
+            }
+            if let reason {
+                return Row(key: requirement.key, level: requirement.level, decision: "NOT_APPLICABLE", reason: reason)
+            }
         }
         guard requirement.check != nil else {
             return Row(key: requirement.key, level: requirement.level, decision: "UNTESTED", reason: "no machine check yet")

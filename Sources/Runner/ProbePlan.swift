@@ -3,6 +3,8 @@ import AgentProtocol
 
 /// Which probes to run for the devices the guest actually has. A device type with no probe, or
 /// a device that is absent, gets no request: absence is the inventory's business, not a probe's.
+/// Devices that are not virtio have no inventory: their probes (`platformProbes`) run on every
+/// target and report what the guest has, zero included.
 struct ProbePlan {
     /// Address the guest gives its first network interface (QEMU user networking: 10.0.2.0/24).
     static let guestAddress = "10.0.2.15"
@@ -54,9 +56,23 @@ struct ProbePlan {
             case 20: requests.append(ProbeRequest(name: "crypto.cipher", device: device.name))
             case 23: requests.append(ProbeRequest(name: "iommu.groups", device: device.name))
             case 25: requests.append(ProbeRequest(name: "sound.pcms", device: device.name))
+            case 27: requests.append(ProbeRequest(name: "pmem.integrity", device: device.name, params: [
+                "allow_write": .bool(disksAreScratch), "bytes": .int(Int64(Self.pmemBytes)), "seed": .int(Int64(Self.pmemSeed)),
+            ]))
             default: continue
             }
         }
-        return requests
+        return requests + Self.platformProbes
     }
+
+    /// Probes about the platform rather than one virtio device: the buses the guest kernel sees
+    /// (RTC, CAN, GPIO, I2C, SCMI) and the watchdog (arm, set, feed, disarm; never let it fire).
+    static let platformProbes = [
+        ProbeRequest(name: "platform.buses", device: nil),
+        ProbeRequest(name: "watchdog.basic", device: nil),
+    ]
+
+    /// Bytes and seed of the pmem pattern; the runner checks the same pattern in the backing file.
+    static let pmemBytes = 4 << 20
+    static let pmemSeed: UInt64 = 0x5eed_9e11
 }

@@ -26,7 +26,11 @@ struct ProbeStage {
                 await run(request, client)
             }
             switch outcome {
-            case .success(let result): record(result)
+            case .success(var result):
+                if request.name == "pmem.integrity" {
+                    result.facts.merge(await PmemBackingCheck.facts(for: result, backingFiles: Self.pmemFiles(guest.launch))) { agent, _ in agent }
+                }
+                record(result)
             case .failure(let error): failure = error
             }
         }
@@ -56,6 +60,15 @@ struct ProbeStage {
             sockets[QEMUCommandLine.consolePortName(index)] = QEMUCommandLine.consoleSocketPath(index, workspace: launch.workspace.path)
         }
         return sockets
+    }
+
+    /// Backing files of the virtio-pmem devices the QEMU adapter created (local launches only).
+    static func pmemFiles(_ launch: PreparedLaunch) -> [String] {
+        guard launch.target.adapter == "qemu" else { return [] }
+        return launch.target.devices.indices.compactMap { index in
+            if case .pmem = launch.target.devices[index] { return QEMUCommandLine.pmemPath(index, workspace: launch.workspace.path) }
+            return nil
+        }
     }
 
     /// console.transfer with its host end: the receiver connects first, reads while the agent

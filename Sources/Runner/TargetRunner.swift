@@ -79,15 +79,15 @@ public struct TargetRunner: Sendable {
         let collected = EvidenceSoFar()
         do {
             let evidence = try await hypervisor.withRunningGuest(launch, timeouts: LaunchTimeouts(control: timeouts.control), stages: stages) { guest in
-                let client = AgentClient(stream: guest.agent)
+                let link = AgentLink(AgentClient(stream: guest.agent))
                 let watcher = Task { await BootWatcher(serialLog: guest.launch.serialLog, stages: stages).watch() }
                 defer { watcher.cancel() }
                 do {
-                    let evidence = try await collect(client, guest: guest, stages: stages, timeouts: timeouts, into: collected)
-                    await transcript.set(client.transcript)
+                    let evidence = try await collect(link, guest: guest, stages: stages, timeouts: timeouts, into: collected)
+                    await transcript.set(await link.transcript)
                     return evidence
                 } catch {
-                    await transcript.set(client.transcript)
+                    await transcript.set(await link.transcript)
                     throw error
                 }
             }
@@ -109,9 +109,11 @@ public struct TargetRunner: Sendable {
         }
     }
 
-    /// ready → hello → inventory → probes → vsock measurement → poweroff, each a timed stage.
-    private func collect(_ client: AgentClient, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts,
+    /// ready → hello → inventory → probes → vsock measurement → (watchdog expiry) → poweroff,
+    /// each a timed stage.
+    private func collect(_ link: AgentLink, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts,
                          into collected: EvidenceSoFar) async throws -> Evidence {
+        let client = await link.current
         _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
         // The version check belongs to the hello stage, so a mismatch names it (not 'shutdown').
         let identity = try await stages.run("agent hello") {
@@ -124,8 +126,7 @@ public struct TargetRunner: Sendable {
         collected.set(identity: identity)
         let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
         collected.set(devices: devices)
-        collected.merge(Dictionary(guest.launch.withheldDevices.map { (Evidence.withheldKey(deviceID: $0.key), FactValue.string($0.value)) },
-                                   uniquingKeysWith: { first, _ in first }))
+        collected.merge(Self.withheldObservations(guest.launch))
         if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
         let probing = ProbeStage(timeouts: timeouts)
         let peerObservations = try await stages.run("probes") {
@@ -135,9 +136,29 @@ public struct TargetRunner: Sendable {
         collected.merge(await probing.hypervisorView(guest))
         let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
         collected.merge(channel)
-        try await stages.run("poweroff") { try await client.poweroff(deadline: .now + timeouts.request) }
+        if let why = WatchdogExpiryStage.skipReason(guest.launch) {
+            collected.merge([Evidence.notRecordedKey(WatchdogExpiryStage.observation): .string(why)])
+        } else if let expiry = guest.launch.target.devices.compactMap(\.watchdogExpiry).first {
+            let next = try await stages.run("watchdog expiry") {
+                try await WatchdogExpiryStage(timeouts: timeouts).run(client, guest: guest, seconds: expiry.seconds) { probe, facts in
+                    if let probe { collected.append(probe) }
+                    collected.merge(facts)
+                }
+            }
+            await link.replace(with: next)
+        }
+        let last = await link.current
+        try await stages.run("poweroff") { try await last.poweroff(deadline: .now + timeouts.request) }
         guard let evidence = collected.evidence else { throw AgentError.protocolViolation("no inventory collected") }
         return evidence
+    }
+
+    /// `hypervisor.withheld.*`: requested devices the hypervisor cannot offer, with the reason.
+    static func withheldObservations(_ launch: PreparedLaunch) -> [String: FactValue] {
+        var observations: [String: FactValue] = [:]
+        for (id, why) in launch.withheldDevices { observations[Evidence.withheldKey(deviceID: id)] = .string(why) }
+        for (kind, why) in launch.withheldPlatformDevices { observations[Evidence.withheldKey(kind: kind)] = .string(why) }
+        return observations
     }
 
     private func outcome(_ target: TargetSpec, _ profiles: [LoadedProfile], _ stages: StageLog,

@@ -95,6 +95,9 @@ extension CheckEvaluator {
     /// A host observation satisfies the comparison.
     static func host(_ observation: String, _ comparison: Comparison, observations: [String: FactValue]) -> Outcome {
         guard let value = observations[observation] else {
+            if case .string(let why)? = observations[Evidence.notRecordedKey(observation)] {
+                return Outcome(verdict: .skipped, reason: "The host did not record \(observation) for this target: \(why).", evidence: [])
+            }
             return Outcome(verdict: .skipped, reason: "The host did not record \(observation) for this target.", evidence: [])
         }
         let line = "host: \(observation) = \(value)"

@@ -7,7 +7,8 @@ import Foundation
 ///
 /// Order of decisions for one requirement:
 /// 1. `applies_if` not met -> NOT_APPLICABLE (the platform does not offer that category; a
-///    requirement that does not apply is not "untested").
+///    requirement that does not apply is not "untested"); a condition read from a probe that did
+///    not run is SKIPPED instead (see `Applicability`).
 /// 2. no check -> UNTESTED.
 /// 3. the check decides PASS / FAIL, or NOT_APPLICABLE / SKIPPED / ERROR where it has nothing it
 ///    can judge (see `CheckEvaluator`).
@@ -37,7 +38,7 @@ public enum Scorer {
     static func score(_ requirement: Requirement, evidence: Evidence, on day: CalendarDay,
                       fault: String? = nil) -> RequirementResult {
         var outcome = decide(requirement, evidence: evidence)
-        if let fault, outcome.verdict == .skipped, let check = requirement.check, lacksInput(check, evidence) {
+        if let fault, outcome.verdict == .skipped, lacksInput(requirement, evidence) {
             outcome = .init(verdict: .infra, reason: "Not measured: \(fault)", evidence: [outcome.reason])
         }
         if let waiver = requirement.waiver {
@@ -53,8 +54,12 @@ public enum Scorer {
     }
 
     static func decide(_ requirement: Requirement, evidence: Evidence) -> CheckEvaluator.Outcome {
-        if let condition = requirement.appliesIf, let unmet = unmetReason(condition, evidence) {
-            return .init(verdict: .notApplicable, reason: unmet, evidence: [])
+        if let condition = requirement.appliesIf {
+            switch Applicability.of(condition, evidence) {
+            case .applies: break
+            case .notApplicable(let reason, let lines): return .init(verdict: .notApplicable, reason: reason, evidence: lines)
+            case .undecided(let verdict, let reason, let lines): return .init(verdict: verdict, reason: reason, evidence: lines)
+            }
         }
         guard let check = requirement.check else {
             return .init(verdict: .untested, reason: "No machine check exists for this requirement yet.", evidence: [])
@@ -62,24 +67,17 @@ public enum Scorer {
         return CheckEvaluator.evaluate(check, evidence: evidence)
     }
 
-    /// True when the check needs a probe run or host observation that the evidence does not hold.
-    static func lacksInput(_ check: Check, _ evidence: Evidence) -> Bool {
-        switch check {
-        case .probe(let name, _, _, _): !evidence.probes.contains { $0.name == name }
-        case .host(let observation, _): evidence.hostObservations[observation] == nil
-        default: false
-        }
-    }
-
-    /// nil when the condition holds; otherwise why the requirement does not apply.
-    static func unmetReason(_ condition: Condition, _ evidence: Evidence) -> String? {
-        switch condition {
-        case .devicePresent(let selector):
-            if evidence.devices.contains(where: selector.matches) { return nil }
-            if let id = selector.deviceID, case .string(let why)? = evidence.hostObservations[Evidence.withheldKey(deviceID: id)] {
-                return "The target asked for a \(selector) device but the hypervisor cannot offer one (\(why)), so this requirement does not apply."
-            }
-            return "\(DeviceText.noneOffered(selector)), so this requirement does not apply."
+    /// True when the requirement needs a probe run or host observation that the evidence does not
+    /// hold (in its condition or its check). An observation whose absence the host explained (a
+    /// destructive test that was not enabled) is not missing input.
+    static func lacksInput(_ requirement: Requirement, _ evidence: Evidence) -> Bool {
+        if let condition = requirement.appliesIf, Applicability.lacksInput(condition, evidence) { return true }
+        switch requirement.check {
+        case .probe(let name, _, _, _)?: return !evidence.probes.contains { $0.name == name }
+        case .host(let observation, _)?:
+            return evidence.hostObservations[observation] == nil
+                && evidence.hostObservations[Evidence.notRecordedKey(observation)] == nil
+        default: return false
         }
     }
 

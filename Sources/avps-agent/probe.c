@@ -4,15 +4,18 @@
 
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 typedef struct {
     const char *name;
-    int device_id;     /* virtio id the device must have */
+    int device_id;     /* virtio id the device must have; PLATFORM: no device at all */
     probe_fn fn;
 } probe_def_t;
+
+#define PLATFORM 0 /* virtio id 0 is reserved (invalid), so it cannot clash */
 
 static const probe_def_t PROBES[] = {
     {"block.integrity", 2, probe_block_integrity},
@@ -28,6 +31,10 @@ static const probe_def_t PROBES[] = {
     {"9p.fileops", 9, probe_9p_fileops},
     {"crypto.cipher", 20, probe_crypto_cipher},
     {"sound.pcms", 25, probe_sound_pcms},
+    {"pmem.integrity", 27, probe_pmem_integrity},
+    {"platform.buses", PLATFORM, probe_platform_buses},
+    {"watchdog.basic", PLATFORM, probe_watchdog_basic},
+    {"watchdog.expire", PLATFORM, probe_watchdog_expire},
 };
 
 static char facts_buf[256 * 1024]; /* facts are small; bounded so one probe cannot fill a frame */
@@ -75,6 +82,35 @@ bool probe_child(const char *dir, const char *sub, const char *prefix, char *out
     }
     closedir(d);
     return found;
+}
+
+static int cmp_name(const void *a, const void *b) { return strcmp(a, b); }
+
+int probe_list(const char *dir, const char *prefix, char (*names)[64], int max)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while (n < max && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || (prefix && strncmp(e->d_name, prefix, strlen(prefix)) != 0) ||
+            strlen(e->d_name) >= 64)
+            continue;
+        strcpy(names[n++], e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, 64, cmp_name);
+    return n;
+}
+
+void fact_strings(probe_env_t *env, const char *key, char (*items)[64], int n)
+{
+    jw_key(env->facts, key);
+    jw_begin_array(env->facts);
+    for (int i = 0; i < n; i++)
+        jw_string(env->facts, items[i]);
+    jw_end_array(env->facts);
 }
 
 void fact_int(probe_env_t *env, const char *key, int64_t v) { jw_key(env->facts, key); jw_int(env->facts, v); }
@@ -132,9 +168,11 @@ void probe_run(jw_t *w, const char *sysfs_root, jobj_t request_params)
         if (strcmp(PROBES[i].name, name) == 0)
             def = &PROBES[i];
     probe_status_t st;
+    if (def && def->device_id == PLATFORM)
+        device[0] = '\0'; /* not about one device: any device given is ignored, answered as null */
     if (!def)
         st = probe_error(&env, "unknown probe \"%s\"", name);
-    else if (!check_device(&env, def->device_id))
+    else if (def->device_id != PLATFORM && !check_device(&env, def->device_id))
         st = PROBE_UNAVAILABLE;
     else
         st = def->fn(&env);

@@ -14,7 +14,7 @@ typedef enum { PROBE_OK, PROBE_UNAVAILABLE, PROBE_ERROR } probe_status_t;
 
 typedef struct {
     const char *sysfs_root;
-    const char *device;        /* virtioN, or "" for probes not about one device */
+    const char *device;        /* virtioN, or "" for platform probes (not about one device) */
     char virtio_dir[4096];     /* <sysfs>/bus/virtio/devices/virtioN */
     jobj_t params;             /* the probe's own parameters (may be empty) */
     jw_t *facts;               /* positioned inside the facts object */
@@ -32,6 +32,10 @@ probe_status_t probe_unavailable(probe_env_t *env, const char *fmt, ...)
 probe_status_t probe_error(probe_env_t *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* First entry of dir/sub (e.g. virtioN/block -> "vda"), optionally with a name prefix. */
 bool probe_child(const char *dir, const char *sub, const char *prefix, char *out, size_t cap);
+/* Entries of dir whose names start with prefix (NULL: every entry but . and ..), sorted
+ * (readdir order is not stable), at most max; -1 when dir cannot be opened. */
+int probe_list(const char *dir, const char *prefix, char (*names)[64], int max);
+void fact_strings(probe_env_t *env, const char *key, char (*items)[64], int n);
 void fact_int(probe_env_t *env, const char *key, int64_t v);
 void fact_double(probe_env_t *env, const char *key, double v);
 void fact_bool(probe_env_t *env, const char *key, bool v);
@@ -53,5 +57,10 @@ probe_status_t probe_iommu_groups(probe_env_t *env);
 probe_status_t probe_9p_fileops(probe_env_t *env);
 probe_status_t probe_crypto_cipher(probe_env_t *env);
 probe_status_t probe_sound_pcms(probe_env_t *env);
+probe_status_t probe_pmem_integrity(probe_env_t *env);
+/* Probes about the platform, not about one virtio device (no device check). */
+probe_status_t probe_platform_buses(probe_env_t *env);
+probe_status_t probe_watchdog_basic(probe_env_t *env);
+probe_status_t probe_watchdog_expire(probe_env_t *env);
 
 #endif

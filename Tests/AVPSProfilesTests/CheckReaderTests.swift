@@ -5,7 +5,8 @@ import Testing
 /// The check kinds added for offered features, legacy, config, probes and host observations
 /// read into the values scoring expects.
 @Suite struct CheckReaderTests {
-    func check(_ yaml: String) throws -> Check? {
+    /// One inline requirement with `field: yaml` (its `check` or `applies_if`).
+    func requirement(_ field: String, _ yaml: String) throws -> Requirement? {
         let text = """
             schema: 1
             id: inline
@@ -13,9 +14,37 @@ import Testing
             spec_version: "2.0"
             requirements:
               - { key: X-01, title: t, chapter: c, category: g, level: MUST, confidence: derived, rationale: r,
-                  check: \(yaml) }
+                  \(field): \(yaml) }
             """
-        return try ProfileLoader.load(yaml: text, file: "inline.yaml").requirements.first?.check
+        return try ProfileLoader.load(yaml: text, file: "inline.yaml").requirements.first
+    }
+
+    func check(_ yaml: String) throws -> Check? { try requirement("check", yaml)?.check }
+    func condition(_ yaml: String) throws -> Condition? { try requirement("applies_if", yaml)?.appliesIf }
+
+    /// The lint message for a bad `applies_if`, or "no error".
+    func conditionError(_ yaml: String) -> String {
+        switch Result(catching: { try condition(yaml) }) {
+        case .success: "no error"
+        case .failure(let error): "\(error)"
+        }
+    }
+
+    @Test func conditionsReadAloneAndTogetherInFileOrder() throws {
+        #expect(try condition("{ not_withheld: watchdog }") == .notWithheld(kind: "watchdog"))
+        let probe = Condition.probe(name: "platform.buses", fact: "can_count", Comparison(.ge, .int(1)))
+        #expect(try condition("{ probe: { name: platform.buses, fact: can_count, op: ge, value: 1 } }") == probe)
+        #expect(try condition("{ not_withheld: watchdog, probe: { name: platform.buses, fact: can_count, op: ge, value: 1 } }")
+                == .all([.notWithheld(kind: "watchdog"), probe]))
+        #expect(try condition("{ device_present: pmem }") == .devicePresent(.deviceID(27)))
+    }
+
+    @Test func badConditionsAreLintErrors() {
+        #expect(conditionError("{ not_withheld: watchdgo }").contains("did you mean \"watchdog\""))
+        #expect(conditionError("{}").contains("expected at least one of device_present, not_withheld, probe"))
+        #expect(conditionError("{ probe: { name: platform.buses, fact: can.count, op: ge, value: 1 } }").contains("not a valid fact name"))
+        #expect(conditionError("{ probe: { name: platform.buses, fact: can_count, op: ge, value: many } }").contains("compares numbers"))
+        #expect(conditionError("{ device_absent: can }").contains("device_absent"))
     }
 
     @Test func offeredSubsetAndLegacy() throws {

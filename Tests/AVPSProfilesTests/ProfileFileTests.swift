@@ -76,7 +76,7 @@ import Testing
         #expect(coverage.total >= 60)
         #expect(coverage.checked < coverage.total, "chapters without firm requirements stay UNTESTED")
         let table = coverage.table(title: "t")
-        #expect(table.contains("AVPS2-WDT-01"))
+        #expect(table.contains("AVPS2-WDT-05"))  // watchdog isolation needs two VMs: UNTESTED
         #expect(table.contains("total (\(coverage.chapters.count) chapters)"))
     }
 
@@ -91,7 +91,9 @@ import Testing
         #expect(byKey["AVPS2-RNG-01"]?.level == .must)
         #expect(byKey["AVPS2-BAL-01"]?.level == .may)
         #expect(byKey["AVPS2-VSOCK-01"]?.check == .devicePresent(.deviceID(19)))
-        #expect(byKey["AVPS2-WDT-01"]?.check == nil)
+        #expect(byKey["AVPS2-WDT-01"]?.check == .probe(name: "watchdog.basic", device: nil, fact: "watchdog_count", Comparison(.ge, .int(1))))
+        #expect(byKey["AVPS2-WDT-01"]?.appliesIf == .notWithheld(kind: "watchdog"))
+        #expect(byKey["AVPS2-WDT-01"]?.level == .should)
         #expect(byKey["AVPS2-STOR-01"] != nil && byKey["AVPS2-STOR-02"] != nil && byKey["AVPS2-CON-01"] != nil)
     }
 
@@ -104,6 +106,25 @@ import Testing
             guard let selector = requirement.check?.selector, selector != .any else { continue }
             if unconditional.contains(requirement.key) { continue }
             #expect(requirement.appliesIf == .devicePresent(selector), "\(requirement.key) would FAIL on a platform without \(selector)")
+        }
+    }
+
+    /// The same for categories read from platform probes: a requirement judged on a bus or the
+    /// watchdog applies only where the probe found one, except the one presence row the profile
+    /// keeps unconditional (a guest should have a watchdog), which yields only to a withheld device.
+    @Test func absentPlatformCategoriesAreNotApplicable() throws {
+        for requirement in try ProfileLoader.load(contentsOf: Self.url).requirements {
+            guard case .probe(let name, nil, let fact, _)? = requirement.check else { continue }
+            let conditions = requirement.appliesIf?.parts ?? []
+            if requirement.key == "AVPS2-WDT-01" {
+                #expect(conditions == [.notWithheld(kind: "watchdog")] && fact == "watchdog_count")
+                continue
+            }
+            let guarded = conditions.contains { part in
+                guard case .probe(name, let counted, _) = part else { return false }
+                return counted.hasSuffix("_count")
+            }
+            #expect(guarded, "\(requirement.key) would FAIL on a guest without what \(name) looks for")
         }
     }
 

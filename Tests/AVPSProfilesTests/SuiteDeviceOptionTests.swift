@@ -2,7 +2,8 @@ import AVPSModel
 import AVPSProfiles
 import Testing
 
-/// Device kinds and options a suite may give for the richer device set (probes, legacy forms).
+/// Device kinds and options a suite may give for the richer device set (probes, legacy forms, the
+/// watchdog with its opt-in destructive test, virtio-pmem).
 @Suite("suite device options")
 struct SuiteDeviceOptionTests {
     private func devices(_ list: String) throws -> [DeviceSpec] {
@@ -23,6 +24,38 @@ struct SuiteDeviceOptionTests {
                            .legacy(.entropy), .net])
         #expect(parsed.map(\.kind) == ["9p", "crypto", "gpu", "iommu", "block", "entropy", "net"])
         #expect(parsed.map(\.virtioDeviceID) == [9, 20, 16, 23, 2, 4, 1])
+    }
+
+    /// The load error for a device list, or "no error".
+    private func error(_ list: String) -> String {
+        switch Result(catching: { try devices(list) }) {
+        case .success: "no error"
+        case .failure(let error): "\(error)"
+        }
+    }
+
+    @Test func watchdogAndPmemParse() throws {
+        let parsed = try devices("[watchdog, pmem, {pmem: {size_mib: 32}}, emulated-can]")
+        #expect(parsed == [.watchdog(expiry: nil), .pmem(sizeMiB: 64), .pmem(sizeMiB: 32), .emulatedCAN])
+        #expect(parsed.map(\.kind) == ["watchdog", "pmem", "pmem", "emulated-can"])
+        #expect(parsed.map(\.virtioDeviceID) == [nil, 27, 27, nil], "a watchdog or an emulated CAN controller is not virtio")
+    }
+
+    @Test func theDestructiveWatchdogTestIsOffUnlessAskedFor() throws {
+        #expect(try devices("[{watchdog: {expiry_test: false}}]") == [.watchdog(expiry: nil)])
+        #expect(try devices("[{watchdog: {expiry_test: true}}]") == [.watchdog(expiry: WatchdogExpiry(seconds: 2))])
+        #expect(try devices("[{watchdog: {expiry_test: true, expiry_seconds: 5}}]").first?.watchdogExpiry?.seconds == 5)
+    }
+
+    @Test func badWatchdogAndPmemOptionsNameTheField() {
+        #expect(error("[{watchdog: {expiry_seconds: 3}}]").contains("expiry_seconds needs expiry_test: true"))
+        #expect(error("[{watchdog: {expiry_test: true, expiry_seconds: 0}}]").contains("expiry_seconds must be 1...30 (got 0)"))
+        #expect(error("[{watchdog: {expiry_test: true, expiry_seconds: 31}}]").contains("must be 1...30"))
+        #expect(error("[{watchdog: {expiry: true}}]").contains("expiry"))
+        #expect(error("[watchdog, {watchdog: {expiry_test: true}}]").contains("at most one watchdog"))
+        #expect(error("[{pmem: {size_mib: 3}}]").contains("even number"))
+        #expect(error("[{pmem: {size_mib: 0}}]").contains("even number"))
+        #expect(error("[{pmem: {read_only: true}}]") != "no error")
     }
 
     @Test func modernOptionOnlyWhereALegacyFormExists() {

@@ -75,10 +75,10 @@ enum AgentHarness {
 
     /// Runs `avps-agent --stdio --sysfs <fixture>` with `input` on stdin until it exits.
     /// stdin is written from its own thread so large inputs cannot deadlock against stdout.
-    static func run(_ input: Data, timeout: TimeInterval = 60) throws -> Run {
+    static func run(_ input: Data, sysfs: URL = sysfsRoot, timeout: TimeInterval = 60) throws -> Run {
         let agent = Process()
         agent.executableURL = try binary.get()
-        agent.arguments = ["--stdio", "--sysfs", sysfsRoot.path]
+        agent.arguments = ["--stdio", "--sysfs", sysfs.path]
         let stdin = Pipe(), stdout = Pipe()
         let errURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("avps-agent-stderr-\(UUID().uuidString)")
@@ -189,6 +189,7 @@ struct AgentBinaryTests {
         "error-unknown-method-escapes",
         "probe-console-ports", "probe-console-transfer-absent", "probe-input-caps", "probe-iommu-no-driver", "probe-absent-device",
         "probe-wrong-device", "probe-unknown", "probe-missing-name", "probe-path-escape",
+        "probe-platform-buses-absent", "probe-watchdog-absent",
     ]
 
     @Test(arguments: pairs)

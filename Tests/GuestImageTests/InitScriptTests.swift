@@ -82,7 +82,8 @@ import Testing
         #expect(ModuleGroups.commandLineWord(forDeviceKinds: ["keyboard", "tablet", "vsock"]) == "avps.modules=input")
         #expect(ModuleGroups.commandLineWord(forDeviceKinds: []) == "avps.modules=core")
         // A kind this build has no group for loads everything rather than boot without a driver.
-        #expect(ModuleGroups.commandLineWord(forDeviceKinds: ["block", "pmem"]) == nil)
+        #expect(ModuleGroups.commandLineWord(forDeviceKinds: ["block", "rpmb"]) == nil)
+        #expect(ModuleGroups.commandLineWord(forDeviceKinds: ["watchdog", "pmem", "entropy"]) == "avps.modules=entropy,pmem,watchdog")
     }
 
     @Test func scriptParsesWithBusyboxShell() async throws {

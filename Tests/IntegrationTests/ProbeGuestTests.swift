@@ -92,12 +92,12 @@ struct ProbeGuestTests {
         #expect((evidence.hostObservations["boot_to_agent_seconds"]?.number ?? 0) > 0)
     }
 
-    @Test("minimal guest: read-only disk detected; probes of absent devices do not run")
+    @Test("minimal guest: read-only disk detected; probes of absent devices do not run, platform probes always do")
     func minimalGuest() async throws {
         let target = TargetSpec(name: "it-probes-minimal", accelerator: "tcg",
                                 devices: [.block(sizeMiB: 8, readOnly: true)])
         let (_, evidence) = try await run(target)
-        #expect(Set(evidence.probes.map(\.name)) == ["block.integrity", "console.ports"])
+        #expect(Set(evidence.probes.map(\.name)) == ["block.integrity", "console.ports", "platform.buses", "watchdog.basic"])
         let block = try #require(evidence.devices.first { $0.deviceID == 2 })
         #expect(block.offered?.bits?.contains(5) == true)  // VIRTIO_BLK_F_RO
         let blockProbe = try #require(probe("block.integrity", in: evidence))

@@ -78,7 +78,10 @@ extension HostileScenario {
                         completed: ["agent ready", "agent hello", "inventory", "probes"]) { guest in
             guard afterHello(guest), let line = guest.readLine(), let id = ScriptedGuest.id(of: line) else { return }
             guest.send(AgentFrames.emptyInventory(id: id))
-            _ = guest.readLine()  // poweroff: hang up instead of answering
+            // The platform probes, answered as unable to measure; at poweroff hang up instead of answering.
+            while let next = guest.readLine(), next.contains(#""method":"probe""#), let probe = ScriptedGuest.id(of: next) {
+                guest.send(AgentFrames.unavailableProbe(id: probe))
+            }
         },
         HostileScenario(description: "ready never comes", failedStage: "agent ready", phrase: "timed out") { guest in
             guest.waitForHostToLeave()

@@ -74,4 +74,9 @@ enum AgentFrames {
     }
 
     static func emptyInventory(id: Int) -> String { #"{"id":\#(id),"result":{"devices":[]}}"# + "\n" }
+
+    /// A probe that could not measure (the platform probes run even with an empty inventory).
+    static func unavailableProbe(id: Int) -> String {
+        #"{"id":\#(id),"result":{"name":"scripted","device":null,"status":"unavailable","facts":{},"reason":"scripted guest"}}"# + "\n"
+    }
 }

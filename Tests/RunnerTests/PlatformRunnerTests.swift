@@ -1,0 +1,73 @@
+import AVPSModel
+import Foundation
+@testable import Hypervisors
+import Testing
+@testable import Runner
+
+/// When the destructive watchdog test runs and what it leaves when it does not; the host side of
+/// the pmem pattern.
+@Suite("watchdog expiry planning and the pmem pattern")
+struct PlatformRunnerTests {
+    func launch(_ devices: [DeviceSpec], adapter: String = "qemu", withheld: [String: String] = [:]) -> PreparedLaunch {
+        let target = TargetSpec(name: "t", adapter: adapter, devices: devices)
+        var launch = PreparedLaunch(target: target, accelerator: "tcg", commandLine: [], expectedVirtioDevices: [],
+                                    workspace: URL(fileURLWithPath: "/w"), agentSocket: "", qmpSocket: "",
+                                    serialLog: URL(fileURLWithPath: "/w/s"), stderrLog: URL(fileURLWithPath: "/w/e"))
+        launch.withheldPlatformDevices = withheld
+        return launch
+    }
+
+    @Test func theExpiryTestRunsOnlyWhereAskedForAndPossible() {
+        let armed = DeviceSpec.watchdog(expiry: WatchdogExpiry(seconds: 2))
+        #expect(WatchdogExpiryStage.skipReason(launch([armed])) == nil)
+        #expect(WatchdogExpiryStage.skipReason(launch([.entropy])) == "the target has no watchdog device")
+        #expect(WatchdogExpiryStage.skipReason(launch([.watchdog(expiry: nil)]))?.contains("expiry_test: true") == true)
+        #expect(WatchdogExpiryStage.skipReason(launch([armed], withheld: ["watchdog": "no model"]))
+                == "the hypervisor cannot offer a watchdog: no model")
+        #expect(WatchdogExpiryStage.skipReason(launch([armed], adapter: "external"))?.contains("qemu adapter") == true)
+    }
+
+    @Test func withheldDevicesBecomeObservationsByIdAndByKind() {
+        var withheld = launch([.sound, .watchdog(expiry: nil)])
+        withheld.withhold(["sound": "no virtio-sound-pci", "watchdog": "aarch64"])
+        #expect(withheld.withheldDevices == [25: "no virtio-sound-pci"])
+        #expect(withheld.withheldPlatformDevices == ["watchdog": "aarch64"])
+        #expect(TargetRunner.withheldObservations(withheld) == [
+            "hypervisor.withheld.sound": .string("no virtio-sound-pci"), "hypervisor.withheld.watchdog": .string("aarch64"),
+        ])
+    }
+
+    @Test func planPredictsWithheldKindsAndLeavesProbeConditionsToTheGuest() {
+        let condition = Condition.all([.notWithheld(kind: "watchdog"),
+                                       .probe(name: "watchdog.basic", fact: "watchdog_count", Comparison(.ge, .int(1)))])
+        let requirement = Requirement(key: "WDT", title: "t", chapter: "Watchdog", category: "watchdog", level: .should,
+                                      appliesIf: condition, check: .host(observation: "watchdog_expiry_reset", Comparison(.eq, .bool(true))),
+                                      confidence: .derived, rationale: "r")
+        let withheld = Planner.row(requirement, offered: [3], withheldKinds: ["watchdog": "aarch64 virt has none"])
+        #expect(withheld.decision == "NOT_APPLICABLE" && withheld.reason == "the hypervisor cannot offer a watchdog device: aarch64 virt has none")
+        #expect(Planner.row(requirement, offered: [3]).decision == "RUN")
+    }
+
+    /// Values computed independently from the agent's C (storage.c) with Python.
+    @Test func pmemPatternIsTheAgents() {
+        #expect(PmemBackingCheck.pattern(seed: 1, count: 10) == [29, 221, 108, 137, 75, 206, 228, 71, 29, 101])
+        #expect(PmemBackingCheck.pattern(seed: 0, count: 10) == PmemBackingCheck.pattern(seed: 1, count: 10))
+        #expect(PmemBackingCheck.pattern(seed: 0x5eed_9e11, count: 4) == [77, 100, 14, 27])
+    }
+
+    @Test func pmemHostCheckFindsThePatternOnlyWhereItIs() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("avps-pmem-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        bytes.replaceSubrange(4096..<8192, with: PmemBackingCheck.pattern(seed: 7, count: 4096))
+        try Data(bytes).write(to: file)
+        func result(offset: Int64) -> ProbeResult {
+            ProbeResult(name: "pmem.integrity", device: "virtio2", status: .ok,
+                        facts: ["offset": .int(offset), "bytes": .int(4096), "seed": .int(7), "verified": .bool(true)])
+        }
+        #expect(await PmemBackingCheck.facts(for: result(offset: 4096), backingFiles: [file.path])["host_pattern_ok"] == .bool(true))
+        #expect(await PmemBackingCheck.facts(for: result(offset: 0), backingFiles: [file.path])["host_pattern_ok"] == .bool(false))
+        #expect(await PmemBackingCheck.facts(for: result(offset: 4096), backingFiles: ["/nonexistent"])["host_pattern_ok"] == .bool(false))
+        #expect(await PmemBackingCheck.facts(for: result(offset: 4096), backingFiles: []).isEmpty)
+    }
+}
