@@ -21,6 +21,10 @@ struct EventLoop {
     private var rxStarved = false
     /// Connections whose host socket polled readable in this round (reused between rounds).
     private var readable: [ConnectionKey] = []
+    /// When consumed TX chains started waiting to go back to the guest (monotonic ns).
+    private var heldSince: UInt64?
+    /// How long consumed TX chains wait at most for a batch to fill.
+    static let transmitHold: UInt64 = 1_000_000
 
     init(server: VhostUserServer, wakeFD: Int32, listener: Int32, udsListener: Int32, log: BackendLog) {
         self.server = server
@@ -62,7 +66,8 @@ struct EventLoop {
                 if connection.pendingToHost > 0 { events |= POLLOUT }
                 if events != 0 { watch(connection.fd, events, .connection(connection.key)) }
             }
-            let ready = entries.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), 1000) }
+            let timeout: Int32 = heldSince == nil ? 1000 : 1
+            let ready = entries.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 {
                 if errno == EINTR { continue }
                 throw .io(operation: "poll", errno: errno)
@@ -94,7 +99,26 @@ struct EventLoop {
             }
             for index in finishedClients.reversed() { clients.remove(at: index) }
             pump()
+            releaseHeldTransmits()
         }
+    }
+
+    /// Returns consumed TX chains that waited `transmitHold`: a quiet guest gets its packets back
+    /// soon, a busy one in batches.
+    private mutating func releaseHeldTransmits() {
+        guard server.queues[1].staged > 0 else { return heldSince = nil }
+        let now = Self.monotonicNanoseconds()
+        guard let since = heldSince else { return heldSince = now }
+        if now &- since >= Self.transmitHold {
+            device.releaseTransmitted(&server.queues[1])
+            heldSince = nil
+        }
+    }
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
     /// Moves whatever can move: guest TX first (it may queue replies), then RX.
@@ -112,6 +136,7 @@ struct EventLoop {
     private mutating func drainAfterHangup() {
         readable.removeAll()
         pump()
+        device.releaseTransmitted(&server.queues[1])
         for connection in device.connections.values { _ = connection.flush() }
     }
 

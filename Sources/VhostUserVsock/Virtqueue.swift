@@ -69,8 +69,10 @@ struct Virtqueue {
         signalledUsed = usedIndex
     }
 
-    /// Stops the ring and returns the next available index (GET_VRING_BASE).
+    /// Stops the ring and returns the next available index (GET_VRING_BASE). Staged used
+    /// entries are published first: the driver gets back every chain the device consumed.
     mutating func stop() -> UInt16 {
+        publish()
         started = false
         if kickFD >= 0 { close(kickFD); kickFD = -1 }
         return lastAvail
@@ -139,13 +141,31 @@ struct Virtqueue {
         }
     }
 
-    /// Returns a chain to the driver; the used index is published with one release store.
+    /// Returns a chain to the driver at once (`stage` then `publish`).
     mutating func push(head: UInt16, length: UInt32) {
+        stage(head: head, length: length)
+        publish()
+    }
+
+    /// Used entries written with `stage` that the driver cannot see yet.
+    private(set) var staged = 0
+
+    /// Writes a used entry without publishing it: the driver sees it, and every entry staged
+    /// before it, at the next `publish` (a device may return buffers as late as it likes).
+    mutating func stage(head: UInt16, length: UInt32) {
         guard let used, size > 0 else { return }
         let slot = Int(usedIndex) % size
         used.storeBytes(of: UInt32(head).littleEndian, toByteOffset: 4 + 8 * slot, as: UInt32.self)
         used.storeBytes(of: length.littleEndian, toByteOffset: 8 + 8 * slot, as: UInt32.self)
         usedIndex &+= 1
+        staged += 1
+    }
+
+    /// Makes the staged entries visible with one release store of used.idx.
+    mutating func publish() {
+        guard staged > 0 else { return }
+        staged = 0
+        guard let used else { return }
         avps_store_release_u16(used + 2, usedIndex)
     }
 
@@ -180,8 +200,10 @@ struct Virtqueue {
         return availableIndex != lastAvail
     }
 
-    /// Forgets everything ring-specific (driver reset); descriptors stay open.
+    /// Forgets everything ring-specific (driver reset); descriptors stay open. Staged entries
+    /// are dropped, not published: the driver that owned them is gone.
     mutating func reset() {
+        staged = 0
         _ = stop()
         size = 0; addresses = nil; lastAvail = 0; usedIndex = 0; signalledUsed = 0; enabled = false
         descriptors = nil; available = nil; used = nil

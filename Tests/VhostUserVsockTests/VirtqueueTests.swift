@@ -24,6 +24,28 @@ struct VirtqueueTests {
         #expect(driver.used(0) == (UInt32(head), 100))
     }
 
+    @Test("staged used entries stay hidden until published; stopping publishes them, a reset drops them")
+    func stagedUntilPublished() throws {
+        let driver = RingDriver()
+        var queue = try driver.queue()
+        let buffer = driver.buffer(capacity: 64)
+        for _ in 0..<3 { driver.offer([(buffer, 64, true)]) }
+        for length in 1...2 { queue.stage(head: try #require(try queue.pop(driver.memory)).head, length: UInt32(length)) }
+        #expect(driver.usedIndex == 0 && queue.staged == 2)
+        queue.publish()
+        #expect(driver.usedIndex == 2 && driver.used(1).length == 2 && queue.staged == 0)
+        queue.stage(head: try #require(try queue.pop(driver.memory)).head, length: 3)
+        #expect(queue.stop() == 3)  // GET_VRING_BASE: the driver gets every consumed chain back
+        #expect(driver.usedIndex == 3 && driver.used(2).length == 3)
+
+        let other = RingDriver()
+        var reset = try other.queue()
+        other.offer([(other.buffer(capacity: 64), 64, true)])
+        reset.stage(head: try #require(try reset.pop(other.memory)).head, length: 1)
+        reset.reset()
+        #expect(other.usedIndex == 0 && reset.staged == 0)
+    }
+
     @Test("ring indexes wrap around 16 bits")
     func indexesWrap() throws {
         let driver = RingDriver(size: 4)

@@ -1,3 +1,4 @@
+import CVhostShim
 import Foundation
 import Testing
 @testable import VhostUserVsock
@@ -167,6 +168,24 @@ struct VsockDeviceTests {
         #expect(Array("tail".utf8).withUnsafeBytes { write(pair[1], $0.baseAddress, $0.count) } == 4)
         let tail = fixture.receive(buffers: 1, readable: [connection.key])
         #expect(tail.map(\.1) == [Array("tail".utf8)])
+    }
+
+    @Test("consumed TX chains go back in batches of an eighth of the ring, one interrupt per batch")
+    func transmitCompletionsBatched() throws {
+        let fixture = try Fixture()
+        let call = avps_eventfd()
+        defer { close(call) }
+        fixture.tx.callFD = call
+        let usedIndex = { avps_load_acquire_u16(fixture.driver.ram + 0x6000 + 2) }
+        #expect(VsockDevice.transmitBatch(ringSize: fixture.driver.size) == 2)
+        fixture.transmit(vsockPacket(op: 3, sourcePort: 779, destinationPort: 6001))
+        #expect(usedIndex() == 0 && avps_eventfd_drain(call) == 0)  // consumed, held back
+        fixture.transmit(vsockPacket(op: 3, sourcePort: 779, destinationPort: 6001))
+        #expect(usedIndex() == 2 && avps_eventfd_drain(call) == 1)
+        fixture.transmit(vsockPacket(op: 3, sourcePort: 779, destinationPort: 6001))
+        #expect(usedIndex() == 2)
+        fixture.device.releaseTransmitted(&fixture.tx)  // what the event loop does once its hold time is up
+        #expect(usedIndex() == 3 && avps_eventfd_drain(call) == 1)
     }
 
     @Test("CONNECT lines are parsed strictly")
