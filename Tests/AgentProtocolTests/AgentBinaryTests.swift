@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Drives the real C agent (`Sources/avps-agent`) in `--stdio` mode against the golden
@@ -46,6 +47,7 @@ enum AgentHarness {
             let outDir = FileManager.default.temporaryDirectory
                 .appendingPathComponent("avps-agent-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
+            removeAtExit(outDir)
             let output = outDir.appendingPathComponent("avps-agent")
             let cc = Process()
             cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -63,6 +65,17 @@ enum AgentHarness {
             return .success(output)
         } catch {
             return .failure(Failure(description: "cannot build the agent: \(error)"))
+        }
+    }
+
+    private static let builtDirectory = Mutex<String?>(nil)
+
+    /// The binary is shared by every test until the process ends, so its directory goes then
+    /// (it was left in /tmp by every test run before).
+    private static func removeAtExit(_ directory: URL) {
+        builtDirectory.withLock { $0 = directory.path }
+        atexit {
+            if let path = AgentHarness.builtDirectory.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
         }
     }
 
