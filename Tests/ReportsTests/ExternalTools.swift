@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs the external validators (python3 + jsonschema, xmllint) the tests rely on, and finds the
@@ -54,11 +55,22 @@ enum ExternalTools {
         return true
     }
 
+    /// A fresh directory; tests read files from it until the process ends, so every directory
+    /// made here is removed then (each test run left a dozen in /tmp before).
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("avps-reports-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let first = madeDirectories.withLock { made in
+            made.append(url.path)
+            return made.count == 1
+        }
+        if first {
+            atexit { for path in ExternalTools.madeDirectories.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) } }
+        }
         return url
     }
+
+    private static let madeDirectories = Mutex<[String]>([])
 
     /// Writes `text` to a fresh temporary file and returns its URL.
     static func write(_ data: Data, name: String) throws -> URL {
