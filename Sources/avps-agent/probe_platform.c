@@ -1,7 +1,8 @@
 /* platform.buses: which platform buses the guest sees (RTC, CAN, GPIO, I2C, SCMI), each with
  * a count, names and a few readings, plus where the guest kernel's support for the bus comes
  * from. A bus with no device also says why (`<bus>_reason`): no support in the kernel at all,
- * or support but nothing configured, so the host can tell NOT_APPLICABLE from FAIL. */
+ * or support but nothing configured, so the host can tell NOT_APPLICABLE from FAIL. It also
+ * says how the platform described the guest's hardware (ACPI tables, a device tree, neither). */
 #include "kernel_support.h"
 #include "probe.h"
 #include "sysfs.h"
@@ -162,8 +163,47 @@ static void scmi_facts(probe_env_t *env)
     fact_int(env, "scmi_pm_protocols", pm);
 }
 
+/* A device-tree string property: NUL-terminated, which sysfs_read refuses as binary. */
+static bool dt_string(const char *dir, const char *name, char *buf, size_t cap)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0'; /* the property's own NUL ends the string before this one */
+    return buf[0] != '\0';
+}
+
+/* The tables the firmware handed over (<sysfs>/firmware/acpi/tables; `dynamic` and `data` are
+ * directories the kernel adds) and the flattened device tree (<sysfs>/firmware/devicetree). */
+static void description_facts(probe_env_t *env)
+{
+    static char tables[MAX_ITEMS][64];
+    int n = list_sub(env, "firmware/acpi/tables", NULL, tables), kept = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(tables[i], "dynamic") != 0 && strcmp(tables[i], "data") != 0)
+            memmove(tables[kept++], tables[i], sizeof tables[i]);
+    fact_int(env, "acpi_table_count", kept);
+    fact_strings(env, "acpi_tables", tables, kept);
+    char base[4200], model[128];
+    snprintf(base, sizeof base, "%s/firmware/devicetree/base", env->sysfs_root);
+    bool devicetree = access(base, F_OK) == 0;
+    fact_bool(env, "devicetree", devicetree);
+    if (devicetree && dt_string(base, "model", model, sizeof model))
+        fact_string(env, "devicetree_model", model);
+    fact_string(env, "hardware_description",
+                kept && devicetree ? "acpi+devicetree" : kept ? "acpi" : devicetree ? "devicetree" : "none");
+    fact_bool(env, "hardware_described", kept > 0 || devicetree);
+}
+
 probe_status_t probe_platform_buses(probe_env_t *env)
 {
+    description_facts(env);
     kernel_support_init(env);
     rtc_facts(env);
     can_facts(env);

@@ -111,13 +111,18 @@ import Testing
 
     /// The same for categories read from platform probes: a requirement judged on a bus or the
     /// watchdog applies only where the probe found one, except the one presence row the profile
-    /// keeps unconditional (a guest should have a watchdog), which yields only to a withheld device.
+    /// keeps unconditional (a guest should have a watchdog), which yields only to a withheld device,
+    /// and the hardware-description row (every platform should give ACPI tables or a device tree).
     @Test func absentPlatformCategoriesAreNotApplicable() throws {
         for requirement in try ProfileLoader.load(contentsOf: Self.url).requirements {
             guard case .probe(let name, nil, let fact, _)? = requirement.check else { continue }
             let conditions = requirement.appliesIf?.parts ?? []
             if requirement.key == "AVPS2-WDT-01" {
                 #expect(conditions == [.notWithheld(kind: "watchdog")] && fact == "watchdog_count")
+                continue
+            }
+            if requirement.key == "AVPS2-BOOT-02" {  // every platform should describe its hardware
+                #expect(conditions.isEmpty && fact == "hardware_described")
                 continue
             }
             let guarded = conditions.contains { part in

@@ -62,6 +62,24 @@ struct PlatformProbeTests {
         #expect(facts["scmi_pm_protocols"] as? Int == 1)
     }
 
+    @Test func hardwareDescriptionNamesTablesAndTheDeviceTree() throws {
+        let both = try Self.tree([
+            "firmware/acpi/tables/DSDT": "x", "firmware/acpi/tables/APIC": "x",
+            "firmware/acpi/tables/dynamic/": "", "firmware/acpi/tables/data/": "",  // the kernel's, not tables
+            "firmware/devicetree/base/model": "linux,dummy-virt\u{0}",
+        ])
+        let dtOnly = try Self.tree(["firmware/devicetree/base/compatible": "linux,dummy-virt\u{0}"])
+        let modules = try Self.tree(["modules.dep": "", "modules.builtin": ""])
+        defer { for url in [both, dtOnly, modules] { try? FileManager.default.removeItem(at: url) } }
+        let facts = try Self.facts(sysfs: both, modules: modules)
+        #expect(facts["acpi_tables"] as? [String] == ["APIC", "DSDT"] && facts["acpi_table_count"] as? Int == 2, "\(facts)")
+        #expect(facts["devicetree"] as? Bool == true && facts["devicetree_model"] as? String == "linux,dummy-virt")
+        #expect(facts["hardware_description"] as? String == "acpi+devicetree" && facts["hardware_described"] as? Bool == true)
+        let tree = try Self.facts(sysfs: dtOnly, modules: modules)
+        #expect(tree["hardware_description"] as? String == "devicetree" && tree["acpi_table_count"] as? Int == 0, "\(tree)")
+        #expect(tree["devicetree_model"] == nil)
+    }
+
     @Test func absentBusesSayWhereSupportWouldComeFrom() throws {
         let sysfs = try Self.tree(["class/net/lo/type": "772\n", "bus/gpio/": ""])
         let modules = try Self.tree([

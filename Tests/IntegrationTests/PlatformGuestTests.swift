@@ -177,6 +177,20 @@ struct PlatformGuestTests {
             let outcome = try verdict(key, result)
             #expect(outcome.verdict == .notApplicable && outcome.reason.contains(reason), "\(key): \(outcome.reason)")
         }
+        // q35 hands the guest ACPI tables (APIC, DSDT, FACP, ...): the hardware is described.
+        #expect(buses.facts["hardware_description"] == .string("acpi"), "\(buses.facts)")
+        #expect((buses.facts["acpi_table_count"]?.number ?? 0) >= 3 && buses.facts["devicetree"] == .bool(false))
+        #expect(try verdict("AVPS2-BOOT-02", result).verdict == .pass)
+    }
+
+    @Test("a guest that sees neither ACPI tables nor a device tree (acpi=off) fails the hardware-description row")
+    func noHardwareDescription() async throws {
+        let result = try await run(TargetSpec(name: "it-platform-noacpi", accelerator: "tcg", devices: [.entropy],
+                                              kernelAppend: ["acpi=off"]))
+        let buses = try probe("platform.buses", result)
+        #expect(buses.facts["hardware_description"] == .string("none") && buses.facts["acpi_table_count"] == .int(0), "\(buses.facts)")
+        let outcome = try verdict("AVPS2-BOOT-02", result)
+        #expect(outcome.verdict == .fail, "\(outcome.reason)")
     }
 
     @Test("aarch64 virt with virtio-mmio: the PCI watchdog works and resets the guest on expiry; pmem is withheld with the reason")
@@ -199,6 +213,11 @@ struct PlatformGuestTests {
             #expect(outcome.verdict == .notApplicable && outcome.reason.contains("cannot offer"), "\(key): \(outcome.reason)")
         }
         #expect(try verdict("AVPS2-RNG-02", result).verdict == .pass, "the rest of the target was examined")
+        // virt describes the guest's hardware with a flattened device tree, not ACPI (no UEFI here).
+        let buses = try probe("platform.buses", result)
+        #expect(buses.facts["hardware_description"] == .string("devicetree"), "\(buses.facts)")
+        #expect(buses.facts["devicetree_model"]?.description.contains("linux,dummy-virt") == true, "\(buses.facts)")
+        #expect(try verdict("AVPS2-BOOT-02", result).verdict == .pass)
     }
 }
 
