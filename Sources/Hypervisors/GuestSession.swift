@@ -63,20 +63,16 @@ struct GuestSession: Sendable {
             do {
                 let stream = try await UnixSocketStream.connect(path: launch.qmpSocket,
                                                                 deadline: min(deadline, .now + .milliseconds(300)))
-                do {
-                    return try await QMPClient.attach(stream, deadline: deadline)
-                } catch {
-                    // QEMU listens on QMP before it loads the kernel: a missing kernel closes the
-                    // connection under our greeting read a moment before the process is gone.
-                    if await ProcessState.waitForExit(pid, timeout: .milliseconds(500)) {
-                        throw HypervisorError.exitedEarly(status: "QEMU exited during start", detail: launch.stderrTail)
-                    }
-                    throw error
-                }
-            } catch let error as AgentError {
-                if ProcessState.hasExited(pid) {
+                return try await QMPClient.attach(stream, deadline: deadline)
+            } catch {
+                // A refused connect (AgentError) is retried while QEMU lives. QEMU listens on QMP
+                // before it loads the kernel, so a missing kernel can also break the handshake a
+                // moment before the process is gone: that failure waits briefly for the exit.
+                let connectFailed = error is AgentError
+                if await ProcessState.waitForExit(pid, timeout: connectFailed ? .zero : .milliseconds(500)) {
                     throw HypervisorError.exitedEarly(status: "QEMU exited during start", detail: launch.stderrTail)
                 }
+                guard connectFailed else { throw error }
                 if ContinuousClock.now >= deadline { throw HypervisorError.control("cannot connect to QMP: \(error)") }
             }
         }

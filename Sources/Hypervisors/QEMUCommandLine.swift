@@ -194,9 +194,18 @@ public enum QEMUCommandLine {
     /// Sparse files the adapter creates before QEMU starts: block disk images and pmem backings.
     public static func backingFiles(_ target: TargetSpec, _ paths: Paths) -> [(path: String, sizeMiB: Int)] {
         target.devices.enumerated().compactMap { index, device in
-            if case .pmem(let sizeMiB) = device { return (pmemPath(index, workspace: paths.workspace), sizeMiB) }
-            return device.blockSizeMiB.map { (diskPath(index, paths), $0) }
+            pmemFile(index, device, workspace: paths.workspace) ?? device.blockSizeMiB.map { (diskPath(index, paths), $0) }
         }
+    }
+
+    /// The backing files of the target's virtio-pmem devices, with their sizes.
+    public static func pmemBackingFiles(_ target: TargetSpec, workspace: String) -> [(path: String, sizeMiB: Int)] {
+        target.devices.enumerated().compactMap { index, device in pmemFile(index, device, workspace: workspace) }
+    }
+
+    private static func pmemFile(_ index: Int, _ device: DeviceSpec, workspace: String) -> (path: String, sizeMiB: Int)? {
+        guard case .pmem(let sizeMiB) = device else { return nil }
+        return (pmemPath(index, workspace: workspace), sizeMiB)
     }
 
     /// Backing file of the block device at `index` in the target's device list.

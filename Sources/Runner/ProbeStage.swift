@@ -65,10 +65,7 @@ struct ProbeStage {
     /// Backing files of the virtio-pmem devices the QEMU adapter created (local launches only).
     static func pmemFiles(_ launch: PreparedLaunch) -> [String] {
         guard launch.target.adapter == "qemu" else { return [] }
-        return launch.target.devices.indices.compactMap { index in
-            if case .pmem = launch.target.devices[index] { return QEMUCommandLine.pmemPath(index, workspace: launch.workspace.path) }
-            return nil
-        }
+        return QEMUCommandLine.pmemBackingFiles(launch.target, workspace: launch.workspace.path).map(\.path)
     }
 
     /// console.transfer with its host end: the receiver connects first, reads while the agent

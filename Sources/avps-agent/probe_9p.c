@@ -13,24 +13,6 @@
 
 static unsigned char out[65536], in[65536];
 
-/* mount_tag holds the tag followed by a NUL on Linux; sysfs_read refuses NULs. */
-static bool read_tag(const char *dir, char *tag, size_t cap)
-{
-    char path[4200];
-    if (!path_join(path, sizeof path, dir, "mount_tag"))
-        return false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, tag, cap - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    tag[n] = '\0';
-    tag[strcspn(tag, "\n")] = '\0';
-    return tag[0] != '\0';
-}
-
 static void file_ops(probe_env_t *env, const char *mnt)
 {
     char a[256], b[256];
@@ -70,7 +52,7 @@ static void file_ops(probe_env_t *env, const char *mnt)
 probe_status_t probe_9p_fileops(probe_env_t *env)
 {
     char tag[128], mnt[128];
-    if (!read_tag(env->virtio_dir, tag, sizeof tag))
+    if (!sysfs_read_cstring(env->virtio_dir, "mount_tag", tag, sizeof tag))
         return probe_unavailable(env, "%s has no mount_tag (9pnet_virtio not bound?)", env->device);
     fact_string(env, "tag", tag);
     snprintf(mnt, sizeof mnt, "/tmp/avps-9p-%s", env->device);

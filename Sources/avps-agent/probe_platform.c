@@ -163,22 +163,6 @@ static void scmi_facts(probe_env_t *env)
     fact_int(env, "scmi_pm_protocols", pm);
 }
 
-/* A device-tree string property: NUL-terminated, which sysfs_read refuses as binary. */
-static bool dt_string(const char *dir, const char *name, char *buf, size_t cap)
-{
-    char path[4400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, cap - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0'; /* the property's own NUL ends the string before this one */
-    return buf[0] != '\0';
-}
-
 /* The tables the firmware handed over (<sysfs>/firmware/acpi/tables; `dynamic` and `data` are
  * directories the kernel adds) and the flattened device tree (<sysfs>/firmware/devicetree). */
 static void description_facts(probe_env_t *env)
@@ -194,7 +178,7 @@ static void description_facts(probe_env_t *env)
     snprintf(base, sizeof base, "%s/firmware/devicetree/base", env->sysfs_root);
     bool devicetree = access(base, F_OK) == 0;
     fact_bool(env, "devicetree", devicetree);
-    if (devicetree && dt_string(base, "model", model, sizeof model))
+    if (devicetree && sysfs_read_cstring(base, "model", model, sizeof model))
         fact_string(env, "devicetree_model", model);
     fact_string(env, "hardware_description",
                 kept && devicetree ? "acpi+devicetree" : kept ? "acpi" : devicetree ? "devicetree" : "none");

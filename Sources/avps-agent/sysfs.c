@@ -111,3 +111,20 @@ bool sysfs_link_basename(const char *dir, const char *name, char *buf, size_t ca
     strcpy(buf, base);
     return true;
 }
+
+bool sysfs_read_cstring(const char *dir, const char *name, char *buf, size_t cap)
+{
+    char path[PATH_MAX];
+    if (cap < 2 || !path_join(path, sizeof path, dir, name))
+        return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf[0] != '\0';
+}

@@ -14,6 +14,9 @@ bool sysfs_read(const char *dir, const char *name, char *buf, size_t cap);
 
 /* Reads a "0x..." hex attribute such as device, vendor or status. */
 bool sysfs_read_hex(const char *dir, const char *name, uint64_t *out);
+/* A string attribute that ends in NUL (a 9p mount_tag, a device-tree property), which
+ * sysfs_read refuses as binary: the text up to the first NUL or newline; false if empty. */
+bool sysfs_read_cstring(const char *dir, const char *name, char *buf, size_t cap);
 
 /* Basename of the target of the symlink dir/name into buf. */
 bool sysfs_link_basename(const char *dir, const char *name, char *buf, size_t cap);

@@ -22,11 +22,9 @@ final class TestSSHServer: @unchecked Sendable {
         self.pid = pid
     }
 
-    /// Key generation and the wait for sshd block: they run on a Dispatch queue, not the test's pool.
+    /// Key generation and the wait for sshd block: they run off the cooperative pool.
     static func start() async throws -> TestSSHServer {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try startBlocking() }) }
-        }
+        try await offPool { try startBlocking() }
     }
 
     private static func startBlocking() throws -> TestSSHServer {
