@@ -26,11 +26,12 @@ public enum ProfileSchema {
                 ("requirements", arrayOf("requirement")),
                 ("waivers", arrayOf("waiver")),
                 ("levels", arrayOf("levelChange")),
+                ("justify", arrayOf("justification")),
             ])),
             ("if", .object([("not", .object([("required", strings(["extends"]))]))])),
             ("then", .object([
                 ("required", strings(["spec_version", "requirements"])),
-                ("properties", .object([("waivers", .bool(false)), ("levels", .bool(false))])),
+                ("properties", .object([("waivers", .bool(false)), ("levels", .bool(false)), ("justify", .bool(false))])),
             ])),
             ("$defs", .object(definitions)),
         ])
@@ -56,6 +57,8 @@ public enum ProfileSchema {
                               required: ["key", "reason", "owner", "expires"])),
             ("levelChange", object(["key": ref("key"), "level": ref("level"), "reason": ref("oneLine")],
                                    required: ["key", "level", "reason"])),
+            ("justification", object(["key": ref("key"), "owner": text(minLength: 1), "reason": ref("oneLine")],
+                                     required: ["key", "owner", "reason"])),
         ]
     }
 
