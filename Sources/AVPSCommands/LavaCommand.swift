@@ -39,6 +39,9 @@ struct LavaExportCommand: AsyncParsableCommand {
     @Option(help: "A docker image with avps for the test shell that turns results into one LAVA test case per requirement.")
     var dockerImage: String?
 
+    @Option(help: "Seconds the worker's avps waits for the LAVA-booted guest's agent (avps run --boot-timeout).")
+    var bootTimeout: Int?
+
     @OptionGroup var guest: GuestOptions
 
     func run() async throws {
@@ -76,6 +79,7 @@ struct LavaExportCommand: AsyncParsableCommand {
             writerOptions.avps = avps
             writerOptions.imageBaseURL = imageBaseURL
             writerOptions.dockerImage = dockerImage
+            writerOptions.bootTimeoutSeconds = bootTimeout
             let writer = LavaExportWriter(options: writerOptions)
             let directory = URL(fileURLWithPath: out, isDirectory: true)
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-\(UUID().uuidString.prefix(8))")

@@ -15,6 +15,8 @@ public struct LavaDeviceDictionary: Sendable {
     /// test cases, not infrastructure errors). Every other status fails the command, which LAVA
     /// records as an infrastructure error, as avps's own INFRA and usage errors are.
     public var reportedStatuses: [Int32]
+    /// `avps run --boot-timeout` on the worker (nil: avps's default).
+    public var bootTimeoutSeconds: Int?
 
     public init(target: LavaTarget, avps: String, suitePath: String, reportedStatuses: [Int32]) {
         self.target = target
@@ -31,6 +33,7 @@ public struct LavaDeviceDictionary: Sendable {
     public var runCommand: String {
         let accepted = reportedStatuses.map { "[ $rc -eq \($0) ]" }.joined(separator: " || ")
         let script = "\(ShellQuoting.quote(avps)) run \(ShellQuoting.quote(suitePath)) --out \(ShellQuoting.quote(target.runDirectory))"
+            + (bootTimeoutSeconds.map { " --boot-timeout \($0)" } ?? "")
             + " --progress plain; rc=$?; echo avps-exit=$rc; \(accepted)"
         return "sh -c " + ShellQuoting.quote(script)
     }

@@ -13,6 +13,8 @@ public struct LavaExportWriter: Sendable {
         /// Images are fetched from here (default: `file://` of each target's export directory).
         public var imageBaseURL: String?
         public var dockerImage: String?
+        /// `avps run --boot-timeout` in the worker's `avps_run` (nil: avps's default).
+        public var bootTimeoutSeconds: Int?
         /// Exit statuses of `avps run` that mean verdicts were reported.
         public var reportedStatuses: [Int32]
 
@@ -39,8 +41,9 @@ public struct LavaExportWriter: Sendable {
                               ?? "file://" + out.path + "/",
                           dockerImage: options.dockerImage)
         job.dockerAVPS = options.avps
-        let dictionary = LavaDeviceDictionary(target: target, avps: options.avps, suitePath: suiteFile.path,
+        var dictionary = LavaDeviceDictionary(target: target, avps: options.avps, suitePath: suiteFile.path,
                                               reportedStatuses: options.reportedStatuses)
+        dictionary.bootTimeoutSeconds = options.bootTimeoutSeconds
         try write(dictionary.render(), to: out.appendingPathComponent("\(target.device).jinja2"))
         try write(LavaAttachedSuite(target: target, suite: options.suite, profiles: options.profiles).render(), to: suiteFile)
         let jobFile = out.appendingPathComponent("job.yaml")
