@@ -212,6 +212,10 @@ public enum RunOutcome: Int32, Sendable, CaseIterable {
     /// INCOMPLETE: no MUST failed, but some MUST is UNTESTED, SKIPPED or ERROR.
     case incomplete = 4
 
+    /// The statuses that mean the run measured and reported verdicts (whatever they were), as
+    /// opposed to usage or infrastructure trouble; wrappers such as LAVA's `avps_run` pass on these.
+    public static let verdictsReported: [RunOutcome] = [.allMustPass, .mustFailed, .incomplete]
+
     public static func of(_ targets: [TargetResult]) -> RunOutcome {
         switch Conformance.status(of: targets) {
         case .conformant: return .allMustPass
