@@ -98,6 +98,7 @@ public enum ProfileSchema {
         let kinds: [(String, JSONText)] = [
             ("device_present", ref("device")), ("feature_negotiated", featureFields), ("driver_ready", ref("device")),
             ("feature_offered", featureFields), ("negotiated_subset_of_offered", ref("device")), ("not_legacy", ref("device")),
+            ("standard_transport", ref("device")),
             ("config", withComparison(["device": ref("device"), "field": ref("configField")], required: ["device", "field"])),
             ("probe", withComparison(["name": ref("probeName"), "device": ref("device"), "fact": ref("identifier")],
                                      required: ["name", "fact"])),
