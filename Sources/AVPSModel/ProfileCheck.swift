@@ -112,6 +112,9 @@ public enum Check: Sendable, Equatable {
     case probe(name: String, device: DeviceSelector?, fact: String, Comparison)
     /// A host-side observation (e.g. `boot_to_agent_seconds`) satisfies a comparison.
     case host(observation: String, Comparison)
+    /// The hypervisor used the CPU's virtualization extensions where the host CPU has them
+    /// (AVPS2-HWV-01): NOT_APPLICABLE without extensions, FAIL when it emulated (TCG) instead.
+    case hardwareVirtualization
 
     /// The devices the check looks at; nil for checks that are not about inventory devices.
     public var selector: DeviceSelector? {
@@ -122,7 +125,7 @@ public enum Check: Sendable, Equatable {
             selector
         case .probe(_, let device, _, _):
             device
-        case .host:
+        case .host, .hardwareVirtualization:
             nil
         }
     }
@@ -140,6 +143,7 @@ public enum Check: Sendable, Equatable {
         case .config: "config"
         case .probe: "probe"
         case .host: "host"
+        case .hardwareVirtualization: "hardware_virtualization"
         }
     }
 }

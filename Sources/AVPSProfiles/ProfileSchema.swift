@@ -103,6 +103,7 @@ public enum ProfileSchema {
             ("probe", withComparison(["name": ref("probeName"), "device": ref("device"), "fact": ref("identifier")],
                                      required: ["name", "fact"])),
             ("host", withComparison(["observation": ref("identifier")], required: ["observation"])),
+            ("hardware_virtualization", object([:], required: [])),
         ]
         return .object([
             ("type", .string("object")), ("minProperties", .int(1)), ("maxProperties", .int(1)),

@@ -128,6 +128,7 @@ public struct TargetRunner: Sendable {
         collected.set(devices: devices)
         collected.merge(Self.withheldObservations(guest.launch))
         if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
+        collected.merge(HostVirtualization.observations(accelerator: guest.launch.accelerator, adapter: guest.launch.target.adapter))
         let probing = ProbeStage(timeouts: timeouts)
         let peerObservations = try await stages.run("probes") {
             try await probing.probes(client, devices: devices, guest: guest, record: collected.append)

@@ -29,6 +29,8 @@ enum CheckEvaluator {
             return probe(name, device: selector, fact: fact, comparison, evidence: evidence)
         case .host(let observation, let comparison):
             return host(observation, comparison, observations: evidence.hostObservations)
+        case .hardwareVirtualization:
+            return hardwareVirtualization(evidence.hostObservations)
         default:
             break
         }
@@ -49,7 +51,7 @@ enum CheckEvaluator {
             return standardTransport(selector, matching: matching)
         case .config(_, let field, let comparison):
             return config(field, comparison, selector: selector, matching: matching)
-        case .devicePresent, .probe, .host:
+        case .devicePresent, .probe, .host, .hardwareVirtualization:
             return noMatch(selector, all: devices)
         }
     }
