@@ -13,14 +13,28 @@ public struct Profile: Sendable, Equatable {
     /// Ids of the profiles this one was built from, base first, ending with `id` itself
     /// (`["avps-2.0", "acme-hv"]` for an overlay); reports use it to say what was scored.
     public var lineage: [String]
+    /// The profile's own version (`version:`; see Profiles/CHANGELOG.md): part of a certificate.
+    public var version: String?
 
     public init(id: String, title: String, specVersion: String, requirements: [Requirement],
-                lineage: [String]? = nil) {
+                lineage: [String]? = nil, version: String? = nil) {
         self.id = id
         self.title = title
         self.specVersion = specVersion
         self.requirements = requirements
         self.lineage = lineage ?? [id]
+        self.version = version
+    }
+}
+
+/// Where a requirement's level comes from: the document (URL) and its version or date.
+public struct RequirementSource: Sendable, Equatable {
+    public var url: String
+    public var version: String
+
+    public init(url: String, version: String) {
+        self.url = url
+        self.version = version
     }
 }
 
@@ -28,6 +42,9 @@ public struct Profile: Sendable, Equatable {
 public enum Confidence: String, Codable, Sendable, CaseIterable {
     /// Checked against the specification text.
     case textVerified = "text-verified"
+    /// The level rests on a statement of a pre-release AVPS draft (`source` says which); the
+    /// published text may differ.
+    case draftSourced = "draft-sourced"
     /// Derived from chapter structure, project pages and VIRTIO; not yet checked against the text.
     case derived
 }
@@ -52,6 +69,8 @@ public struct Requirement: Sendable, Equatable {
     /// `devicenormative:Device Types / Block Device / Device Operation`.
     public var virtioNormative: String?
     public var confidence: Confidence
+    /// Required for `draft-sourced`: the draft statement the level rests on.
+    public var source: RequirementSource?
     public var rationale: String
     /// Version of the source specification this requirement cites (defaults to the profile's).
     public var specVersion: String?

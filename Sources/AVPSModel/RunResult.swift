@@ -61,11 +61,14 @@ public struct ProfileReference: Codable, Sendable, Equatable {
     public var id: String
     public var path: String
     public var sha256: String
+    /// The profile's `version:` (Profiles/CHANGELOG.md); with the hash, what a certificate cites.
+    public var version: String?
 
-    public init(id: String, path: String, sha256: String) {
+    public init(id: String, path: String, sha256: String, version: String? = nil) {
         self.id = id
         self.path = path
         self.sha256 = sha256
+        self.version = version
     }
 }
 

@@ -2,7 +2,7 @@ import AVPSModel
 
 /// One profile file as written, before its `extends:` chain is resolved.
 struct ProfileDocument {
-    static let keys = ["schema", "id", "title", "spec_version", "extends", "requirements", "waivers", "levels", "justify"]
+    static let keys = ["schema", "id", "title", "spec_version", "version", "extends", "requirements", "waivers", "levels", "justify"]
 
     /// An overlay's waiver of one inherited requirement.
     struct WaiverEntry {
@@ -32,6 +32,8 @@ struct ProfileDocument {
     var id: String
     var title: String
     var specVersion: String?
+    /// The profile's own version (`version:`), recorded with every run that scores it.
+    var version: String?
     /// The `extends:` value, kept as a reader so errors about the base point at it.
     var extends: YAMLNodeReader?
     var requirements: [(Requirement, YAMLNodeReader)] = []
@@ -52,6 +54,7 @@ struct ProfileDocument {
             extends == nil ? try mapping.requiredString("spec_version") : try mapping.optionalString("spec_version")
         } ?? nil
         var document = ProfileDocument(id: id ?? "", title: title ?? "", specVersion: specVersion, extends: extends)
+        document.version = diagnostics.attempt { () throws(LoadError) in try mapping.optionalString("version") } ?? nil
         if let extends { diagnostics.attempt { () throws(LoadError) in _ = try extends.nonEmptyString() } }
         document.requirements = readRequirements(mapping, overlay: extends != nil, into: &diagnostics)
         for name in ["waivers", "levels", "justify"] where extends == nil {

@@ -22,7 +22,7 @@ enum ProfileResolver {
         guard let extends = document.extends else {
             let own = document.requirements.map { withSpecVersion($0.0, document.specVersion ?? "") }
             return Profile(id: document.id, title: document.title, specVersion: document.specVersion ?? "",
-                           requirements: own)
+                           requirements: own, version: document.version)
         }
         guard let base = base(of: extends, directory: directory, chain: chain, into: &diagnostics) else { return nil }
         return merge(document, onto: base, into: &diagnostics)
@@ -92,7 +92,8 @@ enum ProfileResolver {
             requirements[position].justification = Justification(owner: entry.owner, reason: entry.reason, grantedBy: document.id)
         }
         return Profile(id: document.id, title: document.title, specVersion: specVersion,
-                       requirements: requirements, lineage: base.lineage + [document.id])
+                       requirements: requirements, lineage: base.lineage + [document.id],
+                       version: document.version.map { "\($0) (on \(base.id) \(base.version ?? "unversioned"))" } ?? base.version)
     }
 
     /// The position of the requirement an overlay entry names, or an error with the nearest key.

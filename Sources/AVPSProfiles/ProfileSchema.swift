@@ -21,6 +21,7 @@ public enum ProfileSchema {
                 ("id", text(minLength: 1)),
                 ("title", text(minLength: 1)),
                 ("spec_version", text(minLength: 1)),
+                ("version", text(minLength: 1)),
                 ("extends", .object([("type", .string("string")), ("minLength", .int(1)),
                                      ("description", .string("Base profile: a name under Profiles/ or a path relative to this file."))])),
                 ("requirements", arrayOf("requirement")),
@@ -73,6 +74,8 @@ public enum ProfileSchema {
             "spec_version": text(minLength: 1),
             "normative": .object([("type", .string("boolean"))]),
             "confidence": .object([("enum", strings(Confidence.allCases.map(\.rawValue)))]),
+            "source": object(["url": .object([("type", .string("string")), ("pattern", .string("^https?://"))]),
+                              "version": text(minLength: 1)], required: ["url", "version"]),
             "rationale": ref("oneLine"),
         ], order: RequirementReader.keys,
            required: ["key", "title", "chapter", "category", "level", "confidence", "rationale"])

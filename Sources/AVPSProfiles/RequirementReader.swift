@@ -3,7 +3,7 @@ import AVPSModel
 /// Reads one entry of a profile's `requirements` sequence.
 enum RequirementReader {
     static let keys = ["key", "title", "chapter", "category", "level", "applies_if", "check", "virtio",
-                       "virtio_normative", "spec_version", "normative", "confidence", "rationale"]
+                       "virtio_normative", "spec_version", "normative", "confidence", "source", "rationale"]
     static let conditionKinds = ["device_present", "not_withheld", "probe"]
 
     /// The requirement and the reader of its `key` field (the duplicate check needs its line).
@@ -14,7 +14,7 @@ enum RequirementReader {
         guard key.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw keyReader.error("requirement keys may use letters, digits, '-', '_' and '.' only (found \"\(key)\")")
         }
-        let requirement = Requirement(
+        var requirement = Requirement(
             key: key,
             title: try mapping.requiredString("title"),
             chapter: try mapping.requiredString("chapter"),
@@ -28,6 +28,7 @@ enum RequirementReader {
             rationale: try oneLine(mapping.required("rationale")),
             specVersion: try mapping.optionalString("spec_version"),
             normative: try mapping.optional("normative")?.bool() ?? true)
+        requirement.source = try source(mapping, confidence: requirement.confidence)
         return (requirement, keyReader)
     }
 
@@ -58,6 +59,27 @@ enum RequirementReader {
             }
         }
         return parts.count == 1 ? parts[0] : .all(parts)
+    }
+
+    /// `source: { url: …, version: … }`: required for `confidence: draft-sourced` (a level taken
+    /// from a draft must say which draft), refused for `derived` (nothing was sourced).
+    static func source(_ mapping: YAMLMapping, confidence: Confidence) throws(LoadError) -> RequirementSource? {
+        guard let reader = mapping.optional("source") else {
+            if confidence == .draftSourced {
+                throw try mapping.required("confidence").error("confidence: draft-sourced needs a source: { url: ..., version: ... } naming the draft")
+            }
+            return nil
+        }
+        guard confidence != .derived else {
+            throw reader.error("a source belongs to draft-sourced or text-verified requirements; derived ones have none")
+        }
+        let fields = try reader.mapping(allowedKeys: ["url", "version"])
+        let urlReader = try fields.required("url")
+        let url = try urlReader.nonEmptyString()
+        guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+            throw urlReader.error("source url must be an http(s) URL (found \"\(url)\")")
+        }
+        return RequirementSource(url: url, version: try fields.requiredString("version"))
     }
 
     /// VIRTIO labels look like `devicenormative:Device Types / Block Device / Device Operation`.

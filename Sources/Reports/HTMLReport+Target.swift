@@ -53,7 +53,7 @@ extension HTMLReport {
         <dl class="facts">
         <dt>Adapter</dt><dd>\(target.adapter)</dd>
         \(builds)<dt>Accelerator</dt><dd>\(target.accelerator, default: "none reported")</dd>
-        <dt>Profile</dt><dd>\(target.profile.id) (<code>\(target.profile.path)</code>)</dd>
+        <dt>Profile</dt><dd>\(target.profile.id) \(target.profile.version.map { "version \($0) " } ?? "")(<code>\(target.profile.path)</code>)</dd>
         <dt>Profile sha256</dt><dd><code>\(target.profile.sha256)</code></dd>
         </dl>
         """

@@ -102,6 +102,7 @@ enum JUnitXML {
             ("avps.profile.id", target.profile.id),
             ("avps.profile.path", target.profile.path),
             ("avps.profile.sha256", target.profile.sha256),
+            ("avps.profile.version", target.profile.version ?? "unversioned"),
             ("avps.host.kernel", run.host.kernel),
             ("avps.host.machine", run.host.machine),
             ("avps.started_at", Timestamps.iso8601Millis(run.startedAt)),

@@ -24,6 +24,6 @@ public struct LoadedProfile: Sendable {
         let profile = try ProfileLoader.load(contentsOf: url)
         let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         return LoadedProfile(profile: profile, reference: ProfileReference(
-            id: profile.id, path: displayPath ?? url.path, sha256: digest))
+            id: profile.id, path: displayPath ?? url.path, sha256: digest, version: profile.version))
     }
 }

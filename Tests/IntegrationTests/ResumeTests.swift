@@ -33,8 +33,9 @@ struct ResumeTests {
         #expect(!before.contains("resume-second\",\"profile"), "second target already journaled")
 
         let resumed = try await CLITests.avps(["run", "--resume", out.path])
-        // avps-2.0 has MUST requirements without a machine check: the finished run is INCOMPLETE.
-        #expect(resumed.status == 4, "\(resumed.stderr)")
+        // The targets offer no block device, which avps-2.0 1.1.0 requires (AVPS2-STOR-01, MUST from
+        // the draft): the finished run is NOT CONFORMANT, exit 1, with both targets measured.
+        #expect(resumed.status == 1, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("1 target(s) already done, 1 to run"), "\(resumed.stderr)")
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results.json")))
         let targets = ((results as? [String: Any])?["targets"] as? [[String: Any]]) ?? []
