@@ -57,6 +57,7 @@ struct EntropyQualityTests {
         }
     }
 
+    // negative-control: AVPS2-RNG-07 -- agent statistics on a counter file (unit level: QEMU has no counter rng backend)
     @Test("evenly spread but regular bytes (a counter) fail only the too-regular row")
     func counterFailsRegularity() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("avps-counter-\(UUID().uuidString)")

@@ -19,9 +19,10 @@ struct NegativeControlTests {
         var disk1 = "file.filename={disk1}"
         var consolePorts = ["-chardev", "null,id=data0", "-device", "virtserialport,bus=con1.0,chardev=data0,name=org.example.data"]
         var ninepReadOnly = false
+        var netdev = "user,id=n0"
     }
 
-    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep]
+    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net]
 
     /// An external target running QEMU with `platform`, files under `directory`.
     static func target(_ name: String, _ platform: Platform, directory: URL) -> TargetSpec {
@@ -43,7 +44,8 @@ struct NegativeControlTests {
             start += ["-drive", "if=none,id=d\(index),format=raw," + disk, "-device", "virtio-blk-pci,drive=d\(index)"]
         }
         start += ["-fsdev", "local,id=fs0,path={dir}/share,security_model=none" + (platform.ninepReadOnly ? ",readonly=on" : ""),
-                  "-device", "virtio-9p-pci,fsdev=fs0,mount_tag=share"]
+                  "-device", "virtio-9p-pci,fsdev=fs0,mount_tag=share",
+                  "-netdev", platform.netdev, "-device", "virtio-net-pci,netdev=n0"]
         return TargetSpec(name: name, adapter: "external", accelerator: "tcg", devices: declared,
                           external: ExternalSpec(start: start.map(fill), channel: .unix(path: "{workspace}/agent.sock")))
     }
@@ -105,6 +107,26 @@ struct NegativeControlTests {
         "AVPS2-RNG-03": "no data from the entropy device within", "AVPS2-STOR-05": "verified = false", "AVPS2-STOR-10": "flush_error",
     ]
 
+    static let readErrorIsolatedNetwork = [
+        "AVPS2-STOR-05": "read at 1048576: EIO", "AVPS2-NET-05": "the peer is unreachable",
+    ]
+
+    // negative-control: AVPS2-STOR-05 -- blkdebug read EIO (read_aio): FAIL naming 'read at 1048576: EIO'
+    // negative-control: AVPS2-NET-05 -- -netdev user,restrict=on: the echo peer is unreachable
+    @Test("blkdebug read EIO; user networking with restrict=on (no path to the host's echo peer)")
+    func readErrorIsolatedNetwork() async throws {
+        var platform = Platform()
+        platform.disk1 = "file.driver=blkdebug,file.inject-error.0.event=read_aio,file.inject-error.0.iotype=read,"
+            + "file.inject-error.0.errno=5,file.image.filename={disk1}"
+        platform.netdev = "user,id=n0,restrict=on"
+        let faulty = try await Self.verdicts("it-neg-c", platform)
+        try await expect(faulty, owns: Self.readErrorIsolatedNetwork)
+    }
+
+    // negative-control: AVPS2-RNG-04, AVPS2-RNG-05, AVPS2-RNG-06 -- rng-random on /dev/zero (constant bytes)
+    // negative-control: AVPS2-STOR-05 -- blkdebug write EIO (write_aio): FAIL naming 'write at 1048576: EIO'
+    // negative-control: AVPS2-CON-03 -- a virtio-serial controller without ports (data_ports = 0)
+    // negative-control: AVPS2-FS-03 -- -fsdev local,readonly=on: create fails with EROFS
     @Test("rng from /dev/zero, blkdebug write EIO, a console controller without ports, a read-only 9p export")
     func constantRngWriteErrorPortlessConsoleReadOnlyShare() async throws {
         var platform = Platform()
@@ -117,6 +139,9 @@ struct NegativeControlTests {
         try await expect(faulty, owns: Self.constantRngWriteErrorPortlessReadOnlyShare)
     }
 
+    // negative-control: AVPS2-RNG-03 -- rng-egd on a socket nobody serves: 'no data within 3 s', the agent goes on
+    // negative-control: AVPS2-STOR-05 -- null-co disk with read-zeroes: writes dropped, read-back mismatches
+    // negative-control: AVPS2-STOR-10 -- blkdebug flush EIO (iotype flush): flush_ok = false, the data still verifies
     @Test("an rng backend that never answers, a null-co disk that drops writes, blkdebug flush EIO")
     func stalledRngDroppedWritesFlushError() async throws {
         var platform = Platform()
