@@ -13,6 +13,14 @@ public enum QEMUCommandLine {
         public var workspace: String
         /// vhost-user socket of our vsock backend (when it provides the vsock device).
         public var vsockSocket: String = ""
+
+        public init(qmpSocket: String, agentSocket: String, serialLog: String, workspace: String, vsockSocket: String = "") {
+            self.qmpSocket = qmpSocket
+            self.agentSocket = agentSocket
+            self.serialLog = serialLog
+            self.workspace = workspace
+            self.vsockSocket = vsockSocket
+        }
     }
 
     /// Returns the arguments (without the binary) and the virtio device ids the guest should see.
