@@ -52,9 +52,9 @@ public struct LavaAttachedSuite: Sendable {
     /// The suite kind of `device` and its options, as the suite spells them.
     static func options(_ device: DeviceSpec) -> (kind: String, options: [(String, String)]) {
         switch device {
-        case let .block(sizeMiB, discard, readOnly):
+        case let .block(sizeMiB, discard, readOnly, scratch):
             return ("block", [("size_mib", String(sizeMiB))] + (discard ? [] : [("discard", "false")])
-                        + (readOnly ? [("read_only", "true")] : []))
+                        + (readOnly ? [("read_only", "true")] : []) + (scratch.map { [("scratch", String($0))] } ?? []))
         case let .pmem(sizeMiB):
             return ("pmem", [("size_mib", String(sizeMiB))])
         case let .legacy(base):
