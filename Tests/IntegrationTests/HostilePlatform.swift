@@ -42,19 +42,24 @@ struct HostilePlatform {
         "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
     }
 
-    /// Runs avps against the scenario; `killAfter` SIGKILLs avps once that much time has passed.
-    func run(killAfter: Duration? = nil) async throws -> Measured {
+    /// Runs avps against the scenario; `killAfter` SIGKILLs avps once that much time has passed,
+    /// `signals` sends each signal at its time.
+    func run(killAfter: Duration? = nil, signals: [(Duration, Int32)] = []) async throws -> Measured {
         let directory = try Paths.temporaryDirectory("hostile-\(scenario)")
         let suite = try suite(in: directory)
         let out = directory.appendingPathComponent("run")
         let arguments = ["run", suite.path, "--out", out.path] + extraArguments
         let marker = self.marker
+        var schedule = signals
+        if let killAfter { schedule.append((killAfter, SIGKILL)) }
+        let timed = schedule
         return try await offPool {
-            try Self.measure(arguments, runDirectory: out, marker: marker, killAfter: killAfter)
+            try Self.measure(arguments, runDirectory: out, marker: marker, signals: timed)
         }
     }
 
-    private static func measure(_ arguments: [String], runDirectory: URL, marker: String, killAfter: Duration?) throws -> Measured {
+    private static func measure(_ arguments: [String], runDirectory: URL, marker: String,
+                                signals: [(Duration, Int32)]) throws -> Measured {
         let process = Process()
         process.executableURL = CLITests.binary
         process.arguments = arguments
@@ -71,9 +76,13 @@ struct HostilePlatform {
         let reader = Thread { collected.data = err.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
         var peak = 0
+        var pending = signals.sorted { $0.0 < $1.0 }
         while process.isRunning {
             peak = max(peak, Self.highWaterMark(pid) ?? 0)
-            if let killAfter, clock.now - start > killAfter { kill(pid, SIGKILL) }
+            if let next = pending.first, clock.now - start > next.0 {
+                kill(pid, next.1)
+                pending.removeFirst()
+            }
             usleep(20_000)
         }
         process.waitUntilExit()

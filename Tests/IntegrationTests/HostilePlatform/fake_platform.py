@@ -173,10 +173,17 @@ def main():
     elif SCENARIO == "descendants-normal":
         spawn_descendants()
         serve(answering_agent())
+    elif SCENARIO == "descendants-silent":
+        spawn_descendants()
+        serve(silent_agent)
     elif SCENARIO == "daemon":
         daemonize()
         spawn_descendants()
         serve(wrong_protocol_agent)
+    elif SCENARIO == "daemon-normal":
+        daemonize()
+        spawn_descendants()
+        serve(answering_agent())
     elif SCENARIO == "stop-hangs":
         sleep_forever()
     else:
