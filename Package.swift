@@ -64,9 +64,14 @@ let package = Package(
         .target(name: "Reports", dependencies: [
             "AVPSModel", "CLibxml2", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        // LAVA back end: a target's QEMU launch as a LAVA device dictionary, job and attached suite.
+        .target(name: "LAVA", dependencies: [
+            "AVPSModel", "Hypervisors", .product(name: "Yams", package: "Yams"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ], swiftSettings: strict),
         // swift-argument-parser commands; `avps` main stays tiny.
         .target(name: "AVPSCommands", dependencies: [
-            "AVPSModel", "AVPSProfiles", "GuestImage", "Hypervisors", "Runner", "Reports", "VhostUserVsock",
+            "AVPSModel", "AVPSProfiles", "GuestImage", "Hypervisors", "Runner", "Reports", "VhostUserVsock", "LAVA",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "avps", dependencies: ["AVPSCommands"], swiftSettings: strict),
@@ -75,10 +80,12 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"],
+        .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol", "AVPSProfiles", "Scoring"],
                     resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Reports"], swiftSettings: strict),
         .testTarget(name: "VhostUserVsockTests", dependencies: ["VhostUserVsock", "CVhostShim"], swiftSettings: strict),
+        .testTarget(name: "LAVATests", dependencies: ["LAVA", "AVPSProfiles", "Reports"],
+                    exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "GuestImageTests", dependencies: ["GuestImage"], swiftSettings: strict),
         // Boots real QEMU guests; needs the packages ci/setup installs.
         .testTarget(name: "IntegrationTests", dependencies: [

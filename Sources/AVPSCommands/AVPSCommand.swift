@@ -14,7 +14,7 @@ public struct AVPSCommand: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, ReplayCommand.self, GuestCommand.self, ProfileCommand.self,
-                      ReportCommand.self, BundleCommand.self, VsockdCommand.self],
+                      ReportCommand.self, BundleCommand.self, VsockdCommand.self, LavaCommand.self],
         defaultSubcommand: nil
     )
 

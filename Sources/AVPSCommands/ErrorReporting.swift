@@ -26,6 +26,9 @@ enum ErrorReporting {
         case let error as HypervisorError:
             Console.error(error.description)
             return .infrastructure
+        case let error as AgentOutputError:
+            Console.error(error.description)
+            return .usageError
         case let error as ReportError:
             Console.error("writing reports: \(error)")
             return .infrastructure

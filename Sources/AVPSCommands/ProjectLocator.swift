@@ -1,31 +1,13 @@
+import AVPSModel
 import Foundation
 
-/// Finds the project directory that holds `Suites/` and `Profiles/`, so `avps run` works with no
-/// arguments from the checkout, from `ci/`, or through the built binary.
+/// Finds the directory that holds `Suites/` and `Profiles/` (a checkout or an installation, see
+/// `DataDirectory`), so `avps run` works with no arguments from the checkout, from `ci/`, through the
+/// built binary, or installed, from any directory.
 enum ProjectLocator {
+    /// The checkout or installed share directory (`DataDirectory`), as a URL.
     static func root() -> URL? {
-        var candidates: [URL] = []
-        if let home = ProcessInfo.processInfo.environment["AVPS_HOME"], !home.isEmpty {
-            candidates.append(URL(fileURLWithPath: home))
-        }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent())
-        for start in candidates {
-            var directory = start.standardizedFileURL
-            for _ in 0..<8 {
-                if isProject(directory) { return directory }
-                let parent = directory.deletingLastPathComponent()
-                if parent.path == directory.path { break }
-                directory = parent
-            }
-        }
-        return nil
-    }
-
-    private static func isProject(_ directory: URL) -> Bool {
-        let manager = FileManager.default
-        return manager.fileExists(atPath: directory.appendingPathComponent("Suites").path)
-            && manager.fileExists(atPath: directory.appendingPathComponent("Profiles").path)
+        DataDirectory.current.map { URL(fileURLWithPath: $0.root, isDirectory: true) }
     }
 
     /// A profile argument is a path when it names an existing file or ends in .yaml; otherwise it is

@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Matrices, diffs and merges of finished runs; re-render or recover a run's reports.",
         subcommands: [ReportMatrixCommand.self, ReportDiffCommand.self, ReportMergeCommand.self,
-                      ReportRecoverCommand.self, ReportRenderCommand.self])
+                      ReportRecoverCommand.self, ReportRenderCommand.self, ReportLavaCommand.self])
 }
 
 /// Turns a Reports error into a message and exit status 2 (input or usage trouble).
@@ -58,6 +58,23 @@ struct ReportMatrixCommand: ParsableCommand {
             throw ReportFailure.exit(error)
         } catch {
             throw ReportFailure.exit(.writeFailed(path: directory.path, reason: error.localizedDescription))
+        }
+    }
+}
+
+/// `avps report lava RUN`: one LAVA test case per target and requirement, as LAVA signals on
+/// stdout, for a LAVA test shell (e.g. the docker test shell an exported job adds).
+struct ReportLavaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lava",
+        abstract: "Print a run's verdicts as LAVA test-case signals (pass, fail, skip, unknown).")
+
+    @Argument(help: "A run directory (or its results.json).")
+    var runDirectory: String
+
+    func run() throws {
+        for loaded in try ReportFailure.load([runDirectory]) {
+            for line in LavaTestCases.lines(loaded.run) { print(line) }
         }
     }
 }

@@ -68,8 +68,12 @@ struct RunCommand: AsyncParsableCommand {
         let root = ProjectLocator.root()
         do {
             if let resume { return try await resumeRun(URL(fileURLWithPath: resume)) }
-            let suiteURL = suite.map { URL(fileURLWithPath: $0) }
-                ?? (root ?? URL(fileURLWithPath: ".")).appendingPathComponent("Suites/default.yaml")
+            guard let suiteURL = suite.map({ URL(fileURLWithPath: $0) })
+                ?? root?.appendingPathComponent("Suites/default.yaml") else {
+                throw RunnerError.usage("no suite given, and no avps data directory holds Suites/default.yaml: "
+                    + "looked for a checkout above \(FileManager.default.currentDirectoryPath), $AVPS_HOME and "
+                    + "<bin>/../\(DataDirectory.shareSuffix); name a suite file or set AVPS_HOME")
+            }
             let loadedSuite = try SuiteLoader.load(contentsOf: suiteURL)
             let profileNames = profiles.isEmpty ? loadedSuite.profiles : profiles
             let loadedProfiles = try profileNames.map { name in
@@ -85,7 +89,7 @@ struct RunCommand: AsyncParsableCommand {
                 try await printPlan(planner, targets: targets, profiles: loadedProfiles)
                 return .allMustPass
             }
-            let runDirectory = try makeRunDirectory(root: root)
+            let runDirectory = try makeRunDirectory()
             Console.info("run directory: \(runDirectory.path)")
             let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
             Console.info("seed: \(seed) (repeat with --seed \(seed))")
@@ -116,7 +120,7 @@ struct RunCommand: AsyncParsableCommand {
         return target
     }
 
-    private func makeRunDirectory(root: URL?) throws -> URL {
+    private func makeRunDirectory() throws -> URL {
         let url: URL
         if let out {
             url = URL(fileURLWithPath: out)
@@ -125,8 +129,9 @@ struct RunCommand: AsyncParsableCommand {
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "UTC")
             formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-            let base = (root ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-                .appendingPathComponent("Reports/runs")
+            let workingDirectory = FileManager.default.currentDirectoryPath
+            let base = URL(fileURLWithPath: DataDirectory.current?.runsDirectory(workingDirectory: workingDirectory)
+                ?? workingDirectory + "/Reports/runs")
             url = base.appendingPathComponent(formatter.string(from: Date()))
         }
         do {

@@ -180,6 +180,10 @@ public enum RunOutcome: Int32, Sendable {
     /// The guest did not boot, or the agent was unreachable.
     case infrastructure = 3
 
+    /// The statuses that mean the run measured and reported verdicts (whatever they were), as
+    /// opposed to usage or infrastructure trouble; wrappers such as LAVA's `avps_run` pass on these.
+    public static let verdictsReported: [RunOutcome] = [.allMustPass, .mustFailed]
+
     /// Infrastructure trouble outranks failures: a run that could not measure cannot claim a failure
     /// for the targets it never reached, and CI must tell the two apart.
     public static func of(_ targets: [TargetResult]) -> RunOutcome {

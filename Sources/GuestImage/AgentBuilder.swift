@@ -29,38 +29,56 @@ struct AgentBuilder: Sendable {
         var sha256: String
     }
 
-    /// Finds the agent source directory: explicit input, `$AVPS_AGENT_SOURCE`, then
-    /// `Sources/avps-agent` in the working directory or the executable's directory or any parent.
-    static func locateSource(explicit: URL?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                             workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                             executable: URL? = Bundle.main.executableURL) throws(GuestImageError) -> URL {
+    /// Where the agent for a guest comes from.
+    enum Origin: Equatable {
+        /// C sources to compile (and cache) for the guest's architecture.
+        case source(URL)
+        /// A static agent an installation ships (no compiler needed on the user's machine).
+        case prebuilt(URL)
+    }
+
+    /// Finds the agent: explicit source input, `$AVPS_AGENT_SOURCE`, then avps's data directory
+    /// (`DataDirectory`): an installation's prebuilt agent for `architecture`, else the agent sources
+    /// of the checkout or installation.
+    static func locate(explicit: URL?, architecture: GuestArchitecture,
+                       environment: [String: String] = ProcessInfo.processInfo.environment,
+                       data: DataDirectory? = DataDirectory.current) throws(GuestImageError) -> Origin {
         if let explicit {
             guard CacheFiles.isDirectory(explicit) else {
                 throw .kernelInputInvalid(path: explicit.path, reason: "agent source directory does not exist")
             }
-            return explicit
+            return .source(explicit)
         }
         if let fromEnv = environment["AVPS_AGENT_SOURCE"], !fromEnv.isEmpty {
             let url = URL(fileURLWithPath: fromEnv, isDirectory: true)
             guard CacheFiles.isDirectory(url) else {
                 throw .kernelInputInvalid(path: url.path, reason: "AVPS_AGENT_SOURCE does not name a directory")
             }
-            return url
+            return .source(url)
         }
-        var searched: [String] = []
-        let starts = [workingDirectory, executable?.deletingLastPathComponent()].compactMap { $0 }
-        for start in starts {
-            var dir = start.standardizedFileURL
-            while true {
-                let candidate = dir.appendingPathComponent("Sources/avps-agent", isDirectory: true)
-                searched.append(candidate.path)
-                if CacheFiles.isDirectory(candidate) { return candidate }
-                let parent = dir.deletingLastPathComponent()
-                if parent.path == dir.path { break }
-                dir = parent
+        guard let data else {
+            throw .agentSourceNotFound(searched: ["$AVPS_HOME, a checkout above the working directory, "
+                + "<bin>/../\(DataDirectory.shareSuffix) next to the executable"])
+        }
+        if let prebuilt = data.prebuiltAgent(for: architecture), CacheFiles.fileExists(URL(fileURLWithPath: prebuilt)) {
+            return .prebuilt(URL(fileURLWithPath: prebuilt))
+        }
+        let source = URL(fileURLWithPath: data.agentSource, isDirectory: true)
+        guard CacheFiles.isDirectory(source) else { throw .agentSourceNotFound(searched: [source.path]) }
+        return .source(source)
+    }
+
+    /// The agent for this builder's architecture from wherever `origin` says.
+    func agent(from origin: Origin) async throws(GuestImageError) -> Built {
+        switch origin {
+        case let .source(directory):
+            return try await build(sourceDirectory: directory)
+        case let .prebuilt(binary):
+            if let problem = ELFCheck.staticExecutableProblem(binary, machine: architecture.elfMachine) {
+                throw .agentCompileFailed(sourceDirectory: binary.path, diagnostics: "prebuilt agent is not usable: \(problem)")
             }
+            return Built(binary: binary, sha256: try CacheFiles.sha256(of: binary))
         }
-        throw .agentSourceNotFound(searched: searched)
     }
 
     /// Returns the cached binary for `sourceDirectory`, compiling it if the key is new.

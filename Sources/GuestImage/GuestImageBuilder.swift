@@ -29,7 +29,7 @@ public struct GuestImageBuilder: Sendable {
         }
     }
 
-    private let progress: @Sendable (String) -> Void
+    let progress: @Sendable (String) -> Void
 
     /// `progress` receives one-line status messages (downloads, compiles); default is silent.
     public init(progress: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -66,9 +66,8 @@ public struct GuestImageBuilder: Sendable {
             throw .busyboxUnusable(path: busybox.path, reason: problem)
         }
 
-        let agentSource = try AgentBuilder.locateSource(explicit: request.agentSource)
         let agent = try await AgentBuilder(cacheRoot: request.cacheRoot, progress: progress, architecture: arch)
-            .build(sourceDirectory: agentSource)
+            .agent(from: AgentBuilder.locate(explicit: request.agentSource, architecture: arch))
 
         let groupsByName = ModuleGroups.groups(for: request.wantedModules, in: dependencies)
         var groupsByPath: [String: [String]] = [:]

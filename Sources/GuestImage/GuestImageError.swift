@@ -64,8 +64,8 @@ public enum GuestImageError: Error, CustomStringConvertible, Sendable, Equatable
         case let .modulesDepMalformed(path, line, text):
             return "\(path):\(line): malformed modules.dep line: \(text)"
         case let .agentSourceNotFound(searched):
-            return "cannot find the avps agent sources (a directory Sources/avps-agent containing *.c). "
-                + "Pass --agent-source DIR or set AVPS_AGENT_SOURCE. Looked in: " + searched.joined(separator: ", ")
+            return "cannot find the avps agent (Sources/avps-agent in a checkout, agent/ in an installed share). "
+                + "Pass --agent-source DIR, set AVPS_AGENT_SOURCE, or AVPS_HOME. Looked in: " + searched.joined(separator: ", ")
         case let .agentCompileFailed(dir, diagnostics):
             return "the avps agent in \(dir) failed to compile:\n\(diagnostics)"
         case let .busyboxUnusable(path, reason):

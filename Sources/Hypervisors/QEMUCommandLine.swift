@@ -13,6 +13,14 @@ public enum QEMUCommandLine {
         public var workspace: String
         /// vhost-user socket of our vsock backend (when it provides the vsock device).
         public var vsockSocket: String = ""
+
+        public init(qmpSocket: String, agentSocket: String, serialLog: String, workspace: String, vsockSocket: String = "") {
+            self.qmpSocket = qmpSocket
+            self.agentSocket = agentSocket
+            self.serialLog = serialLog
+            self.workspace = workspace
+            self.vsockSocket = vsockSocket
+        }
     }
 
     /// Returns the arguments (without the binary) and the virtio device ids the guest should see.
@@ -55,7 +63,7 @@ public enum QEMUCommandLine {
         for (index, device) in target.devices.enumerated() where !omitting.contains(device.kind) {
             let id = "\(device.kind)\(index)"
             switch device {
-            case .block(let sizeMiB, let discard, let readOnly):
+            case .block(let sizeMiB, let discard, let readOnly, _):
                 guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
                 args += ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)"
                             + (readOnly ? ",read-only=on" : ""),
@@ -154,7 +162,7 @@ public enum QEMUCommandLine {
                                 machine: QEMUMachine) throws(HypervisorError) -> [String] {
         let legacy = ",disable-modern=on,disable-legacy=off"
         switch base {
-        case .block(let sizeMiB, let discard, let readOnly):
+        case .block(let sizeMiB, let discard, let readOnly, _):
             guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
             return ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)" + (readOnly ? ",read-only=on" : ""),
                     "-device", "\(machine.model("virtio-blk")),drive=\(id),id=dev-\(id)" + (discard ? "" : ",discard=off") + legacy]

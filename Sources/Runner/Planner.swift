@@ -37,19 +37,8 @@ public struct Planner: Sendable {
     }
 
     public func plan(_ target: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws(RunnerError) -> TargetPlan {
-        let launch: PreparedLaunch
-        guard let hypervisor = target.adapter == hypervisor.name ? hypervisor : adapters[target.adapter] else {
-            throw .usage("target \(target.name): unknown adapter \(target.adapter)")
-        }
-        do {
-            guard case .artifacts(let boot) = targetBoots[target.name] ?? .artifacts(boot) else {
-                throw HypervisorError.launchFailed("no guest for this target: \(targetBoots[target.name].map { "\($0)" } ?? "")")
-            }
-            launch = try await hypervisor.prepare(target, boot: boot.lean(for: target), artifactDirectory: scratch)
-        } catch {
-            throw .usage("target \(target.name): \(error)")
-        }
-        hypervisor.discard(launch)
+        let launch = try await preparedLaunch(target, scratch: scratch)
+        discard(launch)
         let offered = Set(launch.expectedVirtioDevices)
         let rows = profiles.map { loaded in
             (loaded.profile.id, loaded.profile.requirements.map {
@@ -57,6 +46,29 @@ public struct Planner: Sendable {
             })
         }
         return TargetPlan(target: target, commandLine: launch.commandLine, rows: rows)
+    }
+
+    /// The launch a run of `target` would start (exact command line, expected devices, workspace),
+    /// prepared but not started; hand it back to `discard` when done with it. `avps lava export`
+    /// turns it into a LAVA device and job.
+    public func preparedLaunch(_ target: TargetSpec, scratch: URL) async throws(RunnerError) -> PreparedLaunch {
+        guard let hypervisor = target.adapter == hypervisor.name ? hypervisor : adapters[target.adapter] else {
+            throw .usage("target \(target.name): unknown adapter \(target.adapter)")
+        }
+        do {
+            guard case .artifacts(let boot) = targetBoots[target.name] ?? .artifacts(boot) else {
+                throw HypervisorError.launchFailed("no guest for this target: \(targetBoots[target.name].map { "\($0)" } ?? "")")
+            }
+            return try await hypervisor.prepare(target, boot: boot.lean(for: target), artifactDirectory: scratch)
+        } catch {
+            throw .usage("target \(target.name): \(error)")
+        }
+    }
+
+    /// Removes what `preparedLaunch` created.
+    public func discard(_ launch: PreparedLaunch) {
+        let hypervisor = launch.target.adapter == hypervisor.name ? hypervisor : adapters[launch.target.adapter]
+        hypervisor?.discard(launch)
     }
 
     /// A condition read from a probe is decided in the guest; the plan predicts only what the

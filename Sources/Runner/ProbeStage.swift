@@ -16,7 +16,8 @@ struct ProbeStage {
         let wantsNet = devices.contains { $0.deviceID == 1 }
         let peer = wantsNet ? EchoPeer() : nil
         let sockets = Self.consoleSockets(guest.launch)
-        let plan = ProbePlan(echoPort: peer?.port, disksAreScratch: guest.launch.target.adapter == "qemu",
+        let target = guest.launch.target
+        let plan = ProbePlan(echoPort: peer?.port, disksAreScratch: target.disksAreScratch,
                              consolePorts: sockets.keys.sorted())
         var failure: AgentError?
         for request in plan.requests(for: devices) where failure == nil {
@@ -27,6 +28,10 @@ struct ProbeStage {
             }
             switch outcome {
             case .success(var result):
+                if !plan.disksAreScratch, result.status == .unavailable, ProbePlan.writingProbes.contains(result.name),
+                   result.reason?.contains("allow_write") == true {
+                    result.reason = "not written: \(target.scratchHint)"
+                }
                 if request.name == "pmem.integrity" {
                     result.facts.merge(await PmemBackingCheck.facts(for: result, backingFiles: Self.pmemFiles(guest.launch))) { agent, _ in agent }
                 }

@@ -14,19 +14,24 @@ struct CLITests {
 
     /// Runs avps with `arguments`; `interruptAfter` sends `signal` (SIGINT by default) after that many seconds.
     /// The waiting happens off the cooperative pool (see ``offPool(_:)``).
-    static func avps(_ arguments: [String], interruptAfter: Double? = nil, signal: Int32 = SIGINT,
+    /// `executable` and `directory` default to the checkout's debug build run from the checkout.
+    static func avps(_ arguments: [String], executable: URL = binary, directory: URL = Paths.root,
+                     environment: [String: String]? = nil, interruptAfter: Double? = nil, signal: Int32 = SIGINT,
                      interruptWhen: (@Sendable () -> Bool)? = nil) async throws -> Run {
         try await offPool {
-            try runBlocking(arguments, interruptAfter: interruptAfter, signal: signal, interruptWhen: interruptWhen)
+            try runBlocking(arguments, executable: executable, directory: directory, environment: environment,
+                            interruptAfter: interruptAfter, signal: signal, interruptWhen: interruptWhen)
         }
     }
 
-    private static func runBlocking(_ arguments: [String], interruptAfter: Double?, signal: Int32,
+    private static func runBlocking(_ arguments: [String], executable: URL, directory: URL,
+                                    environment: [String: String]?, interruptAfter: Double?, signal: Int32,
                                     interruptWhen: (@Sendable () -> Bool)?) throws -> Run {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = Paths.root
+        process.currentDirectoryURL = directory
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -1,0 +1,111 @@
+import AVPSModel
+import AVPSProfiles
+import ArgumentParser
+import Foundation
+import LAVA
+import Runner
+
+/// `avps lava …`: LAVA as a back end. LAVA boots and schedules; avps drives the agent and scores.
+struct LavaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lava",
+        abstract: "Export suites as LAVA jobs (LAVA boots the guest, avps attaches and scores).",
+        subcommands: [LavaExportCommand.self])
+}
+
+/// `avps lava export SUITE --out DIR`: per qemu target, a LAVA device dictionary, a job, the
+/// attached suite `avps_run` runs on the worker, and the images the job deploys. Jobs are checked
+/// with lava-common's schema when Debian's `lava-common` is installed; the output says which.
+///
+/// Exit codes: 0 exported (and valid, or not checked: said so), 2 bad suite, a target that cannot
+/// be exported, or a job lava-common rejects.
+struct LavaExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write LAVA device dictionaries, jobs and attached suites for a suite's qemu targets.")
+
+    @Argument(help: "The suite to export (default: Suites/default.yaml).")
+    var suite: String?
+
+    @Option(help: "Output directory (one subdirectory per target).")
+    var out: String
+
+    @Option(help: "The avps the LAVA worker runs (default: avps on its PATH, e.g. the installed package).")
+    var avps = "avps"
+
+    @Option(help: "Base URL the worker fetches images from (default: file:// of the export directory).")
+    var imageBaseURL: String?
+
+    @Option(help: "A docker image with avps for the test shell that turns results into one LAVA test case per requirement.")
+    var dockerImage: String?
+
+    @Option(help: "Seconds the worker's avps waits for the LAVA-booted guest's agent (avps run --boot-timeout).")
+    var bootTimeout: Int?
+
+    @OptionGroup var guest: GuestOptions
+
+    func run() async throws {
+        let code = await export()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    private func export() async -> Int32 {
+        do {
+            guard let suiteURL = suite.map({ URL(fileURLWithPath: $0) })
+                ?? ProjectLocator.root()?.appendingPathComponent("Suites/default.yaml") else {
+                throw RunnerError.usage("no suite given and no avps data directory holds Suites/default.yaml")
+            }
+            let loaded = try SuiteLoader.load(contentsOf: suiteURL)
+            // LAVA workers run TCG unless a device says otherwise; never probe this host's KVM for them.
+            // The agent channel is virtio-serial: a LAVA worker runs no vhost-user vsock backend.
+            let targets = loaded.targets.map { target -> TargetSpec in
+                var target = target
+                if target.accelerator == "auto" { target.accelerator = "tcg" }
+                if target.agentChannel == .auto, target.adapter == "qemu", !target.devices.contains(.vsock) {
+                    target.agentChannel = .virtioSerial
+                    Console.info("\(target.name): agent over virtio-serial and no vsock device (a LAVA worker runs no "
+                        + "vsock backend); the vsock requirements cannot pass in this job")
+                }
+                return target
+            }
+            let resources = try await guest.resources(for: targets)
+            var planner = Planner(hypervisor: resources.qemuAdapter(cacheDirectory: guest.cacheRoot),
+                                  boot: resources.reference.bootArtifacts)
+            planner.targetBoots = resources.targetBoots
+            planner.adapters = RunExecution.adapters
+            var writerOptions = LavaExportWriter.Options(
+                suite: loaded.name, profiles: loaded.profiles, avpsVersion: AVPSCommand.version,
+                reportedStatuses: RunOutcome.verdictsReported.map(\.rawValue))
+            writerOptions.avps = avps
+            writerOptions.imageBaseURL = imageBaseURL
+            writerOptions.dockerImage = dockerImage
+            writerOptions.bootTimeoutSeconds = bootTimeout
+            let writer = LavaExportWriter(options: writerOptions)
+            let directory = URL(fileURLWithPath: out, isDirectory: true)
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            var status: Int32 = 0
+            for target in targets {
+                let launch = try await planner.preparedLaunch(target, scratch: scratch)
+                defer { planner.discard(launch) }
+                let lava = try LavaTarget(launch: launch)
+                let job = try writer.write(lava, into: directory)
+                switch await LavaSchemaCheck.check(jobFile: job.path) {
+                case .valid:
+                    print("\(target.name): \(job.path) (valid for lava-common, strict)")
+                case let .invalid(message, path):
+                    Console.error("\(job.path): LAVA rejects the job at \(path.isEmpty ? "(top level)" : path): \(message)")
+                    status = RunOutcome.usageError.rawValue
+                case let .unavailable(reason):
+                    print("\(target.name): \(job.path) (not validated: \(reason))")
+                }
+            }
+            return status
+        } catch let error as LavaExportError {
+            Console.error(error.description)
+            return RunOutcome.usageError.rawValue
+        } catch {
+            return ErrorReporting.report(error).rawValue
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import AVPSModel
+import AVPSProfiles
+import Foundation
+import Hypervisors
+import LAVA
+import Testing
+
+/// `avps lava export` from real launches (QEMUAdapter.prepare asks the real QEMU which devices its
+/// build has), checked against golden files, the suite loader and lava-common's own schema.
+/// Re-record after an intended change with `AVPS_RECORD_GOLDEN=1 swift test --filter LavaExportTests`.
+@Suite(.serialized) struct LavaExportTests {
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }()
+    static let golden = root.appendingPathComponent("Tests/LAVATests/Golden")
+    static let boot = BootArtifacts(kernel: "/guest/vmlinux", initrd: "/guest/avps-initrd.cpio",
+                                    kernelCommandLine: "console=ttyS0 panic=-1 quiet no_timer_check")
+
+    static let q35 = TargetSpec(name: "qemu-q35-reference", adapter: "qemu", machine: "q35", memoryMiB: 256, cpus: 1,
+                                accelerator: "tcg", devices: [.block(sizeMiB: 64), .net, .entropy, .console, .balloon, .watchdog()],
+                                agentChannel: .virtioSerial)
+    static var aarch64: TargetSpec {
+        var target = TargetSpec(name: "aarch64-virt-pci", adapter: "qemu", machine: "virt", memoryMiB: 256, cpus: 1,
+                                accelerator: "tcg", devices: [.entropy, .block(sizeMiB: 16, discard: false), .legacy(.net)],
+                                agentChannel: .virtioSerial)
+        target.arch = .aarch64
+        return target
+    }
+
+    static func lava(_ target: TargetSpec) async throws -> LavaTarget {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-test-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let adapter = QEMUAdapter(cacheDirectory: nil)
+        let launch = try await adapter.prepare(target, boot: boot, artifactDirectory: scratch)
+        defer { adapter.discard(launch) }
+        return try LavaTarget(launch: launch)
+    }
+
+    static func files(_ target: LavaTarget) throws -> [(String, String)] {
+        let job = LavaJob(target: target, suite: "default", profiles: ["avps-2.0"], avpsVersion: "0.1.0",
+                          imageBaseURL: "https://artifacts.example/avps/", dockerImage: "avps-worker:1")
+        let dictionary = LavaDeviceDictionary(target: target, avps: "avps", suitePath: "/srv/lava/\(target.target.name)/suite.yaml",
+                                              reportedStatuses: RunOutcome.verdictsReported.map(\.rawValue))
+        return [
+            ("\(target.target.name).jinja2", dictionary.render()),
+            ("\(target.target.name).job.yaml", try job.render()),
+            ("\(target.target.name).suite.yaml", try LavaAttachedSuite(target: target, suite: "default", profiles: ["avps-2.0"]).render()),
+            ("\(target.target.name).dispatcher.yaml", try job.dispatcherSnippet()),
+        ]
+    }
+
+    func expectGolden(_ name: String, _ text: String) throws {
+        let url = Self.golden.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["AVPS_RECORD_GOLDEN"] == "1" {
+            try Data(text.utf8).write(to: url)
+            return
+        }
+        let recorded = try String(contentsOf: url, encoding: .utf8)
+        #expect(recorded == text, "\(name) differs from its golden file (AVPS_RECORD_GOLDEN=1 re-records)")
+    }
+
+    @Test func q35MatchesGoldenFiles() async throws {
+        for (name, text) in try Self.files(try await Self.lava(Self.q35)) { try expectGolden(name, text) }
+    }
+
+    @Test func aarch64MatchesGoldenFiles() async throws {
+        for (name, text) in try Self.files(try await Self.lava(Self.aarch64)) { try expectGolden(name, text) }
+    }
+
+    @Test func splitKeepsTheDevicesAndGivesLavaWhatItOwns() async throws {
+        let lava = try await Self.lava(Self.q35)
+        let options = lava.extraOptions.joined(separator: "\n")
+        #expect(options.contains("-accel tcg") && options.contains("-machine q35"))
+        #expect(options.contains("path=/run/avps-lava/avps-qemu-q35-reference/agent.sock"))
+        #expect(options.contains("virtio-rng-pci") && options.contains("i6300esb"))
+        for owned in ["-S", "-nodefaults", "-display ", "-serial ", "-m ", "-kernel ", "-initrd ", "-append "] {
+            #expect(!lava.extraOptions.contains { $0 == owned || $0.hasPrefix(owned) }, "LAVA owns \(owned)")
+        }
+        #expect(!options.contains(FileManager.default.temporaryDirectory.path), "no private workspace path is left")
+        #expect(lava.memory == "256")
+        #expect(lava.images.map(\.key) == ["kernel", "initrd", "disk0"])
+        #expect(lava.images[2].imageArg.contains("filename={disk0}"))
+        #expect(lava.images[2].scratchSizeMiB == 64)
+        #expect(lava.images[0].imageArg.hasPrefix("-kernel {kernel} -append \"console=ttyS0 panic=-1"))
+    }
+
+    @Test func attachedSuiteLoadsBackWithTheSameDevices() async throws {
+        for target in [Self.q35, Self.aarch64] {
+            let lava = try await Self.lava(target)
+            let text = try LavaAttachedSuite(target: lava, suite: "default", profiles: ["avps-2.0"]).render()
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-suite-\(UUID().uuidString.prefix(8)).yaml")
+            try Data(text.utf8).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let suite = try SuiteLoader.load(contentsOf: url)
+            #expect(suite.targets.count == 1)
+            #expect(suite.targets.first?.devices == target.devices)
+            #expect(suite.targets.first?.adapter == "external")
+            #expect(suite.targets.first?.arch == target.arch)
+            #expect(suite.targets.first?.external?.channel == .unix(path: lava.agentSocket))
+        }
+    }
+
+    @Test func targetsLavaCannotBootAreRefusedByName() async throws {
+        var vsock = Self.q35
+        vsock.name = "with-vsock"
+        vsock.agentChannel = .auto
+        await #expect(throws: LavaExportError.self) { try await Self.lava(vsock) }
+        var external = Self.q35
+        external.adapter = "external"
+        external.external = ExternalSpec(start: ["true"], channel: .unix(path: "/x"))
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-ext-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let adapter = ExternalAdapter()
+        let launch = try await adapter.prepare(external, boot: Self.boot, artifactDirectory: scratch)
+        defer { adapter.discard(launch) }
+        #expect(throws: LavaExportError(target: "qemu-q35-reference",
+                                        reason: "adapter external: LAVA export covers qemu targets (LAVA's qemu device type)")) {
+            try LavaTarget(launch: launch)
+        }
+    }
+}
+
+/// Exported jobs against lava-common's own schema (Debian's `lava-common`, which ci/setup installs):
+/// both must be valid, and broken variants must be refused at the right field.
+@Suite(.serialized) struct LavaSchemaTests {
+    static func job(_ target: TargetSpec, docker: String? = nil) async throws -> String {
+        let lava = try await LavaExportTests.lava(target)
+        return try LavaJob(target: lava, suite: "default", profiles: ["avps-2.0"], avpsVersion: "0.1.0",
+                           imageBaseURL: "file:///srv/avps/", dockerImage: docker).render()
+    }
+
+    static func check(_ text: String) async throws -> LavaSchemaCheck.Outcome {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-job-\(UUID().uuidString.prefix(8)).yaml")
+        try Data(text.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return await LavaSchemaCheck.check(jobFile: url.path)
+    }
+
+    @Test func exportedJobsAreValid() async throws {
+        for target in [LavaExportTests.q35, LavaExportTests.aarch64] {
+            #expect(try await Self.check(try await Self.job(target)) == .valid)
+            #expect(try await Self.check(try await Self.job(target, docker: "avps-worker:1")) == .valid)
+        }
+    }
+
+    @Test(arguments: [
+        ("media: tmpfs", "media: nfs", "actions[2]/boot/qemu/media"),
+        ("metadata:", "context:\n  avps_profile: x\nmetadata:", "context/avps_profile"),
+        ("    method: qemu\n", "    method: qemu\n    bogus_key: 1\n", "actions[2]/boot/qemu/bogus_key"),
+    ])
+    func brokenJobsAreRefusedAtTheirField(original: String, broken: String, path: String) async throws {
+        let text = try await Self.job(LavaExportTests.q35)
+        #expect(text.contains(original))
+        let outcome = try await Self.check(text.replacingOccurrences(of: original, with: broken))
+        guard case let .invalid(_, reported) = outcome else {
+            Issue.record("expected invalid at \(path), got \(outcome)")
+            return
+        }
+        #expect(reported == path)
+    }
+}
