@@ -72,6 +72,10 @@ public actor AgentClient {
             throw .protocolViolation("inventory lists \(result.devices.count) devices, more than the protocol's limit of "
                 + "\(budget.inventoryDevices) (PROTOCOL.md 6.2)")
         }
+        let problems = result.devices.flatMap(AnswerValidation.problems)
+        if !problems.isEmpty {
+            throw .protocolViolation("inventory reports values VIRTIO does not allow: " + problems.prefix(5).joined(separator: "; "))
+        }
         return result.devices
     }
 
@@ -79,7 +83,8 @@ public actor AgentClient {
     /// `unavailable` (not as an error); only protocol trouble throws.
     public func probe(_ request: ProbeRequest, deadline: ContinuousClock.Instant) async throws(AgentError) -> ProbeResult {
         let result: ProbeResult = try await call("probe", params: request, deadline: deadline)
-        return budget.capped(result)
+        if let mismatch = AnswerValidation.mismatch(result, request) { throw .protocolViolation(mismatch) }
+        return AnswerValidation.refusingHostFacts(budget.capped(result))
     }
 
     /// Asks the guest to power off; returns once the agent acknowledged (the guest then shuts down).

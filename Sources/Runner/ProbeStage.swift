@@ -33,7 +33,8 @@ struct ProbeStage {
                     result.reason = "not written: \(target.scratchHint)"
                 }
                 if request.name == "pmem.integrity" {
-                    result.facts.merge(await PmemBackingCheck.facts(for: result, backingFiles: Self.pmemFiles(guest.launch))) { agent, _ in agent }
+                    // Host-observed facts: the agent cannot write these (AgentClient refuses them).
+                    result.facts.merge(await PmemBackingCheck.facts(for: result, backingFiles: Self.pmemFiles(guest.launch))) { _, host in host }
                 }
                 record(result)
             case .failure(let error): failure = error
@@ -92,7 +93,7 @@ struct ProbeStage {
             let bound = Task { try? await Task.sleep(for: .seconds(3)); reading.cancel() }
             let host = await reading.value  // a cancelled read ends with what was received so far
             bound.cancel()
-            result.facts.merge(host) { agent, _ in agent }
+            result.facts.merge(host) { _, host in host }
             return .success(result)
         }
         reading.cancel()

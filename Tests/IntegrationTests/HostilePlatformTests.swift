@@ -68,4 +68,12 @@ struct HostilePlatformTests {
         }
         #expect(total < 8 << 20, "reports of \(total) bytes")
     }
+
+    @Test("a lying agent with no VM behind it (status 0x10F, answers to other probes, forged host facts) cannot pass")
+    func liar() async throws {
+        let run = try await HostilePlatform(scenario: "liar").run()
+        try Self.expectContained(run, "liar")
+        let results = try String(contentsOf: run.runDirectory.appendingPathComponent("results.json"), encoding: .utf8)
+        #expect(results.contains("status 0x10f is outside the 8-bit device status register"))
+    }
 }

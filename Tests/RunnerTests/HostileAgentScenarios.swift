@@ -86,7 +86,7 @@ extension HostileScenario {
             guest.send(AgentFrames.emptyInventory(id: id))
             // The platform probes, answered as unable to measure; at poweroff hang up instead of answering.
             while let next = guest.readLine(), next.contains(#""method":"probe""#), let probe = ScriptedGuest.id(of: next) {
-                guest.send(AgentFrames.unavailableProbe(id: probe))
+                guest.send(AgentFrames.unavailableProbe(id: probe, request: next))
             }
         },
         HostileScenario(description: "ready never comes", failedStage: "agent ready", phrase: "timed out") { guest in

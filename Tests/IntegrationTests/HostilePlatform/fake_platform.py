@@ -88,14 +88,20 @@ def wrong_protocol_agent(conn):
 
 BIG = "E" * ((1 << 20) - 64)  # a 1 MB error message
 
+HONEST_DEVICES = [
+    {"name": "virtio0", "device_id": 4, "vendor_id": 0x1AF4, "transport": "pci", "bus_address": "0000:00:02.0",
+     "pci_device_id": 0x1044, "negotiated_features": [28, 29, 32], "status": 15, "driver": "virtio_rng"},
+]
+
 DEVICES = [
     {"name": "virtio0", "device_id": 4, "vendor_id": 0x1AF4, "transport": "pci", "bus_address": "0000:00:02.0",
      "pci_device_id": 0x1044, "negotiated_features": [28, 29, 32], "status": 0x10F, "driver": "virtio_rng"},
 ]
 
 
-def answering_agent(error_text=None, devices=DEVICES):
-    """A liar: hello, an inventory with no VM behind it, and an answer to every probe."""
+def answering_agent(error_text=None, devices=DEVICES, honest=False):
+    """A liar: hello, an inventory with no VM behind it, and an answer to every probe (honest:
+    plausible values, and every probe answered as unable to measure)."""
     def agent(conn):
         send(conn, READY)
         for request in requests(conn):
@@ -106,6 +112,10 @@ def answering_agent(error_text=None, devices=DEVICES):
                 send(conn, {"id": rid, "result": {"devices": devices}})
             elif method == "probe" and error_text is not None:
                 send(conn, {"id": rid, "error": {"code": "EIO", "message": error_text}})
+            elif method == "probe" and honest:
+                params = request.get("params", {})
+                send(conn, {"id": rid, "result": {"name": params.get("name"), "device": params.get("device"),
+                                                  "status": "unavailable", "facts": {}, "reason": "fake platform"}})
             elif method == "probe":
                 params = request.get("params", {})
                 send(conn, {"id": rid, "result": {"name": "console.transfer", "device": params.get("device"),
@@ -164,7 +174,7 @@ def main():
             log.write(b"\nstill booting...\n")
         serve(silent_agent)
     elif SCENARIO == "big-error":
-        serve(answering_agent(error_text=BIG))
+        serve(answering_agent(error_text=BIG, devices=HONEST_DEVICES))
     elif SCENARIO == "liar":
         serve(answering_agent())
     elif SCENARIO == "descendants":
@@ -172,7 +182,7 @@ def main():
         serve(wrong_protocol_agent)
     elif SCENARIO == "descendants-normal":
         spawn_descendants()
-        serve(answering_agent())
+        serve(answering_agent(devices=HONEST_DEVICES, honest=True))
     elif SCENARIO == "descendants-silent":
         spawn_descendants()
         serve(silent_agent)
@@ -183,7 +193,7 @@ def main():
     elif SCENARIO == "daemon-normal":
         daemonize()
         spawn_descendants()
-        serve(answering_agent())
+        serve(answering_agent(devices=HONEST_DEVICES, honest=True))
     elif SCENARIO == "stop-hangs":
         sleep_forever()
     else:
