@@ -128,6 +128,7 @@ public struct TargetRunner: Sendable {
         let qemuDevices = try await corroborate(devices, guest: guest, stages: stages, timeouts: timeouts)
         collected.set(devices: devices)
         collected.merge(Self.withheldObservations(guest.launch))
+        collected.merge(DeclaredDevices.observations(guest.launch, inventory: devices))
         if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
         let probing = ProbeStage(timeouts: timeouts)
         let peerObservations = try await stages.run("probes") {

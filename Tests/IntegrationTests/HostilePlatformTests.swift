@@ -76,4 +76,19 @@ struct HostilePlatformTests {
         let results = try String(contentsOf: run.runDirectory.appendingPathComponent("results.json"), encoding: .utf8)
         #expect(results.contains("status 0x10f is outside the 8-bit device status register"))
     }
+
+    @Test("a device the agent claims but the target does not declare makes its requirements ERROR, naming the declaration")
+    func undeclaredClaim() async throws {
+        let run = try await HostilePlatform(scenario: "claims").run()
+        defer { HostilePlatform.killLeftovers(run.leftovers) }
+        #expect(run.leftovers.isEmpty)
+        let data = try Data(contentsOf: run.runDirectory.appendingPathComponent("results.json"))
+        let target = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["targets"] as? [[String: Any]])?.first
+        let results = target?["results"] as? [[String: Any]] ?? []
+        let errors = results.filter { ($0["verdict"] as? String) == "ERROR" && (($0["reason"] as? String) ?? "").contains("does not declare") }
+        #expect(!errors.isEmpty, "no ERROR for the undeclared block device")
+        #expect(errors.allSatisfy { (($0["reason"] as? String) ?? "").contains("block device (virtio1)") })
+        #expect(!results.contains { ($0["verdict"] as? String) == "PASS" && (($0["key"] as? String) ?? "").contains("STOR") },
+                "a storage requirement passed on an undeclared disk")
+    }
 }

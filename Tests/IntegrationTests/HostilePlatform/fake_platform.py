@@ -93,6 +93,11 @@ HONEST_DEVICES = [
      "pci_device_id": 0x1044, "negotiated_features": [28, 29, 32], "status": 15, "driver": "virtio_rng"},
 ]
 
+CLAIMED_DEVICES = HONEST_DEVICES + [
+    {"name": "virtio1", "device_id": 2, "vendor_id": 0x1AF4, "transport": "pci", "bus_address": "0000:00:03.0",
+     "pci_device_id": 0x1042, "negotiated_features": [9, 32], "status": 15, "driver": "virtio_blk"},
+]
+
 DEVICES = [
     {"name": "virtio0", "device_id": 4, "vendor_id": 0x1AF4, "transport": "pci", "bus_address": "0000:00:02.0",
      "pci_device_id": 0x1044, "negotiated_features": [28, 29, 32], "status": 0x10F, "driver": "virtio_rng"},
@@ -177,6 +182,8 @@ def main():
         serve(answering_agent(error_text=BIG, devices=HONEST_DEVICES))
     elif SCENARIO == "liar":
         serve(answering_agent())
+    elif SCENARIO == "claims":
+        serve(answering_agent(devices=CLAIMED_DEVICES, honest=True))
     elif SCENARIO == "descendants":
         spawn_descendants()
         serve(wrong_protocol_agent)
