@@ -154,4 +154,25 @@ struct NegativeControlTests {
         try await expect(faulty, owns: Self.stalledRngDroppedWritesFlushError,
                          unmeasured: ["AVPS2-RNG-04", "AVPS2-RNG-05", "AVPS2-RNG-06", "AVPS2-RNG-07"])
     }
+
+    // negative-control: AVPS2-RNG-03 -- avps.agent.test=stall-entropy: the probe never answers; its 8 s deadline ends it
+    @Test("a probe that never answers costs its own requirement only: FAIL at its deadline, the agent serves the rest")
+    func stalledProbeHitsItsDeadline() async throws {
+        let target = TargetSpec(name: "it-neg-stall", accelerator: "tcg", devices: [.entropy, .block(sizeMiB: 16), .console],
+                                kernelAppend: ["avps.agent.test=stall-entropy"])
+        let (outcome, runDirectory) = try await runTarget(target, bootTimeout: .seconds(120))
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let result = try #require(outcome.results.first)
+        #expect(result.infraError == nil, "a stalled device is not INFRA: \(result.infraError ?? "")")
+        let rows = Dictionary(uniqueKeysWithValues: result.results.map { ($0.key, $0) })
+        let rng = try #require(rows["AVPS2-RNG-03"])
+        #expect(rng.verdict == .fail && rng.reason.contains("no answer from the device within 8 s"), "\(rng.reason)")
+        // Probes before and after the stalled one keep their verdicts.
+        for key in ["AVPS2-STOR-05", "AVPS2-STOR-10", "AVPS2-CON-03", "AVPS2-CON-04"] {
+            #expect(rows[key]?.verdict == .pass, "\(key): \(rows[key]?.reason ?? "absent")")
+        }
+        let probes = try #require(result.stages.first { $0.stage == "probes" })
+        #expect(probes.ok && probes.duration < 20, "probes stage: \(probes.duration) s")
+        #expect(processesMentioning("avps-\(target.name)").isEmpty)
+    }
 }
