@@ -30,6 +30,7 @@ struct HostTool: Sendable {
     static let ldd = HostTool(name: "ldd", installHint: "install libc-bin (ldd checks that an unpacked QEMU finds its libraries)")
     static let env = HostTool(name: "env", installHint: "install coreutils")
     static let zstd = HostTool(name: "zstd", installHint: "install zstd to decompress .ko.zst modules")
+    static let debugfs = HostTool(name: "debugfs", installHint: "install e2fsprogs (debugfs writes the agent into an ext4 image)")
 
     /// Runs the tool and returns its captured output whatever the exit status; throws only when
     /// the tool cannot be started at all. Output beyond `limit` bytes is an error (we never
