@@ -31,6 +31,9 @@ struct AdapterInteropTests {
         let seenDirect = try inventory(directOutcome)
         #expect(seenExternal.keys.sorted() == [2, 3, 4])
         #expect(seenExternal == seenDirect)
+        // Its disk is not declared scratch: the write tests are SKIPPED saying how to enable them.
+        let integrity = externalOutcome.results.first?.results.first { $0.key == "AVPS2-STOR-05" }
+        #expect(integrity?.verdict == .skipped && integrity?.reason.contains("scratch: true") == true, "\(integrity?.reason ?? "absent")")
         let commandLine = try #require(externalOutcome.results.first?.commandLine)
         #expect(!commandLine.contains { $0.contains("{") }, "unreplaced placeholder in \(commandLine)")
         #expect(processesMentioning("avps-it-external").isEmpty)
@@ -53,6 +56,9 @@ struct AdapterInteropTests {
         // The QEMU adapter also adds its virtio-serial controller (id 3) as the agent's fallback channel.
         let seenDirect = try inventory(directOutcome).filter { $0.key != 3 }
         #expect(seenExternal == seenDirect, "external \(seenExternal) vs direct \(seenDirect)")
+        // Its disk is not declared scratch: the write tests are SKIPPED saying how to enable them.
+        let integrity = externalOutcome.results.first?.results.first { $0.key == "AVPS2-STOR-05" }
+        #expect(integrity?.verdict == .skipped && integrity?.reason.contains("scratch: true") == true, "\(integrity?.reason ?? "absent")")
         let commandLine = try #require(externalOutcome.results.first?.commandLine)
         // sh -c SCRIPT {avps} {workspace} ...: the workspace is the fifth argument.
         let workspace = try #require(commandLine.count > 4 ? commandLine[4] : nil)
