@@ -80,7 +80,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"],
+        .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol", "AVPSProfiles", "Scoring"],
                     resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Reports"], swiftSettings: strict),
         .testTarget(name: "VhostUserVsockTests", dependencies: ["VhostUserVsock", "CVhostShim"], swiftSettings: strict),
@@ -90,6 +90,6 @@ let package = Package(
         // Boots real QEMU guests; needs the packages ci/setup installs.
         .testTarget(name: "IntegrationTests", dependencies: [
             "Runner", "Hypervisors", "GuestImage", "AVPSProfiles", "Reports",
-        ], swiftSettings: strict),
+        ], exclude: ["HostilePlatform"], swiftSettings: strict),
     ]
 )

@@ -3,7 +3,9 @@
 public enum DeviceSpec: Sendable, Equatable, Codable {
     /// Block device backed by a fresh sparse raw file of `sizeMiB`; `discard: false` withholds
     /// the DISCARD feature, `readOnly` opens the backend read-only (the device offers RO).
-    case block(sizeMiB: Int, discard: Bool = true, readOnly: Bool = false)
+    /// `scratch` (suite `scratch: true|false`) says whether avps may overwrite part of the disk;
+    /// nil leaves it to the adapter (`scratchByDefault`).
+    case block(sizeMiB: Int, discard: Bool = true, readOnly: Bool = false, scratch: Bool? = nil)
     /// Network device with host user-mode networking (no privileges needed).
     case net
     case entropy
@@ -85,8 +87,18 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     /// Size of the backing file, for block devices (seen through `legacy`).
     public var blockSizeMiB: Int? {
         switch self {
-        case .block(let sizeMiB, _, _): sizeMiB
+        case .block(let sizeMiB, _, _, _): sizeMiB
         case .legacy(let base): base.blockSizeMiB
+        default: nil
+        }
+    }
+
+    /// What the suite declared about overwriting this disk (through `legacy` too); nil when it
+    /// said nothing or the device is not a block device.
+    public var declaredScratch: Bool? {
+        switch self {
+        case .block(_, _, _, let scratch): scratch
+        case .legacy(let base): base.declaredScratch
         default: nil
         }
     }

@@ -212,7 +212,7 @@ public enum SuiteLoader {
     /// legacy (transitional) form exists, the pmem size, the watchdog's destructive test.
     static func optionKeys(_ kind: String) -> [String] {
         let legacy = DeviceSpec.legacyCapableKinds.contains(kind) ? ["modern"] : []
-        let own: [String: [String]] = ["block": ["size_mib", "discard", "read_only"], "pmem": ["size_mib"],
+        let own: [String: [String]] = ["block": ["size_mib", "discard", "read_only", "scratch"], "pmem": ["size_mib"],
                                        "watchdog": ["expiry_test", "expiry_seconds"]]
         return (own[kind] ?? []) + legacy
     }
@@ -238,7 +238,8 @@ public enum SuiteLoader {
         case "block":
             return .block(sizeMiB: try options?.optionalInt("size_mib") ?? 64,
                           discard: try options?.optional("discard")?.bool() ?? true,
-                          readOnly: try options?.optional("read_only")?.bool() ?? false)
+                          readOnly: try options?.optional("read_only")?.bool() ?? false,
+                          scratch: try options?.optional("scratch")?.bool())
         case "9p": return .ninep
         case "crypto": return .crypto
         case "gpu": return .gpu

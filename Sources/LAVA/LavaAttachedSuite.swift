@@ -22,7 +22,7 @@ public struct LavaAttachedSuite: Sendable {
             ("adapter", "external"),
         ]
         if spec.arch != .x86_64 { fields.append(("arch", YAMLNodes.string(spec.arch.rawValue))) }
-        fields.append(("devices", YAMLNodes.list(spec.devices.map(Self.node), flow: true)))
+        fields.append(("devices", YAMLNodes.list(spec.devices.map(Self.attached).map(Self.node), flow: true)))
         if !spec.kernelAppend.isEmpty {
             fields.append(("kernel_append", YAMLNodes.list(spec.kernelAppend.map(YAMLNodes.string), flow: true)))
         }
@@ -42,6 +42,16 @@ public struct LavaAttachedSuite: Sendable {
             + (try Yams.serialize(node: document, width: -1, sortKeys: false))
     }
 
+    /// The job deploys every disk as a fresh image, so on the worker a disk is scratch as the qemu
+    /// adapter's own disks are, unless the suite said otherwise (the external target would not write otherwise).
+    public static func attached(_ device: DeviceSpec) -> DeviceSpec {
+        switch device {
+        case let .block(sizeMiB, discard, readOnly, nil): .block(sizeMiB: sizeMiB, discard: discard, readOnly: readOnly, scratch: true)
+        case let .legacy(base): .legacy(attached(base))
+        default: device
+        }
+    }
+
     /// A device in the suite's own syntax (the inverse of `SuiteLoader.device`; a round-trip test keeps them together).
     static func node(_ device: DeviceSpec) -> Node {
         let (kind, pairs) = options(device)
@@ -52,9 +62,9 @@ public struct LavaAttachedSuite: Sendable {
     /// The suite kind of `device` and its options, as the suite spells them.
     static func options(_ device: DeviceSpec) -> (kind: String, options: [(String, String)]) {
         switch device {
-        case let .block(sizeMiB, discard, readOnly):
+        case let .block(sizeMiB, discard, readOnly, scratch):
             return ("block", [("size_mib", String(sizeMiB))] + (discard ? [] : [("discard", "false")])
-                        + (readOnly ? [("read_only", "true")] : []))
+                        + (readOnly ? [("read_only", "true")] : []) + (scratch.map { [("scratch", String($0))] } ?? []))
         case let .pmem(sizeMiB):
             return ("pmem", [("size_mib", String(sizeMiB))])
         case let .legacy(base):

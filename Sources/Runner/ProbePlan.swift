@@ -72,6 +72,9 @@ struct ProbePlan {
         ProbeRequest(name: "watchdog.basic", device: nil),
     ]
 
+    /// Probes that overwrite part of a device when the disks are scratch (params.allow_write).
+    static let writingProbes: Set<String> = ["block.integrity", "pmem.integrity"]
+
     /// Bytes and seed of the pmem pattern; the runner checks the same pattern in the backing file.
     static let pmemBytes = 4 << 20
     static let pmemSeed: UInt64 = 0x5eed_9e11

@@ -74,22 +74,7 @@ extension CheckEvaluator {
             let reasons = Set(runs.map { $0.reason ?? "no reason given" }).sorted().joined(separator: "; ")
             return Outcome(verdict: .skipped, reason: "Probe \(name) could not run here: \(reasons).", evidence: lines)
         }
-        var failures: [String] = []
-        for run in ran {
-            guard let value = run.facts[fact] else {
-                return Outcome(verdict: .error, reason: "Probe \(name) ran but reported no fact \(fact).", evidence: lines)
-            }
-            switch ComparisonEvaluator.evaluate(value, comparison) {
-            case .holds: continue
-            case .violated: failures.append("\(fact) = \(value)\(run.device.map { " on \($0)" } ?? "")")
-            case .incomparable(let why): return Outcome(verdict: .error, reason: "Probe \(name): \(why).", evidence: lines)
-            }
-        }
-        guard failures.isEmpty else {
-            return Outcome(verdict: .fail, reason: "Probe \(name) measured \(failures.joined(separator: ", ")); expected \(fact) \(comparison).",
-                           evidence: lines)
-        }
-        return Outcome(verdict: .pass, reason: "Probe \(name) measured \(fact) \(comparison).", evidence: lines)
+        return judge(name, ran, fact: fact, comparison, lines: lines)
     }
 
     /// A host observation satisfies the comparison.

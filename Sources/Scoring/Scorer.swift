@@ -40,6 +40,10 @@ public enum Scorer {
     static func score(_ requirement: Requirement, evidence: Evidence, on day: CalendarDay,
                       fault: String? = nil) -> RequirementResult {
         var outcome = decide(requirement, evidence: evidence)
+        if let id = requirement.check?.selector?.deviceID,
+           case .string(let why)? = evidence.hostObservations[Evidence.undeclaredKey(deviceID: id)] {
+            outcome = .init(verdict: .error, reason: why, evidence: [outcome.reason])
+        }
         if let fault, outcome.verdict == .skipped, lacksInput(requirement, evidence) {
             outcome = .init(verdict: .infra, reason: "Not measured: \(fault)", evidence: [outcome.reason])
         }

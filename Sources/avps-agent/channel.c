@@ -148,3 +148,18 @@ void channel_settle(const channel_t *ch)
     if (ch->socket)
         sleep_ms(200);
 }
+
+bool fd_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        c += w;
+        n -= (size_t)w;
+    }
+    return true;
+}

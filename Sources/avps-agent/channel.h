@@ -34,6 +34,10 @@ bool channel_find_port(const char *sysfs_root, const char *port_name, char *devp
  * port whose host end went away the frame is dropped and connected cleared. */
 bool channel_send(channel_t *ch, const char *data, size_t len);
 
+/* Writes all n bytes to a blocking fd, retrying after EINTR; false on an error or no progress.
+ * Used by the agent's helper processes (bulk port, isolated probes). */
+bool fd_write_all(int fd, const void *p, size_t n);
+
 /* Gives data already written time to leave the guest before it powers off:
  * vsock hands frames to a kernel worker, virtio-serial writes synchronously. */
 void channel_settle(const channel_t *ch);

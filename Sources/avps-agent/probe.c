@@ -1,5 +1,7 @@
 #include "probe.h"
 
+#include "methods.h"
+#include "probe_isolate.h"
 #include "sysfs.h"
 
 #include <dirent.h>
@@ -8,33 +10,35 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct {
     const char *name;
     int device_id;     /* virtio id the device must have; PLATFORM: no device at all */
     probe_fn fn;
+    double deadline_s; /* device probes run in a child under this deadline (probe_isolate.c) */
 } probe_def_t;
 
 #define PLATFORM 0 /* virtio id 0 is reserved (invalid), so it cannot clash */
 
 static const probe_def_t PROBES[] = {
-    {"block.integrity", 2, probe_block_integrity},
-    {"net.link", 1, probe_net_link},
-    {"net.udp_echo", 1, probe_net_udp_echo},
-    {"entropy.rate", 4, probe_entropy_rate},
-    {"input.caps", 18, probe_input_caps},
-    {"gpu.modes", 16, probe_gpu_modes},
-    {"console.ports", 3, probe_console_ports},
-    {"console.transfer", 3, probe_console_transfer},
-    {"balloon.stats", 5, probe_balloon_stats},
-    {"iommu.groups", 23, probe_iommu_groups},
-    {"9p.fileops", 9, probe_9p_fileops},
-    {"crypto.cipher", 20, probe_crypto_cipher},
-    {"sound.pcms", 25, probe_sound_pcms},
-    {"pmem.integrity", 27, probe_pmem_integrity},
-    {"platform.buses", PLATFORM, probe_platform_buses},
-    {"watchdog.basic", PLATFORM, probe_watchdog_basic},
-    {"watchdog.expire", PLATFORM, probe_watchdog_expire},
+    {"block.integrity", 2, probe_block_integrity, 12},
+    {"net.link", 1, probe_net_link, 8},
+    {"net.udp_echo", 1, probe_net_udp_echo, 12},
+    {"entropy.rate", 4, probe_entropy_rate, 8},
+    {"input.caps", 18, probe_input_caps, 6},
+    {"gpu.modes", 16, probe_gpu_modes, 6},
+    {"console.ports", 3, probe_console_ports, 6},
+    {"console.transfer", 3, probe_console_transfer, 13},
+    {"balloon.stats", 5, probe_balloon_stats, 6},
+    {"iommu.groups", 23, probe_iommu_groups, 6},
+    {"9p.fileops", 9, probe_9p_fileops, 10},
+    {"crypto.cipher", 20, probe_crypto_cipher, 8},
+    {"sound.pcms", 25, probe_sound_pcms, 6},
+    {"pmem.integrity", 27, probe_pmem_integrity, 12},
+    {"platform.buses", PLATFORM, probe_platform_buses, 0},
+    {"watchdog.basic", PLATFORM, probe_watchdog_basic, 0},
+    {"watchdog.expire", PLATFORM, probe_watchdog_expire, 0},
 };
 
 static char facts_buf[256 * 1024]; /* facts are small; bounded so one probe cannot fill a frame */
@@ -118,6 +122,53 @@ void fact_double(probe_env_t *env, const char *key, double v) { jw_key(env->fact
 void fact_bool(probe_env_t *env, const char *key, bool v) { jw_key(env->facts, key); jw_bool(env->facts, v); }
 void fact_string(probe_env_t *env, const char *key, const char *v) { jw_key(env->facts, key); jw_string(env->facts, v); }
 
+void errno_text(char *out, size_t cap, const char *op, int err)
+{
+    const char *name = err ? strerrorname_np(err) : NULL;
+    if (err == 0)
+        snprintf(out, cap, "%s: short transfer", op);
+    else
+        snprintf(out, cap, "%s: %s (%s)", op, name ? name : "errno", strerror(err));
+}
+
+void fact_errno(probe_env_t *env, const char *key, const char *op, int err)
+{
+    char text[320];
+    errno_text(text, sizeof text, op, err);
+    fact_string(env, key, text);
+}
+
+static void reserved_fact(probe_env_t *env, const char *key, const char *fmt, va_list ap)
+{
+    char text[320];
+    vsnprintf(text, sizeof text, fmt, ap);
+    fact_string(env, key, text);
+}
+
+void fact_fault(probe_env_t *env, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reserved_fact(env, "fault", fmt, ap);
+    va_end(ap);
+}
+
+void fact_not_applicable(probe_env_t *env, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reserved_fact(env, "not_applicable", fmt, ap);
+    va_end(ap);
+}
+
+void fact_unmeasured(probe_env_t *env, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reserved_fact(env, "unmeasured", fmt, ap);
+    va_end(ap);
+}
+
 double probe_now(void)
 {
     struct timespec ts;
@@ -147,6 +198,16 @@ static bool check_device(probe_env_t *env, int want)
     return true;
 }
 
+/* avps.agent.test=stall-entropy (PROTOCOL.md 7.1): the entropy probe never answers, as on a device
+ * whose requests hang in the kernel, so the host's tests can see the deadline end it. */
+static probe_status_t stall_forever(probe_env_t *env)
+{
+    (void)env;
+    for (;;)
+        pause();
+    return PROBE_ERROR; /* not reached */
+}
+
 void probe_run(jw_t *w, const char *sysfs_root, jobj_t request_params)
 {
     static probe_env_t env;
@@ -168,15 +229,21 @@ void probe_run(jw_t *w, const char *sysfs_root, jobj_t request_params)
         if (strcmp(PROBES[i].name, name) == 0)
             def = &PROBES[i];
     probe_status_t st;
+    bool closed = false;
     if (def && def->device_id == PLATFORM)
         device[0] = '\0'; /* not about one device: any device given is ignored, answered as null */
     if (!def)
         st = probe_error(&env, "unknown probe \"%s\"", name);
     else if (def->device_id != PLATFORM && !check_device(&env, def->device_id))
         st = PROBE_UNAVAILABLE;
-    else
+    else if (def->device_id != PLATFORM) {
+        probe_fn fn = def->fn == probe_entropy_rate && agent_test_fault("stall-entropy") ? stall_forever : def->fn;
+        st = probe_isolated(fn, &env, def->deadline_s);
+        closed = true; /* probe_isolated closes the facts object */
+    } else
         st = def->fn(&env);
-    jw_end_object(&facts);
+    if (!closed)
+        jw_end_object(&facts);
     if (facts.overflow) {
         st = probe_error(&env, "facts exceed %zu bytes", sizeof facts_buf);
         jw_reset(&facts);

@@ -40,6 +40,15 @@ void fact_int(probe_env_t *env, const char *key, int64_t v);
 void fact_double(probe_env_t *env, const char *key, double v);
 void fact_bool(probe_env_t *env, const char *key, bool v);
 void fact_string(probe_env_t *env, const char *key, const char *v);
+/* "op: ENAME (text)" for a failed operation, e.g. "write at 1048576: EIO (Input/output error)". */
+void errno_text(char *out, size_t cap, const char *op, int err);
+/* A string fact key = errno_text(op, err): the failed operation and its errno, for the host's reason. */
+void fact_errno(probe_env_t *env, const char *key, const char *op, int err);
+/* The reserved facts that say why a fact is missing (PROTOCOL.md 6.3): `fault` (the device failed,
+ * the platform's fault), `not_applicable` (the device does not offer it), `unmeasured` (neither). */
+void fact_fault(probe_env_t *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void fact_not_applicable(probe_env_t *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void fact_unmeasured(probe_env_t *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Monotonic seconds. */
 double probe_now(void);
 

@@ -133,25 +133,33 @@ probe_status_t probe_gpu_modes(probe_env_t *env)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
 
+/* The agent's own ports (its control and bulk channels): a controller carrying only these offers
+ * the guest's software nothing, so they are not counted as data ports. */
+static bool agent_port(const char *name)
+{
+    return strncmp(name, "org.avps.agent.", 15) == 0 || strncmp(name, "org.avps.bulk.", 14) == 0;
+}
+
 probe_status_t probe_console_ports(probe_env_t *env)
 {
     static char names[64][256];
-    char dir[4400], pdir[4700];
+    char dir[4400], pdir[4700], driver[64];
     snprintf(dir, sizeof dir, "%s/virtio-ports", env->virtio_dir);
     DIR *d = opendir(dir);
-    if (!d)
-        return probe_unavailable(env, "%s has no virtio-ports (driver not bound?)", env->device);
-    int ports = 0, named = 0;
+    if (!d && !sysfs_link_basename(env->virtio_dir, "driver", driver, sizeof driver))
+        return probe_unavailable(env, "%s has no virtio-ports and no driver bound", env->device);
+    int ports = 0, named = 0, agent = 0;
     struct dirent *e;
-    while ((e = readdir(d)) && ports < 64) {
+    while (d && (e = readdir(d)) && ports < 64) {
         if (strncmp(e->d_name, "vport", 5) != 0)
             continue;
         ports++;
         snprintf(pdir, sizeof pdir, "%s/%s", dir, e->d_name);
         if (sysfs_read(pdir, "name", names[named], sizeof names[named]) && names[named][0])
-            named++;
+            agent += agent_port(names[named++]);
     }
-    closedir(d);
+    if (d)
+        closedir(d);
     qsort(names, (size_t)named, sizeof names[0], cmp_str); /* readdir order is not stable */
     jw_key(env->facts, "names");
     jw_begin_array(env->facts);
@@ -160,6 +168,10 @@ probe_status_t probe_console_ports(probe_env_t *env)
     jw_end_array(env->facts);
     fact_int(env, "ports", ports);
     fact_int(env, "named_ports", named);
+    if (ports > 0 && ports == agent)
+        fact_not_applicable(env, "%s carries only the agent's own channel, which does not count as a console port", env->device);
+    else
+        fact_int(env, "data_ports", ports - agent);
     return PROBE_OK;
 }
 

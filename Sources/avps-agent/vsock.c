@@ -1,5 +1,6 @@
 #include "vsock.h"
 
+#include "channel.h"
 #include "log.h"
 
 #include <errno.h>
@@ -72,20 +73,6 @@ static void wait_for_chunk(int fd, unsigned long long left, int *lowat)
         ;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static bool read_line(int fd, char *line, size_t cap)
 {
     size_t len = 0;
@@ -131,7 +118,7 @@ bool bulk_serve_one(int fd)
             bulk_buf[i] = (char)(i * 7);
         while (total > 0) {
             size_t n = total < SOURCE_CHUNK ? (size_t)total : SOURCE_CHUNK;
-            if (!write_all(fd, bulk_buf, n))
+            if (!fd_write_all(fd, bulk_buf, n))
                 return false;
             total -= n;
         }
@@ -154,7 +141,7 @@ bool bulk_serve_one(int fd)
             return false;
         if (start == 0)
             start = now_ns();
-        if (echo && !write_all(fd, bulk_buf, (size_t)r))
+        if (echo && !fd_write_all(fd, bulk_buf, (size_t)r))
             return false;
         total -= (unsigned long long)r;
     }
@@ -165,7 +152,7 @@ bool bulk_serve_one(int fd)
     if (sink) {
         char reply[48];
         int n = snprintf(reply, sizeof reply, "ok %lld\n", now_ns() - start);
-        return write_all(fd, reply, (size_t)n);
+        return fd_write_all(fd, reply, (size_t)n);
     }
     return true;
 }

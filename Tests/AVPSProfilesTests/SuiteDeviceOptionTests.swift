@@ -26,6 +26,20 @@ struct SuiteDeviceOptionTests {
         #expect(parsed.map(\.virtioDeviceID) == [9, 20, 16, 23, 2, 4, 1])
     }
 
+    @Test("scratch disks: per block device, qemu scratch by default, every other adapter only when declared")
+    func scratchDisks() throws {
+        let parsed = try devices("[{block: {size_mib: 8, scratch: true}}, {block: {scratch: false}}, block]")
+        #expect(parsed.map(\.declaredScratch) == [true, false, nil])
+        #expect(error("[{block: {scratch: 1}}]") != "no error")
+        let declared = TargetSpec(name: "t", adapter: "external", devices: [.block(sizeMiB: 8, scratch: true), .entropy])
+        #expect(declared.disksAreScratch)
+        let undeclared = TargetSpec(name: "t", adapter: "libvirt", devices: [.block(sizeMiB: 8, scratch: true), .block(sizeMiB: 8)])
+        #expect(!undeclared.disksAreScratch)  // one disk not declared: avps cannot tell which is which
+        #expect(undeclared.scratchHint.contains("scratch: true"), "\(undeclared.scratchHint)")
+        #expect(TargetSpec(name: "t", devices: [.block(sizeMiB: 8)]).disksAreScratch)  // qemu: avps made the file
+        #expect(!TargetSpec(name: "t", devices: [.block(sizeMiB: 8, scratch: false)]).disksAreScratch)
+    }
+
     /// The load error for a device list, or "no error".
     private func error(_ list: String) -> String {
         switch Result(catching: { try devices(list) }) {

@@ -136,6 +136,7 @@ struct PlatformGuestTests {
         print("platform-wdt-serial: watchdog fire \(fire) s, reset to agent \(seen["watchdog_expiry_reset_to_agent_seconds"] ?? .int(-1)) s")
     }
 
+    // negative-control: AVPS2-WDT-04 -- -watchdog-action none (QMP set-action): the expiry resets nothing
     @Test("negative control: QEMU told to do nothing on expiry reports the expiry, no reset follows, WDT-04 FAILs")
     func expiryWithoutReset() async throws {
         let target = TargetSpec(name: "it-platform-wdt-noreset", accelerator: "tcg",
@@ -183,6 +184,7 @@ struct PlatformGuestTests {
         #expect(try verdict("AVPS2-BOOT-02", result).verdict == .pass)
     }
 
+    // negative-control: AVPS2-BOOT-02 -- acpi=off on x86_64: neither ACPI tables nor a device tree
     @Test("a guest that sees neither ACPI tables nor a device tree (acpi=off) fails the hardware-description row")
     func noHardwareDescription() async throws {
         let result = try await run(TargetSpec(name: "it-platform-noacpi", accelerator: "tcg", devices: [.entropy],

@@ -88,15 +88,23 @@ struct ProbeGuestTests {
         #expect(probe("balloon.stats", in: evidence)?.facts["num_pages"] == .int(0))
         let iommu = try #require(probe("iommu.groups", in: evidence))
         #expect(iommu.status == .unavailable && iommu.reason?.isEmpty == false)
-        #expect(probe("console.ports", in: evidence)?.facts["names"] == .list([.string("org.avps.agent.0")]))
+        let ports = try #require(probe("console.ports", in: evidence))
+        #expect(ports.facts["names"] == .list([.string("org.avps.agent.0")]))
+        // The agent's own controller is not a console anyone else can use: not judged.
+        #expect(ports.facts["data_ports"] == nil && ports.facts["not_applicable"] != nil, "\(ports)")
         #expect((evidence.hostObservations["boot_to_agent_seconds"]?.number ?? 0) > 0)
     }
 
-    @Test("minimal guest: read-only disk detected; probes of absent devices do not run, platform probes always do")
+    @Test("minimal guest: read-only disk detected, its write requirements NOT_APPLICABLE; probes of absent devices do not run, platform probes always do")
     func minimalGuest() async throws {
         let target = TargetSpec(name: "it-probes-minimal", accelerator: "tcg",
                                 devices: [.block(sizeMiB: 8, readOnly: true)])
-        let (_, evidence) = try await run(target)
+        let (result, evidence) = try await run(target)
+        // A device that offers read-only is not a failed write: NOT_APPLICABLE with that reason.
+        for key in ["AVPS2-STOR-05", "AVPS2-STOR-10"] {
+            let row = try #require(result.results.first { $0.key == key })
+            #expect(row.verdict == .notApplicable && row.reason.contains("VIRTIO_BLK_F_RO"), "\(key): \(row.verdict) \(row.reason)")
+        }
         #expect(Set(evidence.probes.map(\.name)) == ["block.integrity", "console.ports", "platform.buses", "watchdog.basic"])
         let block = try #require(evidence.devices.first { $0.deviceID == 2 })
         #expect(block.offered?.bits?.contains(5) == true)  // VIRTIO_BLK_F_RO
