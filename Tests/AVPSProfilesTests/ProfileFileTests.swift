@@ -149,7 +149,7 @@ import Testing
         let profile = try ProfileLoader.load(contentsOf: Self.profiles.appendingPathComponent("avps-2.0.yaml"))
         #expect(profile.version == "1.1.0")
         let levels = Dictionary(uniqueKeysWithValues: profile.requirements.map { ($0.key, $0.level) })
-        for key in ["AVPS2-HWV-01", "AVPS2-STOR-01", "AVPS2-STOR-03", "AVPS2-STOR-06", "AVPS2-STOR-07", "AVPS2-STOR-10",
+        for key in ["AVPS2-HWV-01", "AVPS2-STOR-01", "AVPS2-STOR-03", "AVPS2-STOR-06", "AVPS2-STOR-07", "AVPS2-STOR-11",
                     "AVPS2-NET-07", "AVPS2-BOOT-03", "AVPS2-CON-05", "AVPS2-CON-06", "AVPS2-CON-07"] {
             #expect(levels[key] == .must, "\(key)")
         }
