@@ -53,6 +53,10 @@ extension String {
 /// One entry of the guest's `/sys/bus/virtio/devices`, as the agent reports it.
 public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
     /// Kernel name, e.g. `virtio3` (an ordering artefact, not an identity).
+    /// Set by the host (never the agent) on the device avps added for its own agent channel
+    /// (the virtio-serial controller or the vsock device the target did not ask for): it does not
+    /// by itself satisfy a presence requirement.
+    public var agentChannel: Bool?
     public var name: String
     /// Virtio device id (1 = net, 2 = block, ...), not the PCI device id.
     public var deviceID: Int
@@ -103,6 +107,7 @@ public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
         case negotiatedFeatures = "negotiated_features"
         case status, driver, offered, legacy, queues, config
         case transportVersion = "transport_version"
+        case agentChannel = "agent_channel"
     }
 }
 

@@ -124,7 +124,8 @@ public struct TargetRunner: Sendable {
             return identity
         }
         collected.set(identity: identity)
-        let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
+        let inventory = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
+        let devices = AgentChannelTag.tag(inventory, launch: guest.launch)
         let qemuDevices = try await corroborate(devices, guest: guest, stages: stages, timeouts: timeouts)
         collected.set(devices: devices)
         collected.merge(Self.withheldObservations(guest.launch))

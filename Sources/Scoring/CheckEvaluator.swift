@@ -56,8 +56,15 @@ enum CheckEvaluator {
         }
     }
 
-    static func present(_ selector: DeviceSelector, matching: [VirtioDeviceRecord],
+    static func present(_ selector: DeviceSelector, matching allMatching: [VirtioDeviceRecord],
                         all: [VirtioDeviceRecord]) -> Outcome {
+        // The device avps added for its own agent does not show that the platform offers one.
+        let matching = allMatching.filter { $0.agentChannel != true }
+        if matching.isEmpty, let channel = allMatching.first {
+            return Outcome(verdict: .fail,
+                           reason: "\(DeviceText.noneOffered(selector)) apart from \(DeviceText.label(channel)), which avps added as its agent channel.",
+                           evidence: [DeviceText.inventory(all)])
+        }
         guard !matching.isEmpty else {
             return Outcome(verdict: .fail, reason: "\(DeviceText.noneOffered(selector)).",
                            evidence: [DeviceText.inventory(all)])

@@ -5,7 +5,8 @@ import AVPSModel
 enum DeviceText {
     /// `virtio2 (block, 0000:00:04.0)`, or `virtio2 (block)` without a bus address.
     static func label(_ device: VirtioDeviceRecord) -> String {
-        let kind = VirtioCatalogue.deviceName(device.deviceID) ?? "device \(device.deviceID)"
+        let name = VirtioCatalogue.deviceName(device.deviceID) ?? "device \(device.deviceID)"
+        let kind = device.agentChannel == true ? "\(name), avps agent channel" : name
         return device.busAddress.map { "\(device.name) (\(kind), \($0))" } ?? "\(device.name) (\(kind))"
     }
 

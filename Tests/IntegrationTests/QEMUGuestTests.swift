@@ -31,6 +31,22 @@ struct QEMUGuestTests {
         #expect(!FileManager.default.fileExists(atPath: workspace(of: result.commandLine) ?? "/nonexistent-\(UUID())"))
     }
 
+    @Test("a target whose only console is the agent's virtio-serial channel does not pass console presence")
+    func agentChannelIsNotAConsole() async throws {
+        let target = TargetSpec(name: "it-channel-only", accelerator: "tcg", devices: [.entropy], agentChannel: .virtioSerial)
+        let (outcome, _) = try await runTarget(target)
+        let result = try #require(outcome.results.first)
+        #expect(result.infraError == nil, "\(result.infraError ?? "")")
+        let evidence = try #require(result.evidence)
+        let channel = try #require(evidence.devices.first { $0.deviceID == 3 }, "no virtio-serial device: \(evidence.devices)")
+        #expect(channel.agentChannel == true)
+        let presence = try #require(result.results.first { $0.key == "AVPS2-CON-01" })
+        #expect(presence.verdict == .fail, "\(presence)")
+        #expect(presence.reason.contains("avps added as its agent channel"), "\(presence.reason)")
+        // The device is still there for the behaviour checks that apply to an offered console.
+        #expect(result.results.first { $0.key == "AVPS2-CON-02" }?.verdict != .notApplicable)
+    }
+
     @Test("a target without an entropy device fails the entropy requirement")
     func missingEntropyFails() async throws {
         let target = TargetSpec(name: "it-no-rng", accelerator: "tcg", devices: [.block(sizeMiB: 16), .console])

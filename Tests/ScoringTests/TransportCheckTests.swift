@@ -33,3 +33,21 @@ import Testing
         #expect(try #require(Make.score(.standardTransport(.any), Make.evidence())).verdict == .notApplicable)
     }
 }
+
+/// The device avps added for its agent (tagged by the runner) does not satisfy presence.
+@Suite struct AgentChannelPresenceTests {
+    @Test func onlyTheAgentChannelIsNotAConsole() throws {
+        var channel = Make.device("virtio1", id: 3)
+        channel.agentChannel = true
+        let result = try #require(Make.score(.devicePresent(.deviceID(3)), Make.evidence(channel, Make.device("virtio0", id: 4))))
+        #expect(result.verdict == .fail)
+        #expect(result.reason.contains("avps added as its agent channel") && result.reason.contains("virtio1"), "\(result.reason)")
+    }
+
+    @Test func aRequestedConsoleBesideTheChannelPasses() throws {
+        var channel = Make.device("virtio1", id: 3)
+        channel.agentChannel = true
+        let result = try #require(Make.score(.devicePresent(.deviceID(3)), Make.evidence(channel, Make.device("virtio2", id: 3))))
+        #expect(result.verdict == .pass && result.evidence == ["virtio2 (console)"])
+    }
+}
