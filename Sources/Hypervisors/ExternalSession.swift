@@ -34,8 +34,17 @@ struct ExternalSession: Sendable {
             defer { watcher.cancel() }
             value = try await body(RunningGuest(launch: launch, agent: connected, processID: pid))
         } catch {
+            // A hypervisor process that died is the cause; the closed stream is only its echo.
+            // Its sockets close before its exit is visible to waitid: give it a moment.
+            let cancelled = error is CancellationError || error as? AgentError == .cancelled
+            var died = false
+            if spec.stop == nil, stream != nil, !cancelled {
+                died = await ProcessState.waitForExit(pid, timeout: .milliseconds(500))
+            }
+            let status = ProcessState.exitStatus(pid).map { "start command exited with status \($0)" } ?? "start command was killed"
             _ = await stop(pid: pid, graceful: false)
             stream?.close()
+            if died { throw HypervisorError.exitedEarly(status: status, detail: launch.stderrTail) }
             throw error
         }
         if let problem = await stop(pid: pid, graceful: true) {
