@@ -14,6 +14,8 @@ public struct RequirementResult: Codable, Sendable, Equatable {
     public var evidence: [String]
     /// False for non-normative key figures (reported, never deciding the exit status); nil means true.
     public var normative: Bool?
+    /// Whose word a PASS or FAIL rests on (nil for other verdicts and older results).
+    public var basis: VerdictBasis?
 
     public init(key: String, title: String, chapter: String, category: String, level: RequirementLevel,
                 verdict: Verdict, reason: String, evidence: [String] = [], normative: Bool? = nil) {

@@ -54,7 +54,11 @@ public enum Scorer {
         if !requirement.normative {
             outcome.evidence.append("non-normative key figure: reported, never decides the exit code")
         }
-        return result(for: requirement, outcome.verdict, outcome.reason, outcome.evidence)
+        var scored = result(for: requirement, outcome.verdict, outcome.reason, outcome.evidence)
+        if let check = requirement.check, [.pass, .fail].contains(outcome.verdict) {
+            scored.basis = VerdictBasis.of(check, evidence: evidence)
+        }
+        return scored
     }
 
     static func decide(_ requirement: Requirement, evidence: Evidence) -> CheckEvaluator.Outcome {
