@@ -24,7 +24,7 @@ public enum VerdictBasis: String, Codable, Sendable, Equatable {
         case .devicePresent, .featureOffered:
             // The device list and offered bits are what QMP corroborates.
             return corroborated ? .hostCorroborated : .guestReported
-        case .featureNegotiated, .driverReady, .negotiatedSubsetOfOffered, .notLegacy, .config:
+        case .featureNegotiated, .driverReady, .negotiatedSubsetOfOffered, .notLegacy, .standardTransport, .config:
             return .guestReported
         }
     }

@@ -36,7 +36,7 @@ enum BoundedCommand {
         options.processGroupID = 0
         do {
             let result = try await Subprocess.run(
-                .name(program), arguments: Arguments(Array(arguments.dropFirst())),
+                ExecutableLookup.executable(program), arguments: Arguments(Array(arguments.dropFirst())),
                 environment: .inherit.updating(LaunchProcesses.environment(launch: launchID)),
                 platformOptions: options, input: .none, output: .discarded, error: .discarded
             ) { execution -> Bool in

@@ -1,4 +1,6 @@
 import Foundation
+import Subprocess
+import SystemPackage
 
 /// Finds an executable on PATH (or takes an explicit override), so errors can name what is missing.
 enum ExecutableLookup {
@@ -12,5 +14,11 @@ enum ExecutableLookup {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
+    }
+
+    /// How to start a program a user named: by path when the name has a `/` (vendors name their
+    /// tools `/usr/sbin/xl` or `./run-vm`), else looked up on PATH. Never through a shell.
+    static func executable(_ program: String) -> Executable {
+        program.contains("/") ? .path(FilePath(program)) : .name(program)
     }
 }

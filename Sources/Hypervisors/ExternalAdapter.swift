@@ -70,7 +70,7 @@ public struct ExternalAdapter: Hypervisor {
                 let session = ExternalSession(launch: launch, spec: spec, timeouts: timeouts, stages: stages,
                                               launchID: launchID, orphanGuard: orphanGuard)
                 let outcome = try await Subprocess.run(
-                    .name(launch.commandLine[0]), arguments: Arguments(Array(launch.commandLine.dropFirst())),
+                    ExecutableLookup.executable(launch.commandLine[0]), arguments: Arguments(Array(launch.commandLine.dropFirst())),
                     environment: .inherit.updating(LaunchProcesses.environment(launch: launchID)),
                     platformOptions: options, input: .none, output: .discarded,
                     error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)

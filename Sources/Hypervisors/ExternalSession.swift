@@ -34,17 +34,13 @@ struct ExternalSession: Sendable {
             defer { watcher.cancel() }
             value = try await body(RunningGuest(launch: launch, agent: connected, processID: pid))
         } catch {
-            // A hypervisor process that died is the cause; the closed stream is only its echo.
-            // Its sockets close before its exit is visible to waitid: give it a moment.
-            let cancelled = error is CancellationError || error as? AgentError == .cancelled
-            var died = false
-            if spec.stop == nil, stream != nil, !cancelled {
-                died = await ProcessState.waitForExit(pid, timeout: .milliseconds(500))
-            }
-            let status = ProcessState.exitStatus(pid).map { "start command exited with status \($0)" } ?? "start command was killed"
+            // A hypervisor that rejects its configuration after creating the agent socket (QEMU
+            // makes chardevs before it realizes devices) shows up here as a reset or closed
+            // stream; its own error is on its stderr, so that is the reason to report.
+            let died = await startCommandDied(pid: pid, after: error)
             _ = await stop(pid: pid, graceful: false)
             stream?.close()
-            if died { throw HypervisorError.exitedEarly(status: status, detail: launch.stderrTail) }
+            if died { throw HypervisorError.exitedEarly(status: exitText(pid), detail: launch.stderrTail) }
             throw error
         }
         if let problem = await stop(pid: pid, graceful: true) {
@@ -52,6 +48,20 @@ struct ExternalSession: Sendable {
             throw HypervisorError.control(problem)
         }
         return value
+    }
+
+    /// True when the start command ended in failure: a non-zero status or a signal (a daemonizing
+    /// one exits 0 and is not dead); the stream's error gets a moment, since sockets close before
+    /// the exit is visible.
+    private func startCommandDied(pid: Int32, after error: any Error) async -> Bool {
+        if error is CancellationError || (error as? AgentError) == .cancelled { return false }
+        if error is HypervisorError { return false }
+        let exited = ProcessState.hasExited(pid) ? true : await ProcessState.waitForExit(pid, timeout: .milliseconds(500))
+        return exited && ProcessState.exitStatus(pid) != 0
+    }
+
+    private func exitText(_ pid: Int32) -> String {
+        ProcessState.exitStatus(pid).map { "start command exited with status \($0)" } ?? "start command exited"
     }
 
     /// Connects to the declared channel, retrying until the control timeout; fails fast if the

@@ -121,9 +121,7 @@ static void do_hello(agent_t *a, int64_t id)
     send_out(a);
 }
 
-/* Fault injection for the host's robustness tests (PROTOCOL.md section 7.1): true when the
- * kernel command line holds the word avps.agent.test=<fault>. Never set in a real run. */
-static bool test_fault(const char *fault)
+bool agent_test_fault(const char *fault)
 {
     char line[4096], word[96];
     FILE *f = fopen("/proc/cmdline", "r");
@@ -146,7 +144,7 @@ static bool test_fault(const char *fault)
 static void do_inventory(agent_t *a, int64_t id)
 {
     char err[PATH_MAX + 64];
-    if (test_fault("die-before-inventory")) {
+    if (agent_test_fault("die-before-inventory")) {
         agent_log("avps.agent.test=die-before-inventory: exiting instead of answering");
         exit(3);
     }
@@ -169,7 +167,7 @@ static void do_probe(agent_t *a, const request_t *req, const char *frame)
         return;
     }
     static int probes_answered;
-    if (test_fault("die-mid-probe") && probes_answered++ > 0) {
+    if (agent_test_fault("die-mid-probe") && probes_answered++ > 0) {
         agent_log("avps.agent.test=die-mid-probe: exiting instead of answering the second probe");
         exit(3);
     }

@@ -17,6 +17,10 @@ void agent_handle_frame(agent_t *a, const char *frame, size_t len);
 /* Answers an oversized frame that has just been discarded. */
 void agent_handle_too_large(agent_t *a);
 
+/* Fault injection for the host's robustness tests (PROTOCOL.md 7.1): true when the kernel command
+ * line holds the word avps.agent.test=<fault>. Never set in a real run. */
+bool agent_test_fault(const char *fault);
+
 /* Sends the unsolicited ready event. */
 void agent_send_ready(agent_t *a);
 

@@ -1,5 +1,6 @@
 #include "probe.h"
 
+#include "methods.h"
 #include "probe_isolate.h"
 #include "sysfs.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct {
     const char *name;
@@ -196,6 +198,16 @@ static bool check_device(probe_env_t *env, int want)
     return true;
 }
 
+/* avps.agent.test=stall-entropy (PROTOCOL.md 7.1): the entropy probe never answers, as on a device
+ * whose requests hang in the kernel, so the host's tests can see the deadline end it. */
+static probe_status_t stall_forever(probe_env_t *env)
+{
+    (void)env;
+    for (;;)
+        pause();
+    return PROBE_ERROR; /* not reached */
+}
+
 void probe_run(jw_t *w, const char *sysfs_root, jobj_t request_params)
 {
     static probe_env_t env;
@@ -225,7 +237,8 @@ void probe_run(jw_t *w, const char *sysfs_root, jobj_t request_params)
     else if (def->device_id != PLATFORM && !check_device(&env, def->device_id))
         st = PROBE_UNAVAILABLE;
     else if (def->device_id != PLATFORM) {
-        st = probe_isolated(def->fn, &env, def->deadline_s);
+        probe_fn fn = def->fn == probe_entropy_rate && agent_test_fault("stall-entropy") ? stall_forever : def->fn;
+        st = probe_isolated(fn, &env, def->deadline_s);
         closed = true; /* probe_isolated closes the facts object */
     } else
         st = def->fn(&env);

@@ -72,6 +72,22 @@ static size_t read_until(int fd, void *p, size_t n, double deadline)
     return got;
 }
 
+/* In the child: let go of every descriptor the agent holds (its channels to the host, a listening
+ * vsock socket, an armed watchdog), so a child stuck in the kernel cannot keep a host connection
+ * half-open; stdin and stdout (the channel in --stdio mode) become /dev/null, stderr stays for logs. */
+static void detach_from_channels(int keep)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        close(null);
+    }
+    if (keep > 3)
+        close_range(3, (unsigned)keep - 1, 0);
+    close_range((unsigned)keep + 1, ~0u, 0);
+}
+
 probe_status_t probe_isolated(probe_fn fn, probe_env_t *env, double deadline_s)
 {
     reap_stalled();
@@ -86,6 +102,7 @@ probe_status_t probe_isolated(probe_fn fn, probe_env_t *env, double deadline_s)
     }
     if (pid == 0) {
         close(fds[0]);
+        detach_from_channels(fds[1]);
         header_t h = {0};
         h.status = fn(env);
         jw_end_object(env->facts);

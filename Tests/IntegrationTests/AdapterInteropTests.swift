@@ -21,6 +21,9 @@ struct AdapterInteropTests {
         let suite = try SuiteLoader.load(contentsOf: Paths.root.appendingPathComponent("Suites/targets/external-qemu.yaml"))
         var external = try #require(suite.targets.first)
         external.name = "it-external"
+        // Vendors name their tools by absolute path (`/usr/sbin/xl`): no PATH lookup, still no shell.
+        external.external?.start[0] = try #require(ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
+            .map { "\($0)/qemu-system-x86_64" }.first { FileManager.default.isExecutableFile(atPath: $0) })
         let direct = TargetSpec(name: "it-direct", accelerator: "tcg", devices: external.devices,
                                 agentChannel: .virtioSerial)  // the external QEMU offers no vsock
         async let viaExternal = runTarget(external)
@@ -31,6 +34,9 @@ struct AdapterInteropTests {
         let seenDirect = try inventory(directOutcome)
         #expect(seenExternal.keys.sorted() == [2, 3, 4])
         #expect(seenExternal == seenDirect)
+        // Its disk is not declared scratch: the write tests are SKIPPED saying how to enable them.
+        let integrity = externalOutcome.results.first?.results.first { $0.key == "AVPS2-STOR-05" }
+        #expect(integrity?.verdict == .skipped && integrity?.reason.contains("scratch: true") == true, "\(integrity?.reason ?? "absent")")
         let commandLine = try #require(externalOutcome.results.first?.commandLine)
         #expect(!commandLine.contains { $0.contains("{") }, "unreplaced placeholder in \(commandLine)")
         #expect(processesMentioning("avps-it-external").isEmpty)
@@ -82,6 +88,25 @@ struct AdapterInteropTests {
         let (outcome, _) = try await runTarget(target)
         let infra = try #require(outcome.results.first?.infraError)
         #expect(infra.contains("license expired"), "\(infra)")
+    }
+
+    @Test("QEMU that rejects a device after creating the agent socket is INFRA with QEMU's own error, not a reset")
+    func qemuRejectsADeviceAfterTheSocket() async throws {
+        let suite = try SuiteLoader.load(contentsOf: Paths.root.appendingPathComponent("Suites/targets/external-qemu.yaml"))
+        var target = try #require(suite.targets.first)
+        target.name = "it-ext-bad-device"
+        var spec = try #require(target.external)
+        // The chardev (agent.sock) exists before QEMU realizes devices; this one it then refuses.
+        spec.start = spec.start.map { $0 == "virtio-rng-pci,rng=rng0" ? "virtio-rng-pci,rng=rng0,bogus=1" : $0 }
+        #expect(spec.start.contains("virtio-rng-pci,rng=rng0,bogus=1"))
+        target.external = spec
+        let (outcome, _) = try await runTarget(target)
+        let result = try #require(outcome.results.first)
+        let infra = try #require(result.infraError)
+        #expect(infra.contains("Property 'virtio-rng-pci.bogus' not found"), "\(infra)")
+        #expect(infra.contains("start command exited with status 1"), "\(infra)")
+        #expect(!infra.lowercased().contains("connection reset"), "\(infra)")
+        #expect(processesMentioning("avps-it-ext-bad-device").isEmpty)
     }
 
     /// The workspace an external QEMU was given (from `path={workspace}/agent.sock`).

@@ -63,16 +63,17 @@ enum Paths {
 /// Runs one target under QEMU (TCG) against the default profile.
 /// - Parameter hypervisor: the adapter for `adapter: qemu` targets (default: the real QEMU adapter).
 func runTarget(_ target: TargetSpec, bootTimeout: Duration = .seconds(120), kernel: String? = nil,
-               controlTimeout: Duration = .seconds(30), hypervisor: (any Hypervisor)? = nil) async throws -> (TargetOutcome, URL) {
+               controlTimeout: Duration = .seconds(30), hypervisor: (any Hypervisor)? = nil,
+               profiles: [String] = ["avps-2.0"]) async throws -> (TargetOutcome, URL) {
     let guest = try await ReferenceGuestFixture.shared.guest(target.arch)
-    let profile = try LoadedProfile.load(Paths.root.appendingPathComponent("Profiles/avps-2.0.yaml"))
+    let loaded = try profiles.map { try LoadedProfile.load(Paths.root.appendingPathComponent("Profiles/\($0).yaml")) }
     let runDirectory = try Paths.temporaryDirectory(target.name)
     let boot = BootArtifacts(kernel: kernel ?? guest.kernel.path, initrd: guest.initrd.path,
                              kernelCommandLine: guest.baseCommandLine)
     let runner = TargetRunner(hypervisor: hypervisor ?? QEMUAdapter(cacheDirectory: nil), boot: boot,
                               timeouts: RunTimeouts(boot: bootTimeout, control: controlTimeout),
                               adapters: ["external": ExternalAdapter(), "libvirt": LibvirtAdapter(), "ssh": SSHAdapter()])
-    let outcome = try await runner.run(target, profiles: [profile],
+    let outcome = try await runner.run(target, profiles: loaded,
                                        artifactDirectory: runDirectory.appendingPathComponent(target.name),
                                        runDirectory: runDirectory)
     return (outcome, runDirectory)

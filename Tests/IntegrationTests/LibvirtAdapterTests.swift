@@ -13,7 +13,10 @@ struct LibvirtAdapterTests {
     func libvirtMatchesQEMU() async throws {
         try await LibvirtDaemon.ensureRunning()
         let devices: [DeviceSpec] = [.entropy, .block(sizeMiB: 16), .net, .console, .balloon, .keyboard]
-        let viaLibvirt = TargetSpec(name: "it-libvirt", adapter: "libvirt", accelerator: "tcg", devices: devices)
+        // The libvirt disk is declared scratch, so the write tests run through libvirt too.
+        var libvirtDevices = devices
+        libvirtDevices[1] = .block(sizeMiB: 16, scratch: true)
+        let viaLibvirt = TargetSpec(name: "it-libvirt", adapter: "libvirt", accelerator: "tcg", devices: libvirtDevices)
         let direct = TargetSpec(name: "it-libvirt-direct", accelerator: "tcg", devices: devices,
                                 agentChannel: .virtioSerial)  // libvirt here offers no vsock device
         async let libvirtRun = runTarget(viaLibvirt)
@@ -28,6 +31,10 @@ struct LibvirtAdapterTests {
         let result = try #require(libvirtOutcome.results.first)
         #expect(result.commandLine.first == "libvirt" && result.commandLine.count == 3)
         #expect(result.accelerator == "tcg")
+        for key in ["AVPS2-STOR-05", "AVPS2-STOR-10"] {
+            let row = result.results.first { $0.key == key }
+            #expect(row?.verdict == .pass, "\(key) on a scratch disk through libvirt: \(row?.reason ?? "absent")")
+        }
         let xml = try XMLDocument(xmlString: result.commandLine[2])
         #expect(try xml.nodes(forXPath: "/domain/devices/channel/target/@name").first?.stringValue == "org.avps.agent.0")
         try await LibvirtDaemon.expectNothingLeft("avps-it-libvirt", workspaceOf: result.commandLine)

@@ -15,6 +15,7 @@ struct NegativeControlTests {
     /// One guest's device arguments; the healthy one and each fault build the same device set.
     struct Platform {
         var rng = ["-object", "rng-random,id=rng0,filename=/dev/urandom"]
+        var rngDevice = "virtio-rng-pci,rng=rng0"
         var disk0 = "file.filename={disk0}"
         var disk1 = "file.filename={disk1}"
         var consolePorts = ["-chardev", "null,id=data0", "-device", "virtserialport,bus=con1.0,chardev=data0,name=org.example.data"]
@@ -39,7 +40,7 @@ struct NegativeControlTests {
                      "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.avps.agent.0",
                      "-device", "virtio-serial-pci,id=con1"]
         start += platform.consolePorts
-        start += platform.rng + ["-device", "virtio-rng-pci,rng=rng0"]
+        start += platform.rng + ["-device", platform.rngDevice]
         for (index, disk) in [platform.disk0, platform.disk1].enumerated() {
             start += ["-drive", "if=none,id=d\(index),format=raw," + disk, "-device", "virtio-blk-pci,drive=d\(index)"]
         }
@@ -61,14 +62,16 @@ struct NegativeControlTests {
             try handle.truncate(atOffset: 16 << 20)
             try handle.close()
         }
-        let (outcome, runDirectory) = try await runTarget(target(name, platform, directory: directory), bootTimeout: .seconds(120))
+        let (outcome, runDirectory) = try await runTarget(target(name, platform, directory: directory), bootTimeout: .seconds(120),
+                                                          profiles: ["avps-2.0", "automotive-extras"])
         defer { try? FileManager.default.removeItem(at: runDirectory) }
-        let result = try #require(outcome.results.first)
-        #expect(result.infraError == nil, "\(name): \(result.infraError ?? "")")
+        #expect(outcome.results.count == 2, "one result per profile")
+        #expect(outcome.results.allSatisfy { $0.infraError == nil }, "\(name): \(outcome.results.compactMap(\.infraError))")
         #expect(processesMentioning("avps-\(name)").isEmpty, "QEMU left running")
-        let errors = result.results.filter { $0.verdict == .error }.map { "\($0.key): \($0.reason)" }
+        let rows = outcome.results.flatMap(\.results)
+        let errors = rows.filter { $0.verdict == .error }.map { "\($0.key): \($0.reason)" }
         #expect(errors.isEmpty, "\(name): nothing the platform breaks is the harness's ERROR: \(errors)")
-        return Dictionary(uniqueKeysWithValues: result.results.map { ($0.key, $0) })
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.key, $0) })
     }
 
     /// The healthy guest, run once and shared by every control.
@@ -102,29 +105,39 @@ struct NegativeControlTests {
     static let constantRngWriteErrorPortlessReadOnlyShare = [
         "AVPS2-RNG-04": "chi_square", "AVPS2-RNG-05": "distinct_byte_values", "AVPS2-RNG-06": "ones_fraction_deviation",
         "AVPS2-STOR-05": "EIO", "AVPS2-CON-03": "data_ports = 0", "AVPS2-FS-03": "EROFS",
+        // A write that fails has no write rate: the key figure fails with the same fault.
+        "AUTO-STOR-02": "write at 1048576: EIO",
     ]
     static let stalledRngDroppedWritesFlushError = [
         "AVPS2-RNG-03": "no data from the entropy device within", "AVPS2-STOR-05": "verified = false", "AVPS2-STOR-10": "flush_error",
+        "AUTO-RNG-01": "no data from the entropy device within",  // no bytes, no rate
     ]
 
-    static let readErrorIsolatedNetwork = [
+    static let readErrorIsolatedNetworkThrottled = [
         "AVPS2-STOR-05": "read at 1048576: EIO", "AVPS2-NET-05": "the peer is unreachable",
+        "AUTO-RNG-01": "bytes_per_second", "AUTO-STOR-02": "write_mib_per_s",
     ]
 
     // negative-control: AVPS2-STOR-05 -- blkdebug read EIO (read_aio): FAIL naming 'read at 1048576: EIO'
     // negative-control: AVPS2-NET-05 -- -netdev user,restrict=on: the echo peer is unreachable
-    @Test("blkdebug read EIO; user networking with restrict=on (no path to the host's echo peer)")
-    func readErrorIsolatedNetwork() async throws {
+    // negative-control: AUTO-RNG-01 -- virtio-rng-pci max-bytes=256,period=1000 (rate-limited entropy)
+    // negative-control: AUTO-STOR-02 -- -drive throttling.bps-write=716800 (a disk throttled to 700 KiB/s)
+    @Test("blkdebug read EIO; restrict=on networking; an rng limited to 256 B/s; a disk throttled to 700 KiB/s")
+    func readErrorIsolatedNetworkThrottled() async throws {
         var platform = Platform()
+        platform.rngDevice = "virtio-rng-pci,rng=rng0,max-bytes=256,period=1000"
+        platform.disk0 = "file.filename={disk0},throttling.bps-write=716800"
         platform.disk1 = "file.driver=blkdebug,file.inject-error.0.event=read_aio,file.inject-error.0.iotype=read,"
             + "file.inject-error.0.errno=5,file.image.filename={disk1}"
         platform.netdev = "user,id=n0,restrict=on"
         let faulty = try await Self.verdicts("it-neg-c", platform)
-        try await expect(faulty, owns: Self.readErrorIsolatedNetwork)
+        // A slow rng still delivers (RNG-03 PASS) but too few bytes in 3 s to judge quality.
+        try await expect(faulty, owns: Self.readErrorIsolatedNetworkThrottled,
+                         unmeasured: ["AVPS2-RNG-04", "AVPS2-RNG-05", "AVPS2-RNG-06", "AVPS2-RNG-07"])
     }
 
     // negative-control: AVPS2-RNG-04, AVPS2-RNG-05, AVPS2-RNG-06 -- rng-random on /dev/zero (constant bytes)
-    // negative-control: AVPS2-STOR-05 -- blkdebug write EIO (write_aio): FAIL naming 'write at 1048576: EIO'
+    // negative-control: AVPS2-STOR-05, AUTO-STOR-02 -- blkdebug write EIO (write_aio): FAIL naming 'write at 1048576: EIO'
     // negative-control: AVPS2-CON-03 -- a virtio-serial controller without ports (data_ports = 0)
     // negative-control: AVPS2-FS-03 -- -fsdev local,readonly=on: create fails with EROFS
     @Test("rng from /dev/zero, blkdebug write EIO, a console controller without ports, a read-only 9p export")
@@ -139,7 +152,7 @@ struct NegativeControlTests {
         try await expect(faulty, owns: Self.constantRngWriteErrorPortlessReadOnlyShare)
     }
 
-    // negative-control: AVPS2-RNG-03 -- rng-egd on a socket nobody serves: 'no data within 3 s', the agent goes on
+    // negative-control: AVPS2-RNG-03, AUTO-RNG-01 -- rng-egd on a socket nobody serves: 'no data within 3 s', the agent goes on
     // negative-control: AVPS2-STOR-05 -- null-co disk with read-zeroes: writes dropped, read-back mismatches
     // negative-control: AVPS2-STOR-10 -- blkdebug flush EIO (iotype flush): flush_ok = false, the data still verifies
     @Test("an rng backend that never answers, a null-co disk that drops writes, blkdebug flush EIO")
@@ -153,5 +166,26 @@ struct NegativeControlTests {
         // Quality needs bytes: with none, the quality rows cannot be judged (SKIPPED, not FAIL).
         try await expect(faulty, owns: Self.stalledRngDroppedWritesFlushError,
                          unmeasured: ["AVPS2-RNG-04", "AVPS2-RNG-05", "AVPS2-RNG-06", "AVPS2-RNG-07"])
+    }
+
+    // negative-control: AVPS2-RNG-03 -- avps.agent.test=stall-entropy: the probe never answers; its 8 s deadline ends it
+    @Test("a probe that never answers costs its own requirement only: FAIL at its deadline, the agent serves the rest")
+    func stalledProbeHitsItsDeadline() async throws {
+        let target = TargetSpec(name: "it-neg-stall", accelerator: "tcg", devices: [.entropy, .block(sizeMiB: 16), .console],
+                                kernelAppend: ["avps.agent.test=stall-entropy"])
+        let (outcome, runDirectory) = try await runTarget(target, bootTimeout: .seconds(120))
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let result = try #require(outcome.results.first)
+        #expect(result.infraError == nil, "a stalled device is not INFRA: \(result.infraError ?? "")")
+        let rows = Dictionary(uniqueKeysWithValues: result.results.map { ($0.key, $0) })
+        let rng = try #require(rows["AVPS2-RNG-03"])
+        #expect(rng.verdict == .fail && rng.reason.contains("no answer from the device within 8 s"), "\(rng.reason)")
+        // Probes before and after the stalled one keep their verdicts.
+        for key in ["AVPS2-STOR-05", "AVPS2-STOR-10", "AVPS2-CON-03", "AVPS2-CON-04"] {
+            #expect(rows[key]?.verdict == .pass, "\(key): \(rows[key]?.reason ?? "absent")")
+        }
+        let probes = try #require(result.stages.first { $0.stage == "probes" })
+        #expect(probes.ok && probes.duration < 20, "probes stage: \(probes.duration) s")
+        #expect(processesMentioning("avps-\(target.name)").isEmpty)
     }
 }

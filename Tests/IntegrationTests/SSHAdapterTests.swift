@@ -16,7 +16,10 @@ struct SSHAdapterTests {
         defer { server.stop() }
         let knownHosts = try server.knownHosts("known_hosts", lines: [try server.knownHostsLine])
         let devices: [DeviceSpec] = [.entropy, .block(sizeMiB: 16), .net, .console, .balloon, .keyboard]
-        let remote = TargetSpec(name: "it-ssh", adapter: "ssh", accelerator: "tcg", devices: devices,
+        // The remote disk is declared scratch, so the write tests run over SSH too.
+        var remoteDevices = devices
+        remoteDevices[1] = .block(sizeMiB: 16, scratch: true)
+        let remote = TargetSpec(name: "it-ssh", adapter: "ssh", accelerator: "tcg", devices: remoteDevices,
                                 ssh: server.spec(knownHosts: knownHosts))
         let direct = TargetSpec(name: "it-ssh-direct", accelerator: "tcg", devices: devices, agentChannel: .virtioSerial)
         async let remoteRun = runTarget(remote)
@@ -31,6 +34,10 @@ struct SSHAdapterTests {
         let result = try #require(remoteOutcome.results.first)
         print("ssh adapter stages: " + result.stages.map { "\($0.stage) \(String(format: "%.2f", $0.duration)) s" }.joined(separator: ", "))
         #expect(Array(result.commandLine.prefix(3)) == ["ssh", "root@127.0.0.1:\(server.port)", "qemu-system-x86_64"])
+        for key in ["AVPS2-STOR-05", "AVPS2-STOR-10"] {
+            let row = result.results.first { $0.key == key }
+            #expect(row?.verdict == .pass, "\(key) on a scratch disk over ssh: \(row?.reason ?? "absent")")
+        }
         // QMP came back through the tunnel too: QEMU's own view of the devices was recorded.
         let observed = try #require(result.evidence?.hostObservations["qemu.virtio_devices"])
         #expect(observed == directOutcome.results.first?.evidence?.hostObservations["qemu.virtio_devices"])

@@ -208,6 +208,10 @@ def main():
         daemonize()
         spawn_descendants()
         serve(wrong_protocol_agent)
+    elif SCENARIO == "daemon-silent":
+        daemonize()
+        spawn_descendants()
+        serve(silent_agent)
     elif SCENARIO == "daemon-normal":
         daemonize()
         spawn_descendants()
