@@ -21,9 +21,10 @@ struct NegativeControlTests {
         var consolePorts = ["-chardev", "null,id=data0", "-device", "virtserialport,bus=con1.0,chardev=data0,name=org.example.data"]
         var ninepReadOnly = false
         var netdev = "user,id=n0"
+        var gpu = "virtio-gpu-pci"
     }
 
-    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net]
+    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net, .gpu]
 
     /// An external target running QEMU with `platform`, files under `directory`.
     static func target(_ name: String, _ platform: Platform, directory: URL) -> TargetSpec {
@@ -46,7 +47,7 @@ struct NegativeControlTests {
         }
         start += ["-fsdev", "local,id=fs0,path={dir}/share,security_model=none" + (platform.ninepReadOnly ? ",readonly=on" : ""),
                   "-device", "virtio-9p-pci,fsdev=fs0,mount_tag=share",
-                  "-netdev", platform.netdev, "-device", "virtio-net-pci,netdev=n0"]
+                  "-netdev", platform.netdev, "-device", "virtio-net-pci,netdev=n0", "-device", platform.gpu]
         return TargetSpec(name: name, adapter: "external", accelerator: "tcg", devices: declared,
                           external: ExternalSpec(start: start.map(fill), channel: .unix(path: "{workspace}/agent.sock")))
     }
@@ -115,14 +116,16 @@ struct NegativeControlTests {
 
     static let readErrorIsolatedNetworkThrottled = [
         "AVPS2-STOR-05": "read at 1048576: EIO", "AVPS2-NET-05": "the peer is unreachable",
-        "AUTO-RNG-01": "bytes_per_second", "AUTO-STOR-02": "write_mib_per_s",
+        "AUTO-RNG-01": "bytes_per_second", "AUTO-STOR-02": "write_mib_per_s", "AUTO-GPU-01": "less than one 128-byte block",
+        "AVPS2-GPU-03": "did not negotiate EDID",  // the feature-bit row sees edid=off too
     ]
 
     // negative-control: AVPS2-STOR-05 -- blkdebug read EIO (read_aio): FAIL naming 'read at 1048576: EIO'
     // negative-control: AVPS2-NET-05 -- -netdev user,restrict=on: the echo peer is unreachable
     // negative-control: AUTO-RNG-01 -- virtio-rng-pci max-bytes=256,period=1000 (rate-limited entropy)
     // negative-control: AUTO-STOR-02 -- -drive throttling.bps-write=716800 (a disk throttled to 700 KiB/s)
-    @Test("blkdebug read EIO; restrict=on networking; an rng limited to 256 B/s; a disk throttled to 700 KiB/s")
+    // negative-control: AUTO-GPU-01 -- virtio-gpu-pci,edid=off: the display gives no EDID
+    @Test("blkdebug read EIO; restrict=on networking; an rng limited to 256 B/s; a disk throttled to 700 KiB/s; a GPU without EDID")
     func readErrorIsolatedNetworkThrottled() async throws {
         var platform = Platform()
         platform.rngDevice = "virtio-rng-pci,rng=rng0,max-bytes=256,period=1000"
@@ -130,6 +133,7 @@ struct NegativeControlTests {
         platform.disk1 = "file.driver=blkdebug,file.inject-error.0.event=read_aio,file.inject-error.0.iotype=read,"
             + "file.inject-error.0.errno=5,file.image.filename={disk1}"
         platform.netdev = "user,id=n0,restrict=on"
+        platform.gpu = "virtio-gpu-pci,edid=off"
         let faulty = try await Self.verdicts("it-neg-c", platform)
         // A slow rng still delivers (RNG-03 PASS) but too few bytes in 3 s to judge quality.
         try await expect(faulty, owns: Self.readErrorIsolatedNetworkThrottled,
