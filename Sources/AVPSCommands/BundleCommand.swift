@@ -35,6 +35,7 @@ struct BundleCreateCommand: ParsableCommand {
             let bundle = try CertificationBundle.create(runDirectory: directory, signingKey: signingKey)
             try ReportWriter.writeAtomically(bundle, to: output)
             print("\(output.path) (\(bundle.count) bytes, \(signingKey == nil ? "unsigned" : "signed"))")
+            if let outcome = CertificationBundle.outcome(runDirectory: directory) { print("certifies: \(outcome)") }
         } catch { throw ReportFailure.exit(error) }
     }
 }
@@ -70,6 +71,7 @@ struct BundleVerifyCommand: ParsableCommand {
         case .unsigned: key == nil ? "signature: none" : "signature: none, but --key was given"
         }
         print(signature)
+        if let outcome = verification.outcome { print("certifies: \(outcome)") }
         print(verification.isIntact ? "bundle intact: \(verification.fileCount) file(s) match the manifest"
               : "bundle NOT intact")
         if !verification.isIntact { throw ExitCode(1) }

@@ -12,7 +12,12 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Boot the targets of a suite, score their profiles, and write results.json, junit.xml and report.html.",
-        discussion: "With no SUITE, runs Suites/default.yaml: the reference guest under QEMU against the default profile.")
+        discussion: """
+            With no SUITE, runs Suites/default.yaml: the reference guest under QEMU against the default profile.
+
+            Exit codes (the run's conformance outcome; SHOULD deviations and MAY features not offered never change it):
+            \(RunOutcome.table.map { "  \($0.code)  \($0.meaning)" }.joined(separator: "\n"))
+            """)
 
     @Argument(help: "Suite file (default: Suites/default.yaml in the project).")
     var suite: String?

@@ -26,6 +26,13 @@ public struct Evidence: Codable, Sendable, Equatable {
         "hypervisor.withheld.\(VirtioCatalogue.deviceName(deviceID) ?? String(deviceID))"
     }
 
+    /// Host observation saying the agent reported a device of this type that the target does not
+    /// declare (`declared.undeclared.rng`): requirements about that type are ERROR with the text,
+    /// because a claim the configuration cannot back is the guest's word against the host's.
+    public static func undeclaredKey(deviceID: Int) -> String {
+        "declared.undeclared.\(VirtioCatalogue.deviceName(deviceID) ?? String(deviceID))"
+    }
+
     /// The same for a requested device kind that is not virtio (`hypervisor.withheld.watchdog`).
     public static func withheldKey(kind: String) -> String {
         "hypervisor.withheld.\(kind)"

@@ -18,6 +18,13 @@ public struct ProbeResult: Codable, Sendable, Equatable {
     public var facts: [String: FactValue]
     public var reason: String?
 
+    /// Facts the host adds to a probe from its own side of the data path (`host_bytes_received`,
+    /// `host_pattern_ok`, `host_backing_files`) start with this; every other fact is the guest's
+    /// word. The agent client refuses agent answers that carry them.
+    public static let hostFactPrefix = "host_"
+
+    public static func isHostObserved(_ fact: String) -> Bool { fact.hasPrefix(hostFactPrefix) }
+
     public init(name: String, device: String?, status: Status, facts: [String: FactValue], reason: String? = nil) {
         self.name = name
         self.device = device

@@ -62,6 +62,8 @@ public struct Requirement: Sendable, Equatable {
     public var waiver: Waiver?
     /// Set by an overlay that raised or lowered the level: what it was and why it changed.
     public var levelChange: LevelChange?
+    /// Set by an overlay on a SHOULD requirement: why the platform deviates, and who answers for it.
+    public var justification: Justification?
 
     public init(key: String, title: String, chapter: String, category: String, level: RequirementLevel,
                 appliesIf: Condition? = nil, check: Check?, virtioReference: String? = nil,
@@ -104,6 +106,27 @@ public struct Waiver: Sendable, Equatable {
 
     /// A waiver applies up to and including its expiry day.
     public func isActive(on day: CalendarDay) -> Bool { day <= expires }
+}
+
+/// A vendor's reason for not meeting a SHOULD requirement (RFC 2119: a SHOULD may be ignored for
+/// a valid reason, which must be understood and weighed). It never changes the verdict; reports
+/// show the deviation as justified.
+public struct Justification: Codable, Sendable, Equatable {
+    public var owner: String
+    public var reason: String
+    /// Id of the overlay profile that recorded it.
+    public var grantedBy: String
+
+    public init(owner: String, reason: String, grantedBy: String) {
+        self.owner = owner
+        self.reason = reason
+        self.grantedBy = grantedBy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case owner, reason
+        case grantedBy = "granted_by"
+    }
 }
 
 /// An overlay's change of a requirement's level.

@@ -103,6 +103,9 @@ public enum Check: Sendable, Equatable {
     case negotiatedSubsetOfOffered(DeviceSelector)
     /// No matching device is driven through the legacy (pre-1.0) interface.
     case notLegacy(DeviceSelector)
+    /// Every matching device sits on virtio-pci or virtio-mmio (VIRTIO 1.2 §4.1, §4.2), the
+    /// transports AVPS platforms use; read from the inventory's `transport`.
+    case standardTransport(DeviceSelector)
     /// A decoded device-config field of every matching device satisfies a comparison.
     case config(DeviceSelector, field: String, Comparison)
     /// A fact of a guest probe satisfies a comparison.
@@ -115,7 +118,7 @@ public enum Check: Sendable, Equatable {
         switch self {
         case .devicePresent(let selector), .featureNegotiated(let selector, _), .driverReady(let selector),
              .featureOffered(let selector, _), .negotiatedSubsetOfOffered(let selector), .notLegacy(let selector),
-             .config(let selector, _, _):
+             .standardTransport(let selector), .config(let selector, _, _):
             selector
         case .probe(_, let device, _, _):
             device
@@ -133,6 +136,7 @@ public enum Check: Sendable, Equatable {
         case .featureOffered: "feature_offered"
         case .negotiatedSubsetOfOffered: "negotiated_subset_of_offered"
         case .notLegacy: "not_legacy"
+        case .standardTransport: "standard_transport"
         case .config: "config"
         case .probe: "probe"
         case .host: "host"

@@ -14,9 +14,12 @@ public struct RequirementResult: Codable, Sendable, Equatable {
     public var evidence: [String]
     /// False for non-normative key figures (reported, never deciding the exit status); nil means true.
     public var normative: Bool?
+    /// A vendor's justification of a SHOULD deviation (from an overlay's `justify:`).
+    public var justification: Justification?
 
     public init(key: String, title: String, chapter: String, category: String, level: RequirementLevel,
-                verdict: Verdict, reason: String, evidence: [String] = [], normative: Bool? = nil) {
+                verdict: Verdict, reason: String, evidence: [String] = [], normative: Bool? = nil,
+                justification: Justification? = nil) {
         self.key = key
         self.title = title
         self.chapter = chapter
@@ -26,6 +29,7 @@ public struct RequirementResult: Codable, Sendable, Equatable {
         self.reason = reason
         self.evidence = evidence
         self.normative = normative
+        self.justification = justification
     }
 }
 
@@ -88,6 +92,9 @@ public struct TargetResult: Codable, Sendable, Equatable {
     /// Where the guest kernel came from (Debian package and version); the running kernel's
     /// release is in `evidence.guest`.
     public var guestKernel: String?
+    /// The target's conformance outcome, derived from `results` by `Conformance.outcome`. Written
+    /// into results.json for other tools; readers recompute it, so it is never trusted on load.
+    public var conformance: Conformance.TargetOutcome?
 
     public init(name: String, adapter: String, accelerator: String?, commandLine: [String],
                 profile: ProfileReference, stages: [StageTiming], evidence: Evidence?, infraError: String?,
@@ -112,6 +119,7 @@ public struct TargetResult: Codable, Sendable, Equatable {
         case results, artifacts, attempts
         case hypervisorVersion = "hypervisor_version"
         case guestKernel = "guest_kernel"
+        case conformance
     }
 }
 
@@ -128,6 +136,9 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var targets: [TargetResult]
     /// Master seed every random input of the run derives from (data patterns, ports, order).
     public var seed: UInt64?
+    /// The run's conformance outcome and exit code, derived from the targets (see
+    /// `TargetResult.conformance`): written for other tools, recomputed on load.
+    public var conformance: RunConformance?
 
     public init(toolVersion: String, startedAt: Date, finishedAt: Date, host: HostInfo, targets: [TargetResult],
                 seed: UInt64? = nil) {
@@ -145,7 +156,23 @@ public struct RunResult: Codable, Sendable, Equatable {
         case toolVersion = "tool_version"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
-        case host, targets, seed
+        case host, targets, seed, conformance
+    }
+}
+
+/// The run-level outcome as results.json records it.
+public struct RunConformance: Codable, Sendable, Equatable {
+    public var status: Conformance.Status
+    public var exitCode: Int32
+
+    public init(_ targets: [TargetResult]) {
+        status = Conformance.status(of: targets)
+        exitCode = RunOutcome.of(targets).rawValue
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case exitCode = "exit_code"
     }
 }
 
@@ -169,31 +196,44 @@ public struct HostInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// Exit status of `avps run`, documented in the README.
-public enum RunOutcome: Int32, Sendable {
-    /// Every MUST requirement passed (or did not apply).
+/// Exit status of `avps run`, documented in one table (README, `avps run --help`). It is the
+/// run's conformance outcome (`Conformance.status`), with INCOMPLETE split by cause so CI can tell
+/// a broken test bench (3) from requirements nobody could decide (4).
+public enum RunOutcome: Int32, Sendable, CaseIterable {
+    /// CONFORMANT: every MUST requirement was decided (passed, did not apply, waived or attested).
     case allMustPass = 0
-    /// At least one MUST requirement failed.
+    /// NOT CONFORMANT: at least one MUST requirement failed.
     case mustFailed = 1
     /// Bad command line, suite or profile.
     case usageError = 2
-    /// The guest did not boot, or the agent was unreachable.
+    /// INCOMPLETE because of the test bench: a guest did not boot, the agent was unreachable, or a
+    /// MUST requirement was not measured (INFRA).
     case infrastructure = 3
+    /// INCOMPLETE: no MUST failed, but some MUST is UNTESTED, SKIPPED or ERROR.
+    case incomplete = 4
 
     /// The statuses that mean the run measured and reported verdicts (whatever they were), as
     /// opposed to usage or infrastructure trouble; wrappers such as LAVA's `avps_run` pass on these.
-    public static let verdictsReported: [RunOutcome] = [.allMustPass, .mustFailed]
+    public static let verdictsReported: [RunOutcome] = [.allMustPass, .mustFailed, .incomplete]
 
-    /// Infrastructure trouble outranks failures: a run that could not measure cannot claim a failure
-    /// for the targets it never reached, and CI must tell the two apart.
     public static func of(_ targets: [TargetResult]) -> RunOutcome {
-        let all = targets.flatMap(\.results)
-        if targets.contains(where: { $0.infraError != nil }) || all.contains(where: { $0.verdict == .infra }) {
-            return .infrastructure
+        switch Conformance.status(of: targets) {
+        case .conformant: return .allMustPass
+        case .notConformant: return .mustFailed
+        case .incomplete:
+            let infra = targets.contains { target in
+                Conformance.outcome(of: target).undecided.contains { $0.verdict == .infra }
+            }
+            return infra ? .infrastructure : .incomplete
         }
-        let mustFailed = all.contains {
-            $0.level == .must && $0.normative != false && [.fail, .error].contains($0.verdict)
-        }
-        return mustFailed ? .mustFailed : .allMustPass
     }
+
+    /// The one table of exit codes, for `--help` and the README.
+    public static let table: [(code: Int32, meaning: String)] = [
+        (0, "CONFORMANT: every MUST requirement passed, did not apply, was waived or attested"),
+        (1, "NOT CONFORMANT: at least one MUST requirement failed (the platform's fault)"),
+        (2, "usage error: bad command line, suite or profile (the message names file, line and field)"),
+        (3, "INCOMPLETE, test-bench trouble: guest did not boot, agent unreachable, hypervisor missing, interrupted"),
+        (4, "INCOMPLETE: no MUST failed, but a MUST is UNTESTED, SKIPPED or ERROR (the report names each)"),
+    ]
 }

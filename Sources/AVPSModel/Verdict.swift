@@ -20,19 +20,25 @@ public enum Verdict: String, Codable, Sendable, CaseIterable, Comparable {
     case flaky = "FLAKY"
     /// A known deviation with an owner and an expiry.
     case waived = "WAIVED"
+    /// An optional (MAY) feature the platform does not offer: informational, never held against it.
+    case notOffered = "NOT_OFFERED"
+    /// Decided by a signed vendor statement, not by a measurement: never a PASS.
+    case attested = "ATTESTED"
 
     /// Severity order used for summaries: the worst verdict of a group is its maximum.
     private var rank: Int {
         switch self {
         case .pass: 0
         case .notApplicable: 1
-        case .waived: 2
-        case .untested: 3
-        case .skipped: 4
-        case .flaky: 5
-        case .fail: 6
-        case .error: 7
-        case .infra: 8
+        case .notOffered: 2
+        case .attested: 3
+        case .waived: 4
+        case .untested: 5
+        case .skipped: 6
+        case .flaky: 7
+        case .fail: 8
+        case .error: 9
+        case .infra: 10
         }
     }
 

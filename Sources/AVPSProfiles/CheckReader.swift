@@ -3,7 +3,7 @@ import AVPSModel
 /// Reads a requirement's `check:` (a one-key mapping naming the kind; Profiles/README.md).
 enum CheckReader {
     static let kinds = ["device_present", "feature_negotiated", "driver_ready", "feature_offered",
-                        "negotiated_subset_of_offered", "not_legacy", "config", "probe", "host"]
+                        "negotiated_subset_of_offered", "not_legacy", "standard_transport", "config", "probe", "host"]
 
     static func check(_ reader: YAMLNodeReader) throws(LoadError) -> Check {
         let mapping = try reader.mapping(allowedKeys: kinds)
@@ -13,6 +13,7 @@ enum CheckReader {
         case "driver_ready": return .driverReady(try DeviceReader.selector(value))
         case "negotiated_subset_of_offered": return .negotiatedSubsetOfOffered(try DeviceReader.selector(value))
         case "not_legacy": return .notLegacy(try DeviceReader.selector(value))
+        case "standard_transport": return .standardTransport(try DeviceReader.selector(value))
         case "feature_negotiated", "feature_offered":
             let fields = try value.mapping(allowedKeys: ["device", "feature"])
             let selector = try DeviceReader.selector(fields.required("device"))

@@ -6,7 +6,8 @@ public enum CheckText {
         switch check {
         case .devicePresent(let selector):
             return "device_present: \(selector)"
-        case .driverReady(let selector), .negotiatedSubsetOfOffered(let selector), .notLegacy(let selector):
+        case .driverReady(let selector), .negotiatedSubsetOfOffered(let selector), .notLegacy(let selector),
+             .standardTransport(let selector):
             return "\(check.kind): \(selector)"
         case .featureNegotiated(let selector, let bit), .featureOffered(let selector, let bit):
             let feature = VirtioCatalogue.feature(bit: bit, forDevice: selector.deviceID)

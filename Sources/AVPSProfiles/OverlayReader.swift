@@ -1,6 +1,6 @@
 import AVPSModel
 
-/// Reads an overlay's `waivers:` and `levels:` sequences.
+/// Reads an overlay's `waivers:`, `levels:` and `justify:` sequences.
 enum OverlayReader {
     static func waivers(_ reader: YAMLNodeReader?, into diagnostics: inout Diagnostics) -> [ProfileDocument.WaiverEntry] {
         entries(reader, into: &diagnostics) { item throws(LoadError) in
@@ -25,6 +25,16 @@ enum OverlayReader {
             return ProfileDocument.LevelEntry(
                 key: try keyReader.nonEmptyString(), keyReader: keyReader,
                 level: try mapping.requiredEnum("level", RequirementLevel.self),
+                reason: try RequirementReader.oneLine(mapping.required("reason")))
+        }
+    }
+
+    static func justifications(_ reader: YAMLNodeReader?, into diagnostics: inout Diagnostics) -> [ProfileDocument.JustifyEntry] {
+        entries(reader, into: &diagnostics) { item throws(LoadError) in
+            let mapping = try item.mapping(allowedKeys: ["key", "owner", "reason"])
+            let keyReader = try mapping.required("key")
+            return ProfileDocument.JustifyEntry(
+                key: try keyReader.nonEmptyString(), keyReader: keyReader, owner: try mapping.requiredString("owner"),
                 reason: try RequirementReader.oneLine(mapping.required("reason")))
         }
     }
@@ -58,3 +68,4 @@ protocol KeyedOverlayEntry {
 
 extension ProfileDocument.WaiverEntry: KeyedOverlayEntry {}
 extension ProfileDocument.LevelEntry: KeyedOverlayEntry {}
+extension ProfileDocument.JustifyEntry: KeyedOverlayEntry {}

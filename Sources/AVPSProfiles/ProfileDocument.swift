@@ -2,7 +2,7 @@ import AVPSModel
 
 /// One profile file as written, before its `extends:` chain is resolved.
 struct ProfileDocument {
-    static let keys = ["schema", "id", "title", "spec_version", "extends", "requirements", "waivers", "levels"]
+    static let keys = ["schema", "id", "title", "spec_version", "extends", "requirements", "waivers", "levels", "justify"]
 
     /// An overlay's waiver of one inherited requirement.
     struct WaiverEntry {
@@ -21,6 +21,14 @@ struct ProfileDocument {
         var reason: String
     }
 
+    /// An overlay's justification of a SHOULD deviation.
+    struct JustifyEntry {
+        var key: String
+        var keyReader: YAMLNodeReader
+        var owner: String
+        var reason: String
+    }
+
     var id: String
     var title: String
     var specVersion: String?
@@ -29,6 +37,7 @@ struct ProfileDocument {
     var requirements: [(Requirement, YAMLNodeReader)] = []
     var waivers: [WaiverEntry] = []
     var levels: [LevelEntry] = []
+    var justifications: [JustifyEntry] = []
 
     /// Reads every part it can, recording each problem; nil only when the header is unusable.
     static func read(_ root: YAMLNodeReader, into diagnostics: inout Diagnostics) -> ProfileDocument? {
@@ -45,7 +54,7 @@ struct ProfileDocument {
         var document = ProfileDocument(id: id ?? "", title: title ?? "", specVersion: specVersion, extends: extends)
         if let extends { diagnostics.attempt { () throws(LoadError) in _ = try extends.nonEmptyString() } }
         document.requirements = readRequirements(mapping, overlay: extends != nil, into: &diagnostics)
-        for name in ["waivers", "levels"] where extends == nil {
+        for name in ["waivers", "levels", "justify"] where extends == nil {
             if let reader = mapping.optional(name) {
                 diagnostics.record(reader.error("\(name) change requirements of a base profile; add extends: <base> first"))
             }
@@ -53,6 +62,7 @@ struct ProfileDocument {
         if extends != nil {
             document.waivers = OverlayReader.waivers(mapping.optional("waivers"), into: &diagnostics)
             document.levels = OverlayReader.levels(mapping.optional("levels"), into: &diagnostics)
+            document.justifications = OverlayReader.justifications(mapping.optional("justify"), into: &diagnostics)
         }
         return id == nil || title == nil ? nil : document
     }

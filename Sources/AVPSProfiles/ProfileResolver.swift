@@ -81,6 +81,16 @@ enum ProfileResolver {
             requirements[position].waiver = Waiver(reason: entry.reason, owner: entry.owner, expires: entry.expires,
                                                    grantedBy: document.id)
         }
+        for entry in document.justifications {
+            guard let position = lookup(entry, index, keys, base, &diagnostics) else { continue }
+            let level = requirements[position].level
+            guard level == .should else {
+                diagnostics.record(entry.keyReader.error("justify: is for SHOULD requirements; \(entry.key) is \(level.rawValue)"
+                                                         + (level == .must ? " (use waivers: with an expiry)" : " (a MAY is never held against the platform)")))
+                continue
+            }
+            requirements[position].justification = Justification(owner: entry.owner, reason: entry.reason, grantedBy: document.id)
+        }
         return Profile(id: document.id, title: document.title, specVersion: specVersion,
                        requirements: requirements, lineage: base.lineage + [document.id])
     }

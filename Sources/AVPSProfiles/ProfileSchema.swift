@@ -26,11 +26,12 @@ public enum ProfileSchema {
                 ("requirements", arrayOf("requirement")),
                 ("waivers", arrayOf("waiver")),
                 ("levels", arrayOf("levelChange")),
+                ("justify", arrayOf("justification")),
             ])),
             ("if", .object([("not", .object([("required", strings(["extends"]))]))])),
             ("then", .object([
                 ("required", strings(["spec_version", "requirements"])),
-                ("properties", .object([("waivers", .bool(false)), ("levels", .bool(false))])),
+                ("properties", .object([("waivers", .bool(false)), ("levels", .bool(false)), ("justify", .bool(false))])),
             ])),
             ("$defs", .object(definitions)),
         ])
@@ -56,6 +57,8 @@ public enum ProfileSchema {
                               required: ["key", "reason", "owner", "expires"])),
             ("levelChange", object(["key": ref("key"), "level": ref("level"), "reason": ref("oneLine")],
                                    required: ["key", "level", "reason"])),
+            ("justification", object(["key": ref("key"), "owner": text(minLength: 1), "reason": ref("oneLine")],
+                                     required: ["key", "owner", "reason"])),
         ]
     }
 
@@ -95,6 +98,7 @@ public enum ProfileSchema {
         let kinds: [(String, JSONText)] = [
             ("device_present", ref("device")), ("feature_negotiated", featureFields), ("driver_ready", ref("device")),
             ("feature_offered", featureFields), ("negotiated_subset_of_offered", ref("device")), ("not_legacy", ref("device")),
+            ("standard_transport", ref("device")),
             ("config", withComparison(["device": ref("device"), "field": ref("configField")], required: ["device", "field"])),
             ("probe", withComparison(["name": ref("probeName"), "device": ref("device"), "fact": ref("identifier")],
                                      required: ["name", "fact"])),

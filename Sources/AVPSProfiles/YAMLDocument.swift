@@ -45,8 +45,15 @@ public enum YAMLDocument {
                              message: "YAML syntax error: \(detail)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return LoadError(file: file, line: context.mark.line, column: context.mark.column, field: "",
-                             message: "duplicate key \(names) in one mapping")
+            // Yams marks the first occurrence; the mistake a person fixes is the repeated one.
+            let first = context.mark
+            guard let name = duplicates.first,
+                  let second = DuplicateKeyLocator.second(of: name, firstLine: first.line, column: first.column, in: context.text) else {
+                return LoadError(file: file, line: first.line, column: first.column, field: "",
+                                 message: "duplicate key \(names) in one mapping")
+            }
+            return LoadError(file: file, line: second.line, column: second.column, field: name,
+                             message: "duplicate key \(names) in one mapping (first at line \(first.line))")
         case .reader(let problem, _, _, _):
             return LoadError(file: file, line: 0, field: "", message: "cannot read YAML: \(problem)")
         default:

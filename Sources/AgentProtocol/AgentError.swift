@@ -11,6 +11,8 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     case io(operation: String, errno: Int32)
     /// The peer sent something the protocol does not allow.
     case protocolViolation(String)
+    /// The agent sent more than one request may receive (`AgentBudget`) without answering it.
+    case flooded(waitingFor: String, frames: Int, bytes: Int)
     /// The agent answered with an error frame.
     case remote(code: String, message: String)
     /// The surrounding task was cancelled (for example by SIGINT).
@@ -26,6 +28,8 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(operation) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         case .protocolViolation(let detail):
             "protocol violation: \(detail)"
+        case .flooded(let what, let frames, let bytes):
+            "agent flooded the host while waiting for \(what): \(frames) frames that answered nothing, \(bytes) bytes received"
         case .remote(let code, let message):
             "agent error \(code): \(message)"
         case .cancelled:

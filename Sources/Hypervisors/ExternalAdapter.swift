@@ -60,11 +60,18 @@ public struct ExternalAdapter: Hypervisor {
         var options = PlatformOptions()
         options.processGroupID = 0
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
-        let session = ExternalSession(launch: launch, spec: spec, timeouts: timeouts, stages: stages)
+        // Marks every process of this launch, however it detaches, for the sweep at the end.
+        let launchID = LaunchProcesses.newLaunchID()
+        // The sweep runs however the launch ends (return, throw, cancellation), once the start
+        // command itself has been reaped: what is left then are its descendants.
+        defer { LaunchProcesses.killLaunch(launchID) }
         do {
-            return try await OrphanGuard.protect(workspace: launch.workspace) { orphanGuard in
+            return try await OrphanGuard.protect(workspace: launch.workspace, launchID: launchID) { orphanGuard in
+                let session = ExternalSession(launch: launch, spec: spec, timeouts: timeouts, stages: stages,
+                                              launchID: launchID, orphanGuard: orphanGuard)
                 let outcome = try await Subprocess.run(
                     .name(launch.commandLine[0]), arguments: Arguments(Array(launch.commandLine.dropFirst())),
+                    environment: .inherit.updating(LaunchProcesses.environment(launch: launchID)),
                     platformOptions: options, input: .none, output: .discarded,
                     error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
                 ) { execution in

@@ -13,9 +13,14 @@ struct ExternalSession: Sendable {
     let spec: ExternalSpec
     let timeouts: LaunchTimeouts
     let stages: StageLog
+    let launchID: String
+    let orphanGuard: OrphanGuard.Guard
+    /// How long the declared `stop` command may run before its group is killed.
+    static let stopLimit: Duration = .seconds(20)
 
     func run<T: Sendable>(pid: Int32, _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
         var stream: (any ByteStream)?
+        let value: T
         do {
             let connected = try await stages.run("hypervisor started") { try await connect(pid: pid) }
             stream = connected
@@ -27,14 +32,36 @@ struct ExternalSession: Sendable {
                 }
             }
             defer { watcher.cancel() }
-            let value = try await body(RunningGuest(launch: launch, agent: connected, processID: pid))
-            await stop(pid: pid, graceful: true)
-            return value
+            value = try await body(RunningGuest(launch: launch, agent: connected, processID: pid))
         } catch {
-            await stop(pid: pid, graceful: false)
+            // A hypervisor that rejects its configuration after creating the agent socket (QEMU
+            // makes chardevs before it realizes devices) shows up here as a reset or closed
+            // stream; its own error is on its stderr, so that is the reason to report.
+            let died = await startCommandDied(pid: pid, after: error)
+            _ = await stop(pid: pid, graceful: false)
             stream?.close()
+            if died { throw HypervisorError.exitedEarly(status: exitText(pid), detail: launch.stderrTail) }
             throw error
         }
+        if let problem = await stop(pid: pid, graceful: true) {
+            // The verdicts were collected; the platform's own teardown broke: INFRA naming it.
+            throw HypervisorError.control(problem)
+        }
+        return value
+    }
+
+    /// True when the start command ended in failure: a non-zero status or a signal (a daemonizing
+    /// one exits 0 and is not dead); the stream's error gets a moment, since sockets close before
+    /// the exit is visible.
+    private func startCommandDied(pid: Int32, after error: any Error) async -> Bool {
+        if error is CancellationError || (error as? AgentError) == .cancelled { return false }
+        if error is HypervisorError { return false }
+        let exited = ProcessState.hasExited(pid) ? true : await ProcessState.waitForExit(pid, timeout: .milliseconds(500))
+        return exited && ProcessState.exitStatus(pid) != 0
+    }
+
+    private func exitText(_ pid: Int32) -> String {
+        ProcessState.exitStatus(pid).map { "start command exited with status \($0)" } ?? "start command exited"
     }
 
     /// Connects to the declared channel, retrying until the control timeout; fails fast if the
@@ -74,22 +101,28 @@ struct ExternalSession: Sendable {
         }
     }
 
-    /// The declared stop command, else SIGTERM then SIGKILL to the start process's group. Runs in a
-    /// fresh task so it completes even when the caller was cancelled.
-    private func stop(pid: Int32, graceful: Bool) async {
+    /// The declared stop command (bounded by `stopLimit`, its group killed on expiry), else SIGTERM
+    /// then SIGKILL to the start process's group. Runs in a fresh task so it completes even when
+    /// the caller was cancelled. Returns what went wrong with the stop command, if anything.
+    private func stop(pid: Int32, graceful: Bool) async -> String? {
         let grace = graceful ? timeouts.shutdown : .zero
         let stopCommand = spec.stop.map { ExternalPlaceholders(values: ["pid": String(pid)]).apply($0) }
-        await Task {
-            if spec.stop == nil, await ProcessState.waitForExit(pid, timeout: grace) { return }
-            if let stopCommand, let program = stopCommand.first {
-                _ = try? await Subprocess.run(.name(program), arguments: Arguments(Array(stopCommand.dropFirst())),
-                                              output: .discarded, error: .discarded)
-                if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return }
+        let launchID = self.launchID
+        let orphanGuard = self.orphanGuard
+        return await Task { () -> String? in
+            var problem: String?
+            if spec.stop == nil, await ProcessState.waitForExit(pid, timeout: grace) { return nil }
+            if let stopCommand {
+                let outcome = await BoundedCommand.run(stopCommand, limit: Self.stopLimit, launchID: launchID,
+                                                       orphanGuard: orphanGuard)
+                problem = outcome.problem("stop command \(ShellQuoting.join(stopCommand))", limit: Self.stopLimit)
+                if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return problem }
             }
             kill(-pid, SIGTERM)
-            if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return }
+            if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return problem }
             kill(-pid, SIGKILL)
             _ = await ProcessState.waitForExit(pid, timeout: .seconds(5))
+            return problem
         }.value
     }
 

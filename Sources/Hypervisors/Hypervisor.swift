@@ -118,9 +118,10 @@ extension PreparedLaunch {
         }
     }
 
-    /// The last lines of the hypervisor's stderr, joined on one line, for INFRA messages.
+    /// The last lines of the hypervisor's stderr (its last 4 KiB, each line at most 300
+    /// characters, repeated lines once), joined on one line, for INFRA messages. Never the whole
+    /// file: a hypervisor wrote 64 MiB of stderr in one line.
     var stderrTail: String {
-        let text = (try? String(contentsOf: stderrLog, encoding: .utf8)) ?? ""
-        return text.split(whereSeparator: \.isNewline).suffix(5).joined(separator: " | ")
+        FileTail.lines(stderrLog, maxBytes: 4096, lines: 5, lineCharacters: 300).joined(separator: " | ")
     }
 }

@@ -16,15 +16,33 @@ import SystemPackage
 /// every process group it starts (vsock backend, QEMU) as a line on that pipe. When avps exits for
 /// any reason the kernel closes the pipe, `read` returns end of file, and the guard kills every
 /// announced group and removes the launch's workspace (sockets, disk images).
+///
+/// Descendants that left those groups (`setsid()`, a double-forked daemon) are found by the
+/// launch's marker in their environment (`LaunchProcesses`): the guard kills every process whose
+/// `/proc/PID/environ` holds `AVPS_LAUNCH=<id>`, repeating while new ones appear.
 enum OrphanGuard {
-    /// `$1` is the workspace; each input line is a process group to kill once input ends, or
-    /// `released` when every announced group has been reaped (their ids may then be reused).
+    /// `$1` is the workspace, `$2` the launch id (or empty); each input line is a process group to
+    /// kill once input ends, or `released` when every announced group has been reaped (their ids
+    /// may then be reused).
     static let script = """
         groups=""
         while read -r group; do
           if [ "$group" = released ]; then groups=""; else groups="$groups $group"; fi
         done
         for group in $groups; do kill -KILL -"$group" 2>/dev/null; done
+        if [ -n "$2" ]; then
+          for round in 1 2 3 4 5; do
+            found=""
+            for env in /proc/[0-9]*/environ; do
+              if tr '\\000' '\\n' < "$env" 2>/dev/null | grep -qx "AVPS_LAUNCH=$2"; then
+                pid=${env#/proc/}; pid=${pid%/environ}
+                [ "$pid" != "$$" ] && kill -KILL "$pid" 2>/dev/null && found=1
+              fi
+            done
+            [ -z "$found" ] && break
+            sleep 0.1
+          done
+        fi
         rm -rf -- "$1"
         exit 0
         """
@@ -59,7 +77,7 @@ enum OrphanGuard {
 
     /// Runs `body` with the guard up. The guard process lives in a task of its own, so cancelling
     /// the caller (SIGINT) does not kill the guard while the launch is still shutting down in order.
-    static func protect<T: Sendable>(workspace: URL, _ body: (Guard) async throws -> T) async throws -> T {
+    static func protect<T: Sendable>(workspace: URL, launchID: String = "", _ body: (Guard) async throws -> T) async throws -> T {
         let pipe = try FileDescriptor.pipe()
         // The write end must not leak into any other child, or the pipe would outlive avps.
         _ = fcntl(pipe.writeEnd.rawValue, F_SETFD, FD_CLOEXEC)
@@ -71,7 +89,7 @@ enum OrphanGuard {
             options.processGroupID = 0  // its own group: safe from the terminal's Ctrl-C and from its own kill
             do {
                 _ = try await Subprocess.run(
-                    .path("/bin/sh"), arguments: ["-c", script, "avps-orphan-guard", workspace.path],
+                    .path("/bin/sh"), arguments: ["-c", script, "avps-orphan-guard", workspace.path, launchID],
                     platformOptions: options,
                     input: .fileDescriptor(pipe.readEnd, closeAfterSpawningProcess: true),
                     output: .discarded, error: .discarded

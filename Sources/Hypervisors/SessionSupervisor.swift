@@ -53,9 +53,11 @@ final class SessionSupervisor: Sendable {
         return .exitedEarly(status: "QEMU reported a vhost failure", detail: line)
     }
 
-    /// The first stderr line that reports a failed vhost set-up (memory table, ring, start).
+    /// The first stderr line that reports a failed vhost set-up (memory table, ring, start), among
+    /// the log's last 64 KiB (polled every 100 ms: never the whole file).
     static func vhostFailure(in log: URL) -> String? {
-        guard let text = try? String(contentsOf: log, encoding: .utf8), text.contains("vhost") else { return nil }
+        let text = String(decoding: FileTail.bytes(log, maxBytes: 64 * 1024), as: UTF8.self)
+        guard text.contains("vhost") else { return nil }
         return text.split(whereSeparator: \.isNewline).first { line in
             let lower = line.lowercased()
             return lower.contains("vhost") && (lower.contains("fail") || lower.contains("error"))

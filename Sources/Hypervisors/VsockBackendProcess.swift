@@ -39,8 +39,7 @@ public struct VsockBackendHandle: Sendable {
     var hasExited: Bool { ProcessState.hasExited(processID) }
 
     func logTail() -> String {
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        return text.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
+        FileTail.lines(log, maxBytes: 4096, lines: 3, lineCharacters: 300).joined(separator: " | ")
     }
 }
 

@@ -21,6 +21,9 @@ extension CertificationBundle {
         public var added: [String] = []
         public var signature: Signature
         public var fileCount: Int
+        /// The conformance line of the bundled results.json (`Tally.outcomeLine`); nil when it does
+        /// not decode. Shown so a customer sees what the bundle certifies, not only that it is intact.
+        public var outcome: String?
 
         /// Every file matches the manifest, and when a key was given the bundle is signed with it.
         /// Without a key only integrity is shown: whoever changes a file can rewrite the manifest too.
@@ -59,6 +62,10 @@ extension CertificationBundle {
             if hash != sha256(entry.data) { result.changed.append(entry.path) }
         }
         result.missing = order.filter { !present.contains($0) }
+        if let results = entries.first(where: { $0.path == ResultsJSON.fileName }),
+           let run = try? ResultsJSON.decode(results.data) {
+            result.outcome = TextSanitizing.terminalLine(Tally.outcomeLine(run.targets))
+        }
         if let signatureEntry = entries.first(where: { $0.path == signatureName }) {
             if let publicKey {
                 let text = String(decoding: signatureEntry.data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -5,7 +5,8 @@ import AVPSModel
 /// offered, and how the implementations measure side by side.
 struct CategoryCard {
     var category: String
-    /// Columns whose MUST requirements of this category all passed (and at least one applied).
+    /// Columns whose MUST requirements of this category were all decided in the platform's favour
+    /// (`Conformance.role` is `decided`: passed, waived or attested), and at least one applied.
     var passing: [Int]
     /// Columns where at least one MUST of this category applied.
     var assessed: [Int]
@@ -40,7 +41,7 @@ struct CategoryCard {
             let musts = rows.compactMap { $0.cells[index] }.filter { $0.level == .must && $0.verdict != .notApplicable }
             guard !musts.isEmpty else { continue }
             assessed.append(index)
-            if musts.allSatisfy({ Tally.passing.contains($0.verdict) }) { passing.append(index) }
+            if musts.allSatisfy({ Conformance.role(of: $0) == .decided }) { passing.append(index) }
         }
         self.passing = passing
         self.assessed = assessed

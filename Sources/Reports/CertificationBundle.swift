@@ -32,6 +32,13 @@ public enum CertificationBundle {
         return try TarArchive.write(entries + files, modified: modified ?? Date(timeIntervalSince1970: 0))
     }
 
+    /// The conformance line of a run directory's results.json, for `bundle create` to print.
+    public static func outcome(runDirectory: URL) -> String? {
+        guard let data = try? Data(contentsOf: runDirectory.appendingPathComponent(ResultsJSON.fileName)),
+              let run = try? ResultsJSON.decode(data) else { return nil }
+        return TextSanitizing.terminalLine(Tally.outcomeLine(run.targets))
+    }
+
     static func manifestText(_ files: [TarArchive.Entry]) -> String {
         files.map { "\(sha256($0.data))  \($0.path)\n" }.joined()
     }

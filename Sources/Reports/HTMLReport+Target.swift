@@ -6,7 +6,7 @@ extension HTMLReport {
     /// verdicts per device category.
     static func targetSection(_ target: TargetResult, index: Int) -> HTML {
         let anchor = Anchors.target(index)
-        let outcome = RunOutcome.of([target])
+        let status = Conformance.outcome(of: target).status
         let infra: HTML = target.infraError.map {
             """
             <div class="infra" role="alert"><h3>Infrastructure error: nothing was measured</h3>\
@@ -18,9 +18,9 @@ extension HTMLReport {
         })
         return """
         <section class="target" aria-labelledby="\(anchor)">
-        <h2 id="\(anchor)">\(target.name) \(badge(Tally.worstVerdict(target)))</h2>
+        <h2 id="\(anchor)">\(target.name) \(statusBadge(status))</h2>
         \(infra)
-        <p>Target outcome: \(outcomeBadge(outcome)) \(Tally.describe(outcome))</p>
+        \(conformanceSection(target))
         \(scoreTable(target))
         \(targetFacts(target))
         <h3>Command line</h3>
@@ -70,9 +70,9 @@ extension HTMLReport {
             let flaky: HTML = result.verdict == .flaky ? " <em>(passed only on retry)</em>" : ""
             return """
             <tr id="\(Anchors.requirement(target: target, key: result.key))" \
-            class="r-\(result.verdict.rawValue.lowercased())"><td><code>\(result.key)</code></td>\
+            class="r-\(Conformance.role(of: result).rawValue)"><td><code>\(result.key)</code></td>\
             <td>\(result.title)</td><td>\(result.chapter)</td><td>\(result.level.rawValue)</td>\
-            <td>\(badge(result.verdict))\(flaky)</td><td>\(result.reason)\(evidence)</td></tr>
+            <td>\(badge(result))\(flaky)\(justified(result))</td><td>\(result.reason)\(evidence)</td></tr>
             """
         }
         return """
@@ -85,6 +85,11 @@ extension HTMLReport {
         </tbody>
         </table>
         """
+    }
+
+    private static func justified(_ result: RequirementResult) -> HTML {
+        guard let justification = result.justification, Conformance.role(of: result) == .justifiedDeviation else { return "" }
+        return " <em>(justified by \(justification.owner): \(justification.reason))</em>"
     }
 
     /// Artifacts as links relative to the run directory (where report.html lives). A path that is

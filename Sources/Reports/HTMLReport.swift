@@ -15,7 +15,7 @@ public enum HTMLReport {
     public static let fileName = "report.html"
 
     public static func render(_ run: RunResult) -> String {
-        let outcome = RunOutcome.of(run.targets)
+        let status = Conformance.status(of: run.targets)
         let targets = HTML.joined(run.targets.enumerated().map { targetSection($1, index: $0 + 1) })
         let page: HTML = """
         <!DOCTYPE html>
@@ -29,7 +29,7 @@ public enum HTMLReport {
         <body>
         <header>
         <h1>AVPS certification report</h1>
-        <p class="outcome">Outcome: \(outcomeBadge(outcome)) \(Tally.describe(outcome))</p>
+        <p class="outcome">Outcome: \(statusBadge(status)) \(Tally.outcomeLine(run.targets))</p>
         \(runFacts(run))
         </header>
         <main>
@@ -47,13 +47,10 @@ public enum HTMLReport {
 
     /// A verdict as color plus text: the text carries the meaning, the color only repeats it, so the
     /// badge works for color-blind readers, in print and in text browsers.
-    static func badge(_ verdict: Verdict) -> HTML {
-        "<span class=\"badge v-\(verdict.rawValue.lowercased())\">\(verdict.rawValue)</span>"
-    }
+    static func badge(_ verdict: Verdict) -> HTML { badge(word: verdict.rawValue) }
 
-    static func outcomeBadge(_ outcome: RunOutcome) -> HTML {
-        let label = Tally.label(outcome)
-        return "<span class=\"badge v-\(label.lowercased())\">\(label)</span>"
+    static func badge(word: String) -> HTML {
+        "<span class=\"badge v-\(word.lowercased())\">\(word)</span>"
     }
 
     static func scoreCell(_ score: Tally.Score) -> HTML {
@@ -86,15 +83,15 @@ public enum HTMLReport {
         """
     }
 
-    /// One row per target: worst verdict, score by level, counts by verdict.
+    /// One row per target: conformance outcome, score by level, counts by verdict.
     private static func summaryTable(_ run: RunResult) -> HTML {
         let rows = run.targets.enumerated().map { index, target -> HTML in
             let scores = HTML.joined(Tally.scoreByLevel(target.results).map { scoreCell($0.score) })
-            let counts = HTML.joined(Tally.countsByVerdict(target.results).map { "\(badge($0.verdict)) \($0.count)" },
+            let counts = HTML.joined(Tally.countsByWord(target.results).map { "\(badge(word: $0.word)) \($0.count)" },
                                      separator: " ")
             return """
             <tr><th scope="row"><a href="#target-\(index + 1)">\(target.name)</a></th>\
-            <td>\(badge(Tally.worstVerdict(target)))</td>\(scores)<td>\(counts)</td></tr>
+            <td>\(statusBadge(Conformance.outcome(of: target).status))</td>\(scores)<td>\(counts)</td></tr>
             """
         }
         let levelHeaders = HTML.joined(RequirementLevel.allCases.map { "<th scope=\"col\">\($0.rawValue) passed</th>" })
@@ -102,12 +99,15 @@ public enum HTMLReport {
         <section aria-labelledby="summary">
         <h2 id="summary">Summary</h2>
         <table>
-        <thead><tr><th scope="col">Target</th><th scope="col">Worst verdict</th>\(levelHeaders)<th scope="col">Verdicts</th></tr></thead>
+        <thead><tr><th scope="col">Target</th><th scope="col">Outcome</th>\(levelHeaders)<th scope="col">Verdicts</th></tr></thead>
         <tbody>
         \(HTML.joined(rows, separator: "\n"))
         </tbody>
         </table>
-        <p class="note">Scores count PASS and FLAKY as passed and leave NOT_APPLICABLE out of the total.</p>
+        <p class="note">Scores count PASS and FLAKY as passed and leave NOT_APPLICABLE and NOT_OFFERED out of the total. \
+        CONFORMANT: every MUST passed, did not apply, was waived or attested; NOT CONFORMANT: a MUST failed; \
+        INCOMPLETE: no MUST failed but some MUST could not be decided. SHOULD misses are deviations and MAY \
+        features not offered are informational: neither changes the outcome.</p>
         </section>
         """
     }

@@ -21,8 +21,10 @@ enum HTMLStyle {
     .v-pass { background: #1e6b30; } .v-fail { background: #b00020; } .v-error { background: #7a1020; }
     .v-infra { background: #5b2a86; } .v-flaky { background: #8a5a00; } .v-waived { background: #1f4e8c; }
     .v-skipped, .v-untested { background: #5a5a5a; } .v-not_applicable { background: #e0e0e0; color: #1b1b1b; }
-    .v-usage { background: #5a5a5a; }
-    tr.r-fail td, tr.r-error td, tr.r-infra td { background: #fff4f4; }
+    .v-usage { background: #5a5a5a; } .v-not_offered { background: #e0e0e0; color: #1b1b1b; }
+    .v-deviation { background: #8a5a00; } .v-attested { background: #00606b; } .badge.muted { background: #6a6a6a; }
+    .o-conformant { background: #1e6b30; } .o-not-conformant { background: #b00020; } .o-incomplete { background: #5b2a86; }
+    tr.r-must-failure td { background: #fff4f4; } tr.r-undecided td, tr.r-deviation td { background: #fff8e6; }
     .infra { border: 3px solid #5b2a86; background: #f6f0fb; padding: .2rem 1rem; margin: 1rem 0; }
     .infra p:first-of-type { font-weight: 700; font-size: 110%; }
     .note { color: #555; font-size: 90%; }

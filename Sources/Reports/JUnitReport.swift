@@ -15,6 +15,8 @@ import Foundation
 /// - `<testcase>` may not hold `<properties>`: per-requirement key/level/chapter/verdict go into
 ///   suite properties named `<KEY>.level` etc., and into the test case's `<system-out>`.
 /// - `<skipped>`, `<failure>`, `<error>` carry `message` and `type`; the verdict is the `type`.
+/// - `<failure>` only for a MUST that FAILed (`JUnitXML.Element`): a SHOULD deviation or an
+///   absent MAY feature is `<skipped>` typed DEVIATION or NOT_OFFERED, never a red build.
 /// - FLAKY is a pass with a `<flakyFailure type="FLAKY">` marker (Surefire's rerun convention)
 ///   and a note in `<system-out>`.
 /// - `<testsuites>` allows no `skipped` attribute; suites carry it.
@@ -52,12 +54,12 @@ public enum JUnitReport {
             skipped += other.skipped
         }
 
-        mutating func add(_ verdict: Verdict) {
+        mutating func add(_ result: RequirementResult) {
             tests += 1
-            switch verdict {
-            case .fail: failures += 1
-            case .error, .infra: errors += 1
-            case .notApplicable, .skipped, .untested, .waived: skipped += 1
+            switch JUnitXML.Element.of(result) {
+            case .failure: failures += 1
+            case .error: errors += 1
+            case .skipped: skipped += 1
             case .pass, .flaky: break
             }
         }
@@ -108,7 +110,7 @@ public enum JUnitReport {
     private static func suite(target: TargetResult, category: String, results: [RequirementResult],
                               run: RunResult) -> Suite {
         var counts = SuiteCounts()
-        for result in results { counts.add(result.verdict) }
+        for result in results { counts.add(result) }
         return Suite(target: target, category: category, results: results, counts: counts)
     }
 

@@ -3,22 +3,41 @@ import AVPSModel
 /// The element writers behind `JUnitReport`. Every string enters the document through
 /// `XMLStreamWriter`, which makes text legal XML and lets libxml2 escape it.
 enum JUnitXML {
+    /// The JUnit element of one result, from its conformance role: `<failure>` only for a MUST
+    /// that FAILed, `<error>` only for a MUST nobody could decide because something broke (ERROR,
+    /// INFRA). Deviations, absent optional features, attestations and every other result that
+    /// does not decide conformance are `<skipped>` with the word reports show as the type.
+    enum Element: Equatable {
+        case failure, error, flaky, pass
+        case skipped(type: String)
+
+        static func of(_ result: RequirementResult) -> Element {
+            let role = Conformance.role(of: result)
+            switch (role, result.verdict) {
+            case (.mustFailure, _): return .failure
+            case (.undecided, .error), (.undecided, .infra): return .error
+            case (_, .flaky): return .flaky
+            case (.decided, .pass), (.informational, .pass): return .pass
+            default: return .skipped(type: Conformance.word(for: result))
+            }
+        }
+    }
+
     static func testcase(_ result: RequirementResult, className: String, into xml: XMLStreamWriter) {
         xml.start("testcase", [
             ("name", "\(result.key) \(result.title)"),
             ("classname", className),
             ("time", "0.000"),
         ])
-        let verdict = result.verdict.rawValue
-        switch result.verdict {
-        case .fail:
-            xml.element("failure", [("message", result.reason), ("type", verdict)], text: detail(result))
-        case .error, .infra:
-            xml.element("error", [("message", result.reason), ("type", verdict)], text: detail(result))
-        case .notApplicable, .skipped, .untested, .waived:
-            xml.element("skipped", [("message", "\(verdict): \(result.reason)"), ("type", verdict)])
+        switch Element.of(result) {
+        case .failure:
+            xml.element("failure", [("message", result.reason), ("type", result.verdict.rawValue)], text: detail(result))
+        case .error:
+            xml.element("error", [("message", result.reason), ("type", result.verdict.rawValue)], text: detail(result))
+        case .skipped(let type):
+            xml.element("skipped", [("message", "\(type): \(result.reason)"), ("type", type)])
         case .flaky:
-            xml.element("flakyFailure", [("message", result.reason), ("type", verdict)])
+            xml.element("flakyFailure", [("message", result.reason), ("type", result.verdict.rawValue)])
         case .pass:
             break
         }
@@ -38,8 +57,12 @@ enum JUnitXML {
             "requirement: \(result.key) (\(result.level.rawValue))",
             "chapter: \(result.chapter)",
             "verdict: \(result.verdict.rawValue)",
+            "conformance: \(Conformance.role(of: result).rawValue)",
             "reason: \(result.reason)",
         ]
+        if let justification = result.justification {
+            lines.append("justified by \(justification.owner) (\(justification.grantedBy)): \(justification.reason)")
+        }
         if result.verdict == .flaky { lines.append("FLAKY: passed only on retry; treat as a pass to investigate") }
         if !result.evidence.isEmpty {
             lines.append("evidence:")
@@ -86,6 +109,9 @@ enum JUnitXML {
         if let version = run.host.hypervisorVersion { pairs.append(("avps.host.hypervisor_version", version)) }
         if let version = target.hypervisorVersion { pairs.append(("avps.target.hypervisor_version", version)) }
         if let kernel = target.guestKernel { pairs.append(("avps.guest.kernel_package", kernel)) }
+        let outcome = Conformance.outcome(of: target)
+        pairs.append(("avps.conformance", outcome.status.rawValue))
+        pairs.append(("avps.conformance.summary", Conformance.sentence(outcome)))
         if let guest = target.evidence?.guest {
             pairs.append(("avps.guest.kernel_release", guest.kernelRelease))
             pairs.append(("avps.guest.agent_version", guest.agentVersion))
@@ -94,6 +120,7 @@ enum JUnitXML {
             pairs.append(("\(result.key).level", result.level.rawValue))
             pairs.append(("\(result.key).chapter", result.chapter))
             pairs.append(("\(result.key).verdict", result.verdict.rawValue))
+            pairs.append(("\(result.key).conformance", Conformance.role(of: result).rawValue))
         }
         xml.start("properties")
         for (name, value) in pairs {

@@ -14,8 +14,18 @@ public enum LavaTestCases {
         switch verdict {
         case .pass, .flaky: "pass"
         case .fail: "fail"
-        case .notApplicable, .skipped, .waived: "skip"
+        case .notApplicable, .skipped, .waived, .notOffered, .attested: "skip"
         case .untested, .error, .infra: "unknown"
+        }
+    }
+
+    /// LAVA's result for one requirement, following `Conformance`: only a MUST that FAILed is
+    /// "fail"; a SHOULD deviation or an absent MAY feature is "skip", like in JUnit.
+    public static func result(for result: RequirementResult) -> String {
+        switch Conformance.role(of: result) {
+        case .mustFailure: "fail"
+        case .deviation, .justifiedDeviation, .notOffered: "skip"
+        default: Self.result(for: result.verdict == .fail ? .skipped : result.verdict)
         }
     }
 
@@ -30,9 +40,9 @@ public enum LavaTestCases {
         for target in run.targets {
             for result in target.results {
                 let id = caseID(target: target.name, key: result.key)
-                lines.append(TextSanitizing.terminalLine("\(id) [\(result.level.rawValue)] \(result.verdict.rawValue): \(result.reason)")
+                lines.append(TextSanitizing.terminalLine("\(id) [\(result.level.rawValue)] \(Conformance.word(for: result)): \(result.reason)")
                     .replacingOccurrences(of: "<", with: "‹").replacingOccurrences(of: ">", with: "›"))
-                lines.append("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=\(id) RESULT=\(Self.result(for: result.verdict))>")
+                lines.append("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=\(id) RESULT=\(Self.result(for: result))>")
             }
             if let infra = target.infraError {
                 raise.append("\(target.name): \(TextSanitizing.terminalLine(infra))")

@@ -19,6 +19,8 @@ public struct Matrix: Sendable {
         var figures: [MeasuredFigures.Figure]
         var devices: [VirtioDeviceRecord]
         var infraError: String?
+        /// The target's conformance outcome (`Conformance.outcome`).
+        public var status: Conformance.Status
 
         public var label: String { "\(target) @ \(run)" }
 
@@ -58,7 +60,8 @@ public struct Matrix: Sendable {
                     target: target.name, run: loaded.label, vendor: target.adapter,
                     version: target.hypervisorVersion ?? loaded.run.host.hypervisorVersion ?? "unknown", guest: guest, profile: target.profile.id,
                     reportHref: href, targetIndex: index + 1, figures: MeasuredFigures.of(target.evidence),
-                    devices: target.evidence?.devices ?? [], infraError: target.infraError))
+                    devices: target.evidence?.devices ?? [], infraError: target.infraError,
+                    status: Conformance.outcome(of: target).status))
                 var byKey: [String: RequirementResult] = [:]
                 for result in target.results {
                     if first[result.key] == nil {

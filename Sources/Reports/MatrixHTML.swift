@@ -11,7 +11,7 @@ public enum MatrixHTML {
             let name: HTML = column.reportHref.map { "<a href=\"\(percentEncoded($0))\">\(column.target)</a>" }
                 ?? "\(column.target)"
             return """
-            <th scope="col">\(name)<br><small>\(column.vendor) · \(column.version)<br>\(column.guest)<br>\
+            <th scope="col">\(name) \(HTMLReport.statusBadge(column.status))<br><small>\(column.vendor) · \(column.version)<br>\(column.guest)<br>\
             run \(column.run) · \(column.profile)</small></th>
             """
         })
@@ -62,7 +62,7 @@ public enum MatrixHTML {
 
     private static func cell(_ row: Matrix.Row, column index: Int, matrix: Matrix) -> HTML {
         guard let result = row.cells[index] else { return "<td class=\"absent\">–</td>" }
-        let badge = HTMLReport.badge(result.verdict)
+        let badge = HTMLReport.badge(result)
         if let href = matrix.columns[index].href(for: row.key) {
             return "<td><a href=\"\(percentEncoded(href))\" title=\"\(result.reason)\">\(badge)</a></td>"
         }
@@ -79,8 +79,8 @@ public enum MatrixHTML {
 
     private static func cardSection(_ card: CategoryCard, matrix: Matrix) -> HTML {
         let offered = HTML.joined(matrix.columns.indices.map { index -> HTML in
-            let state = card.passing.contains(index) ? "meets every MUST"
-                : card.assessed.contains(index) ? "misses a MUST" : "no MUST applied"
+            let state = card.passing.contains(index) ? "every MUST decided"
+                : card.assessed.contains(index) ? "a MUST failed or is undecided" : "no MUST applied"
             return "<tr><th scope=\"row\">\(matrix.columns[index].label)</th><td>\(state)</td><td>\(card.offered[index])</td></tr>"
         })
         let figures = FigureCharts.render(card.columns, caption: "Measured figures, \(card.category)",
@@ -90,7 +90,7 @@ public enum MatrixHTML {
         <section class="card" aria-labelledby="card-\(Anchors.encode(card.category))">
         <h3 id="card-\(Anchors.encode(card.category))">\(card.category)</h3>
         <p><strong>\(card.passing.count) of \(card.assessed.count)</strong> implementation(s) where a MUST \
-        applied meet every MUST requirement of this category (of \(matrix.columns.count) in the matrix).</p>
+        applied have every MUST requirement of this category decided (passed, waived or attested) (of \(matrix.columns.count) in the matrix).</p>
         <table><caption>Availability and features offered</caption>
         <thead><tr><th scope="col">Implementation</th><th scope="col">MUST requirements</th>\
         <th scope="col">Devices and feature bits</th></tr></thead>

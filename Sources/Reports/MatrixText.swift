@@ -10,7 +10,7 @@ public enum MatrixText {
     public static func markdown(_ matrix: Matrix) -> String {
         var lines = ["# AVPS interoperability matrix", ""]
         let header = matrix.columns.map { column in
-            "\(md(column.target))<br>\(md(column.vendor)) \(md(column.version))<br>\(md(column.guest))<br>run \(md(column.run))"
+            "\(md(column.target)) \(column.status.rawValue)<br>\(md(column.vendor)) \(md(column.version))<br>\(md(column.guest))<br>run \(md(column.run))"
         }
         lines.append("| Requirement | Level | " + header.joined(separator: " | ") + " |")
         lines.append("|---|---|" + String(repeating: "---|", count: matrix.columns.count))
@@ -19,8 +19,9 @@ public enum MatrixText {
             for row in group.rows {
                 let cells = matrix.columns.indices.map { index -> String in
                     guard let result = row.cells[index] else { return "–" }
-                    guard let href = matrix.columns[index].href(for: row.key) else { return result.verdict.rawValue }
-                    return "[\(result.verdict.rawValue)](<\(mdLink(href))>)"
+                    let word = Conformance.word(for: result)
+                    guard let href = matrix.columns[index].href(for: row.key) else { return word }
+                    return "[\(word)](<\(mdLink(href))>)"
                 }
                 lines.append("| `\(code(row.key))` \(md(row.title)) | \(row.level.rawValue) | "
                     + cells.joined(separator: " | ") + " |")
@@ -30,7 +31,7 @@ public enum MatrixText {
         for group in matrix.rowsByCategory {
             let card = CategoryCard(category: group.category, rows: group.rows, matrix: matrix)
             lines.append("- **\(md(group.category))**: \(card.passing.count) of \(card.assessed.count) implementation(s) "
-                + "where a MUST applied meet every MUST")
+                + "where a MUST applied have every MUST decided")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -39,10 +40,11 @@ public enum MatrixText {
     /// is quoted; a field a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) is
     /// prefixed with `'` so it stays text.
     public static func csv(_ matrix: Matrix) -> String {
-        var records = [["requirement", "title", "category", "level"] + matrix.columns.map(\.label)]
+        var records = [["requirement", "title", "category", "level"] + matrix.columns.map(\.label),
+                       ["outcome", "", "", ""] + matrix.columns.map(\.status.rawValue)]
         for row in matrix.rows {
             records.append([row.key, row.title, row.category, row.level.rawValue]
-                + row.cells.map { $0?.verdict.rawValue ?? "" })
+                + row.cells.map { $0.map(Conformance.word(for:)) ?? "" })
         }
         return records.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }

@@ -11,7 +11,8 @@ public enum ResultsJSON {
     /// File name used inside a run directory.
     public static let fileName = "results.json"
 
-    /// Encodes a run as pretty, key-sorted JSON with ISO-8601 UTC dates (millisecond precision).
+    /// Encodes a run as pretty, key-sorted JSON with ISO-8601 UTC dates (millisecond precision),
+    /// with each target's conformance outcome and the run's (derived by `Conformance`) filled in.
     ///
     /// Refuses a `RunResult` whose `schemaVersion` is not the one this build writes: the schema
     /// file describes exactly one version, and writing another number would mislabel the data.
@@ -25,8 +26,13 @@ public enum ResultsJSON {
             var container = encoder.singleValueContainer()
             try container.encode(Timestamps.iso8601Millis(date))
         }
+        var derived = run
+        for index in derived.targets.indices {
+            derived.targets[index].conformance = Conformance.outcome(of: derived.targets[index])
+        }
+        derived.conformance = RunConformance(derived.targets)
         do {
-            var data = try encoder.encode(run)
+            var data = try encoder.encode(derived)
             data.append(0x0A)  // POSIX text file: end with a newline
             return data
         } catch {
@@ -57,7 +63,11 @@ public enum ResultsJSON {
             return date
         }
         do {
-            return try decoder.decode(RunResult.self, from: data)
+            // The outcome is derived from the results: drop the recorded copy so nobody trusts an edited one.
+            var run = try decoder.decode(RunResult.self, from: data)
+            run.conformance = nil
+            for index in run.targets.indices { run.targets[index].conformance = nil }
+            return run
         } catch {
             throw .malformedResults(describe(error))
         }

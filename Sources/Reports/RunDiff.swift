@@ -5,11 +5,15 @@ import AVPSModel
 /// Requirements are matched by (target name, profile id, requirement key). A regression is a
 /// requirement that passed and now does not (other than becoming NOT_APPLICABLE or WAIVED), one
 /// that now FAILs, ERRORs or is INFRA when it did not, or one that is missing from the current
-/// run: a nightly that silently stops measuring something must not go green.
+/// run: a nightly that silently stops measuring something must not go green. An optional (MAY)
+/// feature that stops being offered is listed (`newly-not-offered`) but is not a regression: it
+/// never counts against conformance (`Conformance`). Each target's outcome is shown before and after.
 public struct RunDiff: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case regression, fix
         case newlyNotApplicable = "newly-not-applicable"
+        /// An optional (MAY) feature that is no longer offered: informational, not a regression.
+        case newlyNotOffered = "newly-not-offered"
         case changed, added
     }
 
@@ -33,7 +37,15 @@ public struct RunDiff: Sendable {
         public var relativeChange: Double
     }
 
+    /// A target's conformance outcome in both runs (`Conformance.outcome`); nil: not in that run.
+    public struct OutcomeChange: Sendable, Equatable {
+        public var target: String
+        public var before: Conformance.Status?
+        public var after: Conformance.Status?
+    }
+
     public var changes: [Change]
+    public var outcomes: [OutcomeChange]
     public var measurements: [Measurement]
     /// Relative tolerance for measurements, e.g. 0.1 for 10 %.
     public var tolerance: Double
@@ -47,12 +59,15 @@ public struct RunDiff: Sendable {
         self.tolerance = tolerance
         var changes: [Change] = []
         var measurements: [Measurement] = []
+        var outcomes: [OutcomeChange] = []
         let before = Dictionary(baseline.targets.map { (Self.targetKey($0), $0) }, uniquingKeysWith: { first, _ in first })
         var seen: Set<String> = []
         for target in current.targets {
             let key = Self.targetKey(target)
             seen.insert(key)
             let old = before[key]
+            outcomes.append(OutcomeChange(target: key, before: old.map { Conformance.outcome(of: $0).status },
+                                          after: Conformance.outcome(of: target).status))
             let oldResults = Dictionary((old?.results ?? []).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
             for result in target.results {
                 if let change = Self.classify(oldResults[result.key], result, target: key) { changes.append(change) }
@@ -65,7 +80,9 @@ public struct RunDiff: Sendable {
         }
         for target in baseline.targets where !seen.contains(Self.targetKey(target)) {
             changes += target.results.map { Self.missing($0, target: Self.targetKey(target)) }
+            outcomes.append(OutcomeChange(target: Self.targetKey(target), before: Conformance.outcome(of: target).status, after: nil))
         }
+        self.outcomes = outcomes
         self.changes = changes
         self.measurements = measurements
     }
@@ -81,6 +98,8 @@ public struct RunDiff: Sendable {
         let kind: Kind
         if new.verdict == .notApplicable {
             kind = .newlyNotApplicable
+        } else if Conformance.role(of: new) == .notOffered {
+            kind = Conformance.role(of: old) == .notOffered ? .changed : .newlyNotOffered
         } else if bad.contains(new.verdict) && !bad.contains(old.verdict) {
             kind = .regression
         } else if Tally.passing.contains(old.verdict) && !Tally.passing.contains(new.verdict) && new.verdict != .waived {

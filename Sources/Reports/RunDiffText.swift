@@ -3,7 +3,7 @@ import AVPSModel
 /// `avps report diff` output: plain text for the CI log, Markdown for a pull request or wiki.
 public enum RunDiffText {
     public static func text(_ diff: RunDiff) -> String {
-        var lines: [String] = []
+        var lines = diff.outcomes.map { "outcome " + clean("\($0.target): \(status($0.before)) -> \(status($0.after))") }
         for kind in RunDiff.Kind.allCases {
             let changes = diff.changes.filter { $0.kind == kind }
             guard !changes.isEmpty else { continue }
@@ -25,6 +25,11 @@ public enum RunDiffText {
 
     public static func markdown(_ diff: RunDiff) -> String {
         var lines = ["# avps diff", "", diff.hasRegression ? "**\(diff.regressions.count) regression(s)**" : "No regressions.", ""]
+        if !diff.outcomes.isEmpty {
+            lines += ["| Target | Outcome before | Outcome after |", "|---|---|---|"]
+            lines += diff.outcomes.map { "| \(MatrixText.md($0.target)) | \(status($0.before)) | \(status($0.after)) |" }
+            lines.append("")
+        }
         if !diff.changes.isEmpty {
             lines += ["| Change | Target | Requirement | Level | Before | After | Reason |", "|---|---|---|---|---|---|---|"]
             let ordered = RunDiff.Kind.allCases.flatMap { kind in diff.changes.filter { $0.kind == kind } }
@@ -46,6 +51,8 @@ public enum RunDiffText {
         }
         return lines.joined(separator: "\n")
     }
+
+    private static func status(_ status: Conformance.Status?) -> String { status?.rawValue ?? "absent" }
 
     private static func verdicts(_ change: RunDiff.Change) -> String {
         "\(change.before?.rawValue ?? "absent") -> \(change.after?.rawValue ?? "absent")"

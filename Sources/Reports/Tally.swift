@@ -11,8 +11,8 @@ enum Tally {
     /// and nothing is held against it.
     static let skippedLike: Set<Verdict> = [.notApplicable, .skipped, .untested, .waived]
 
-    /// Passed and total requirements of one level. NOT_APPLICABLE requirements are left out of
-    /// the total: a platform is not scored on something that does not concern it.
+    /// Passed and total requirements of one level. NOT_APPLICABLE and NOT_OFFERED requirements are
+    /// left out of the total: a platform is not scored on something it does not offer.
     struct Score: Equatable, Sendable {
         var passed = 0
         var total = 0
@@ -21,7 +21,8 @@ enum Tally {
     static func scoreByLevel(_ results: [RequirementResult]) -> [(level: RequirementLevel, score: Score)] {
         RequirementLevel.allCases.map { level in
             var score = Score()
-            for result in results where result.level == level && result.verdict != .notApplicable {
+            for result in results where result.level == level && ![.notApplicable, .notOffered].contains(result.verdict)
+                && Conformance.role(of: result) != .notOffered {
                 score.total += 1
                 if passing.contains(result.verdict) { score.passed += 1 }
             }
@@ -29,19 +30,14 @@ enum Tally {
         }
     }
 
-    /// Non-zero counts per verdict, in severity order (worst last) so lists read the same everywhere.
-    static func countsByVerdict(_ results: [RequirementResult]) -> [(verdict: Verdict, count: Int)] {
-        Verdict.allCases.sorted().compactMap { verdict in
-            let count = results.count { $0.verdict == verdict }
-            return count > 0 ? (verdict, count) : nil
+    /// Non-zero counts per shown word (`Conformance.word`: a SHOULD miss counts as DEVIATION, an
+    /// absent MAY feature as NOT_OFFERED), in severity order (worst last) so lists read the same everywhere.
+    static func countsByWord(_ results: [RequirementResult]) -> [(word: String, count: Int)] {
+        let order = Verdict.allCases.sorted().map(\.rawValue).flatMap { $0 == Verdict.fail.rawValue ? ["DEVIATION", $0] : [$0] }
+        return order.compactMap { word in
+            let count = results.count { Conformance.word(for: $0) == word }
+            return count > 0 ? (word, count) : nil
         }
-    }
-
-    /// The worst verdict of a target (a SHOULD failure counts; the exit status looks at MUST only). A target that reports an infra error is INFRA whatever its
-    /// results say; a target with no results and no error is UNTESTED, never PASS.
-    static func worstVerdict(_ target: TargetResult) -> Verdict {
-        if target.infraError != nil { return .infra }
-        return target.results.map(\.verdict).max() ?? .untested
     }
 
     /// Categories in the order they first appear (profile order), with their results.
@@ -55,23 +51,25 @@ enum Tally {
         return order.map { ($0, groups[$0] ?? []) }
     }
 
-    /// One sentence per run outcome, for the summary line and the HTML header.
-    static func describe(_ outcome: RunOutcome) -> String {
-        switch outcome {
-        case .allMustPass: "every MUST requirement passed or did not apply"
-        case .mustFailed: "at least one MUST requirement failed"
-        case .usageError: "usage error"
-        case .infrastructure: "infrastructure trouble: some results could not be measured"
+    /// The first line of every report: the run's conformance status, its exit code and, per
+    /// target, what was proven, attested and what is missing (`Conformance.sentence`).
+    static func outcomeLine(_ targets: [TargetResult]) -> String {
+        let status = Conformance.status(of: targets)
+        let code = RunOutcome.of(targets).rawValue
+        let perTarget = targets.map { target in
+            let outcome = Conformance.outcome(of: target)
+            return "\(target.name): \(outcome.status.rawValue) (\(Conformance.sentence(outcome)))"
         }
+        let body = perTarget.isEmpty ? "no target was run" : perTarget.joined(separator: "; ")
+        return "\(status.rawValue) (exit \(code)): \(body)"
     }
 
-    /// Short label of an outcome, e.g. for badges.
-    static func label(_ outcome: RunOutcome) -> String {
-        switch outcome {
-        case .allMustPass: "PASS"
-        case .mustFailed: "FAIL"
-        case .usageError: "USAGE"
-        case .infrastructure: "INFRA"
+    /// CSS class of a conformance status badge.
+    static func cssClass(_ status: Conformance.Status) -> String {
+        switch status {
+        case .conformant: "o-conformant"
+        case .notConformant: "o-not-conformant"
+        case .incomplete: "o-incomplete"
         }
     }
 }

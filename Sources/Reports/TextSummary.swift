@@ -1,6 +1,7 @@
 import AVPSModel
 
-/// The few lines `avps run` prints when it finishes: what needs attention, and the outcome.
+/// The few lines `avps run` prints when it finishes: the conformance outcome first (what was
+/// proven, attested and what is missing), what needs attention, and the outcome again last.
 ///
 /// Only non-PASS verdicts get a line (the reports hold the rest). A target that never booted gets
 /// its infra error once instead of one INFRA line per requirement. Every untrusted string is made
@@ -12,34 +13,39 @@ public enum TextSummary {
 
     public static func render(_ run: RunResult) -> String {
         let duration = Timestamps.seconds(run.finishedAt.timeIntervalSince(run.startedAt))
-        var lines = ["avps \(clean(run.toolVersion)): \(run.targets.count) target(s), started "
-            + "\(Timestamps.iso8601Millis(run.startedAt)), \(duration) s"]
+        var lines = [shortened(clean(Tally.outcomeLine(run.targets))),
+                     "avps \(clean(run.toolVersion)): \(run.targets.count) target(s), started "
+                        + "\(Timestamps.iso8601Millis(run.startedAt)), \(duration) s"]
         for target in run.targets { lines += targetLines(target) }
         let outcome = RunOutcome.of(run.targets)
-        lines.append("outcome: \(Tally.label(outcome)) (exit \(outcome.rawValue)): \(Tally.describe(outcome))")
+        lines.append("outcome: \(Conformance.status(of: run.targets).rawValue) (exit \(outcome.rawValue))")
         return lines.joined(separator: "\n") + "\n"
     }
 
     static func targetLines(_ target: TargetResult) -> [String] {
         let levels = Tally.scoreByLevel(target.results)
             .map { "\($0.level.rawValue) \($0.score.passed)/\($0.score.total)" }.joined(separator: ", ")
-        var lines = ["\(clean(target.name)): worst verdict \(Tally.worstVerdict(target).rawValue) (\(levels))"]
+        let outcome = Conformance.outcome(of: target)
+        var lines = [shortened("\(clean(target.name)): \(outcome.status.rawValue) (\(levels)): \(clean(Conformance.sentence(outcome)))")]
         if let infraError = target.infraError {
             lines.append("  INFRA: \(clean(infraError))")
         }
-        let width = Verdict.allCases.map(\.rawValue.count).max() ?? 0
+        for item in outcome.undecided where item.key != "TARGET" {
+            lines.append(shortened("  to decide \(clean(item.key)): \(clean(item.note))"))
+        }
+        let width = (Verdict.allCases.map(\.rawValue) + ["DEVIATION"]).map(\.count).max() ?? 0
         var collapsed = 0
         for result in target.results where result.verdict != .pass {
             if target.infraError != nil, result.verdict == .infra {
                 collapsed += 1
                 continue
             }
-            let verdict = result.verdict.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+            let verdict = Conformance.word(for: result).padding(toLength: width, withPad: " ", startingAt: 0)
             lines.append(shortened("  \(verdict) \(clean(result.key)) [\(result.level.rawValue)] "
                 + "\(clean(result.title)): \(clean(result.reason))"))
         }
         if collapsed > 0 { lines.append("  \(collapsed) requirement(s) not measured (INFRA)") }
-        let counts = Tally.countsByVerdict(target.results).map { "\($0.verdict.rawValue) \($0.count)" }
+        let counts = Tally.countsByWord(target.results).map { "\($0.word) \($0.count)" }
         lines.append("  verdicts: " + (counts.isEmpty ? "none" : counts.joined(separator: ", ")))
         return lines
     }

@@ -26,6 +26,7 @@ final class ArtifactSet: Sendable {
     func collect(launch: PreparedLaunch, transcript: [AgentClient.TranscriptLine]) {
         for (name, url) in [("serial_log", launch.serialLog), ("hypervisor_stderr", launch.stderrLog)]
         where FileManager.default.fileExists(atPath: url.path) {
+            Self.cap(url)
             note(name, url)
         }
         guard !transcript.isEmpty else { return }
@@ -35,11 +36,23 @@ final class ArtifactSet: Sendable {
         write("agent_transcript", file: "agent-transcript.jsonl", text: lines.joined(separator: "\n") + "\n")
     }
 
+    /// Logs the platform wrote may be huge (a 4 GiB console was seen); above this only the tail is kept.
+    static let artifactLimit: UInt64 = 32 << 20
+    static let keptTail = 8 << 20
+
+    /// Replaces an oversized log by its last `keptTail` bytes, after a first line that says so.
+    static func cap(_ url: URL) {
+        let size = FileTail.size(url)
+        guard size > artifactLimit else { return }
+        var kept = Data("[avps: this log was \(size) bytes; only its last \(keptTail) bytes are kept]\n".utf8)
+        kept.append(FileTail.bytes(url, maxBytes: keptTail))
+        try? kept.write(to: url, options: .atomic)
+    }
+
     /// The last lines of the serial console, for INFRA messages.
     func serialTail(_ launch: PreparedLaunch, lines: Int = 12) -> String? {
-        guard let data = try? Data(contentsOf: launch.serialLog) else { return nil }
-        let text = String(decoding: data.suffix(16 * 1024), as: UTF8.self)
-        return text.split(whereSeparator: \.isNewline).suffix(lines).joined(separator: "\n")
+        guard FileManager.default.fileExists(atPath: launch.serialLog.path) else { return nil }
+        return FileTail.lines(launch.serialLog, maxBytes: 16 * 1024, lines: lines, lineCharacters: 300).joined(separator: "\n")
     }
 
     private func note(_ name: String, _ url: URL) {

@@ -14,6 +14,8 @@ final class BootWatcher: Sendable {
         ("agent started", "avps-init: starting agent"),
     ]
 
+    /// How far behind the end of the log the watcher may fall before it skips ahead.
+    static let skipAhead: UInt64 = 64 << 20
     private let serialLog: URL
     private let stages: StageLog
     private let started: ContinuousClock.Instant
@@ -31,22 +33,22 @@ final class BootWatcher: Sendable {
         var seenOutput = false
         var pending = Self.markers
         while !Task.isCancelled, !pending.isEmpty {
-            if let handle = try? FileHandle(forReadingFrom: serialLog) {
-                try? handle.seek(toOffset: offset)
-                let data = (try? handle.readToEnd()) ?? Data()
-                try? handle.close()
-                offset += UInt64(data.count)
-                if !data.isEmpty {
-                    if !seenOutput {
-                        seenOutput = true
-                        stages.record("console output", start: started, ok: true)
-                    }
-                    // Keep a bounded window: markers are short, the log may be long.
-                    text = String((text + String(decoding: data, as: UTF8.self)).suffix(8192))
-                    while let marker = pending.first, text.contains(marker.text) {
-                        stages.record(marker.stage, start: started, ok: true)
-                        pending.removeFirst()
-                    }
+            // At most 1 MiB a poll: a console can grow to gigabytes (sparse); a guest that writes
+            // faster than that is skipped ahead to its last 64 KiB (markers there still count).
+            let size = FileTail.size(serialLog)
+            if size > offset + Self.skipAhead { offset = size - 64 * 1024 }
+            let data = FileTail.chunk(serialLog, from: offset, maxBytes: 1 << 20)
+            offset += UInt64(data.count)
+            if !data.isEmpty {
+                if !seenOutput {
+                    seenOutput = true
+                    stages.record("console output", start: started, ok: true)
+                }
+                // Keep a bounded window: markers are short, the log may be long.
+                text = String((text + String(decoding: data, as: UTF8.self)).suffix(8192))
+                while let marker = pending.first, text.contains(marker.text) {
+                    stages.record(marker.stage, start: started, ok: true)
+                    pending.removeFirst()
                 }
             }
             try? await Task.sleep(for: .milliseconds(50))

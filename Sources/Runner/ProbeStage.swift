@@ -33,7 +33,8 @@ struct ProbeStage {
                     result.reason = "not written: \(target.scratchHint)"
                 }
                 if request.name == "pmem.integrity" {
-                    result.facts.merge(await PmemBackingCheck.facts(for: result, backingFiles: Self.pmemFiles(guest.launch))) { agent, _ in agent }
+                    // Host-observed facts: the agent cannot write these (AgentClient refuses them).
+                    result.facts.merge(await PmemBackingCheck.facts(for: result, backingFiles: Self.pmemFiles(guest.launch))) { _, host in host }
                 }
                 record(result)
             case .failure(let error): failure = error
@@ -92,7 +93,7 @@ struct ProbeStage {
             let bound = Task { try? await Task.sleep(for: .seconds(3)); reading.cancel() }
             let host = await reading.value  // a cancelled read ends with what was received so far
             bound.cancel()
-            result.facts.merge(host) { agent, _ in agent }
+            result.facts.merge(host) { _, host in host }
             return .success(result)
         }
         reading.cancel()
@@ -102,11 +103,14 @@ struct ProbeStage {
     /// QEMU's host-features per virtio device, keyed `qemu.host_features.<pci address>` (QEMU's
     /// internal view: legacy-only bits 24, 27, 30 and net 6 included, see `QEMUVirtioDevice`),
     /// and its virtqueue count, `qemu.num_vqs.<pci address>`.
-    func hypervisorView(_ guest: RunningGuest) async -> [String: FactValue] {
+    /// `known`: QEMU's devices as the corroboration stage already read them (not asked again).
+    func hypervisorView(_ guest: RunningGuest, known: [QEMUVirtioDevice]? = nil) async -> [String: FactValue] {
         guard let qmp = guest.qmp else { return [:] }
         do {
-            let devices = try await QEMUVirtioStatus.query(qmp, deadline: .now + timeouts.request)
+            let devices = if let known { known } else { try await QEMUVirtioStatus.query(qmp, deadline: .now + timeouts.request) }
             var observations: [String: FactValue] = ["qemu.virtio_devices": .int(Int64(devices.count))]
+            // The inventory was checked against these devices before any verdict used it.
+            if known != nil { observations["qemu.corroborated_devices"] = .int(Int64(devices.count)) }
             for device in devices {
                 let key = device.busAddress ?? device.path
                 observations["qemu.host_features.\(key)"] = .list(device.hostFeatures.bits.map { .int(Int64($0)) })

@@ -125,15 +125,17 @@ public struct TargetRunner: Sendable {
         }
         collected.set(identity: identity)
         let devices = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
+        let qemuDevices = try await corroborate(devices, guest: guest, stages: stages, timeouts: timeouts)
         collected.set(devices: devices)
         collected.merge(Self.withheldObservations(guest.launch))
+        collected.merge(DeclaredDevices.observations(guest.launch, inventory: devices))
         if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
         let probing = ProbeStage(timeouts: timeouts)
         let peerObservations = try await stages.run("probes") {
             try await probing.probes(client, devices: devices, guest: guest, record: collected.append)
         }
         collected.merge(peerObservations)
-        collected.merge(await probing.hypervisorView(guest))
+        collected.merge(await probing.hypervisorView(guest, known: qemuDevices))
         let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
         collected.merge(channel)
         if let why = WatchdogExpiryStage.skipReason(guest.launch) {
@@ -151,6 +153,28 @@ public struct TargetRunner: Sendable {
         try await stages.run("poweroff") { try await last.poweroff(deadline: .now + timeouts.request) }
         guard let evidence = collected.evidence else { throw AgentError.protocolViolation("no inventory collected") }
         return evidence
+    }
+
+    /// Where QMP is there, the inventory must agree with QEMU's own device list and host features
+    /// before any verdict rests on it (`QMPCorroboration`); a disagreement ends the target with
+    /// both values named. Returns QEMU's devices (nil without QMP, or when QEMU cannot say).
+    private func corroborate(_ devices: [VirtioDeviceRecord], guest: RunningGuest, stages: StageLog,
+                             timeouts: RunTimeouts) async throws -> [QEMUVirtioDevice]? {
+        guard let qmp = guest.qmp else { return nil }
+        return try await stages.run("qmp corroboration") {
+            let qemu: [QEMUVirtioDevice]
+            do {
+                qemu = try await QEMUVirtioStatus.query(qmp, deadline: .now + timeouts.request)
+            } catch {
+                return nil  // recorded by hypervisorView as qemu.virtio_status_unavailable
+            }
+            let disagreements = QMPCorroboration.disagreements(agent: devices, qemu: qemu)
+            guard disagreements.isEmpty else {
+                throw AgentError.protocolViolation("the agent's inventory disagrees with QEMU's x-query-virtio-status: "
+                    + disagreements.prefix(4).joined(separator: "; "))
+            }
+            return qemu
+        }
     }
 
     /// `hypervisor.withheld.*`: requested devices the hypervisor cannot offer, with the reason.

@@ -55,6 +55,19 @@ extension CheckEvaluator {
                          evidence: judged.map { "\(DeviceText.label($0)): legacy \($0.legacy == true)" })
     }
 
+    /// Every matching device sits on virtio-pci or virtio-mmio. `unknown` (the agent found the
+    /// device on neither) and `ccw` (s390 channel I/O, standard VIRTIO but no AVPS platform's) fail.
+    static func standardTransport(_ selector: DeviceSelector, matching: [VirtioDeviceRecord]) -> Outcome {
+        var failures: [(VirtioDeviceRecord, String)] = []
+        for device in matching where ![.pci, .mmio].contains(device.transport) {
+            failures.append((device, device.transport == .ccw ? "sits on channel I/O (ccw), not PCI or MMIO"
+                                                                 : "sits on no standard VIRTIO transport the agent recognises"))
+        }
+        return perDevice(selector, judged: matching, failures: failures, unjudged: [],
+                         passText: "sits on virtio-pci or virtio-mmio",
+                         evidence: matching.map { "\(DeviceText.label($0)): transport \($0.transport.rawValue)" })
+    }
+
     /// Why a device's offered features are unknown, in the agent's words when it gave any.
     static func unmeasured(_ device: VirtioDeviceRecord) -> String {
         if let reason = device.offered?.unavailableReason { return "offered features unavailable: \(reason)" }

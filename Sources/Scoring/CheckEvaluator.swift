@@ -45,6 +45,8 @@ enum CheckEvaluator {
             return negotiatedSubset(selector, matching: matching)
         case .notLegacy:
             return notLegacy(selector, matching: matching)
+        case .standardTransport:
+            return standardTransport(selector, matching: matching)
         case .config(_, let field, let comparison):
             return config(field, comparison, selector: selector, matching: matching)
         case .devicePresent, .probe, .host:

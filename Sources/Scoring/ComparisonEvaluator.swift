@@ -4,7 +4,9 @@ import AVPSModel
 ///
 /// Ordering operators need numbers on both sides; `eq`/`ne` compare numerically when both sides
 /// are numbers (so `1` equals `1.0`) and textually otherwise. A measured value of the wrong type
-/// is an ERROR (the harness and the agent disagree), not a FAIL of the platform.
+/// is an ERROR (the harness and the agent disagree), not a FAIL of the platform. Types are strict:
+/// a boolean is only compared with a boolean (an agent answering `verified: 1` or `"true"` must
+/// not satisfy `verified eq true`), a number with a number, text with text.
 enum ComparisonEvaluator {
     enum Result: Equatable {
         case holds
@@ -15,6 +17,9 @@ enum ComparisonEvaluator {
 
     static func evaluate(_ measured: FactValue, _ comparison: Comparison) -> Result {
         guard comparison.op != .present, let expected = comparison.value else { return .holds }
+        guard kind(measured) == kind(expected) else {
+            return .incomparable("\(measured) is a \(kind(measured)), but \(comparison) needs a \(kind(expected))")
+        }
         if let lhs = measured.number, let rhs = expected.number {
             return holds(lhs, comparison.op, rhs) ? .holds : .violated
         }
@@ -22,6 +27,15 @@ enum ComparisonEvaluator {
         case .eq: return measured.description == expected.description ? .holds : .violated
         case .ne: return measured.description != expected.description ? .holds : .violated
         default: return .incomparable("\(measured) is not a number, so it cannot be compared with \(comparison)")
+        }
+    }
+
+    private static func kind(_ value: FactValue) -> String {
+        switch value {
+        case .bool: "boolean"
+        case .int, .double: "number"
+        case .string: "string"
+        case .list: "list"
         }
     }
 

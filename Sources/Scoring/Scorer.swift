@@ -12,7 +12,9 @@ import Foundation
 /// 2. no check -> UNTESTED.
 /// 3. the check decides PASS / FAIL, or NOT_APPLICABLE / SKIPPED / ERROR where it has nothing it
 ///    can judge (see `CheckEvaluator`).
-/// 4. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
+/// 4. a MAY requirement whose check FAILs is NOT_OFFERED: the optional feature is absent, which
+///    is information, never a failure (see `Conformance`).
+/// 5. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
 ///    underlying verdict in the reason; an expired waiver changes nothing and says so.
 public enum Scorer {
     public static func score(_ profile: Profile, evidence: Evidence, on day: CalendarDay = .today()) -> [RequirementResult] {
@@ -38,8 +40,16 @@ public enum Scorer {
     static func score(_ requirement: Requirement, evidence: Evidence, on day: CalendarDay,
                       fault: String? = nil) -> RequirementResult {
         var outcome = decide(requirement, evidence: evidence)
+        if let id = requirement.check?.selector?.deviceID,
+           case .string(let why)? = evidence.hostObservations[Evidence.undeclaredKey(deviceID: id)] {
+            outcome = .init(verdict: .error, reason: why, evidence: [outcome.reason])
+        }
         if let fault, outcome.verdict == .skipped, lacksInput(requirement, evidence) {
             outcome = .init(verdict: .infra, reason: "Not measured: \(fault)", evidence: [outcome.reason])
+        }
+        if requirement.level == .may, outcome.verdict == .fail {
+            outcome = .init(verdict: .notOffered, reason: "Optional (MAY) feature not offered: \(outcome.reason)",
+                            evidence: outcome.evidence)
         }
         if let waiver = requirement.waiver {
             outcome = Waivers.apply(waiver, to: outcome, on: day)
@@ -50,7 +60,9 @@ public enum Scorer {
         if !requirement.normative {
             outcome.evidence.append("non-normative key figure: reported, never decides the exit code")
         }
-        return result(for: requirement, outcome.verdict, outcome.reason, outcome.evidence)
+        var scored = result(for: requirement, outcome.verdict, outcome.reason, outcome.evidence)
+        scored.justification = requirement.justification
+        return scored
     }
 
     static func decide(_ requirement: Requirement, evidence: Evidence) -> CheckEvaluator.Outcome {

@@ -3,7 +3,7 @@ import AVPSModel
 /// How an overlay's waiver changes a verdict.
 ///
 /// Only verdicts that would count against the platform or hide a gap are waived (FAIL, ERROR,
-/// SKIPPED, UNTESTED, FLAKY): a PASS or NOT_APPLICABLE stays as it is, with a note that the
+/// SKIPPED, UNTESTED, FLAKY): a PASS, NOT_APPLICABLE, NOT_OFFERED or ATTESTED stays as it is, with a note that the
 /// waiver was not needed, so a stale waiver is visible instead of masking good news. INFRA is
 /// never waived: it says nothing about the platform.
 enum Waivers {
@@ -16,7 +16,7 @@ enum Waivers {
             return result
         }
         switch outcome.verdict {
-        case .pass, .notApplicable, .infra:
+        case .pass, .notApplicable, .notOffered, .attested, .infra:
             result.evidence.append("\(who) until \(waiver.expires) not needed: \(waiver.reason)")
             return result
         default:

@@ -18,7 +18,7 @@ import Testing
     static let expectations: [Expectation] = [
         .init(fixture: "unknown-top-key", line: 3, column: 1, text: #"titel: unknown field "titel"; did you mean "title"?"#),
         .init(fixture: "unknown-requirement-key", line: 12, column: 5, text: #"requirements[0].rationle: unknown field "rationle"; did you mean "rationale"?"#),
-        .init(fixture: "yaml-duplicate-key", line: 8, column: 5, text: #"duplicate key "chapter" in one mapping"#),
+        .init(fixture: "yaml-duplicate-key", line: 12, column: 5, text: #"chapter: duplicate key "chapter" in one mapping (first at line 8)"#),
         .init(fixture: "duplicate-requirement-key", line: 22, column: 10, text: #"requirements[2].key: duplicate requirement key "FIX-01" (line 22; first defined at line 6)"#),
         .init(fixture: "unknown-device", line: 11, column: 30, text: #"unknown device "blok"; did you mean "block"?"#),
         .init(fixture: "unknown-feature", line: 11, column: 60, text: #"unknown feature "FLUSHH" for device block; did you mean "FLUSH"?"#),

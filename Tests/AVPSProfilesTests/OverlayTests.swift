@@ -115,4 +115,25 @@ import Testing
         #expect(profile.lineage == ["avps-2.0", "vendor"])
         #expect(profile.requirements.first { $0.key == "AVPS2-VSOCK-01" }?.waiver != nil)
     }
+
+    @Test func justifyRecordsOwnerAndReasonOnAShould() throws {
+        try write("vendor", overlay("justify:\n  - { key: B-01, owner: jane@acme.example, reason: no volatile cache behind it }\n"))
+        let requirement = try #require(try load("vendor").requirements.first)
+        #expect(requirement.justification == Justification(owner: "jane@acme.example", reason: "no volatile cache behind it",
+                                                           grantedBy: "vendor"))
+    }
+
+    @Test func justifyOnAMustIsRefusedAtItsLine() throws {
+        try write("vendor", overlay("justify:\n  - { key: B-02, owner: o, reason: r }\n"))
+        let error = try #require(throws: LoadError.self) { try load("vendor") }
+        #expect(error.line == 6)
+        #expect(error.message.contains("justify: is for SHOULD requirements; B-02 is MUST (use waivers: with an expiry)"))
+    }
+
+    @Test func justifyNeedsAnOwner() throws {
+        try write("vendor", overlay("justify:\n  - { key: B-01, reason: r }\n"))
+        let error = try #require(throws: LoadError.self) { try load("vendor") }
+        #expect(error.line == 6)
+        #expect(error.field.hasSuffix("owner") && error.message == "missing required field")
+    }
 }

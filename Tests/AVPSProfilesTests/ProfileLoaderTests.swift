@@ -88,7 +88,7 @@ import Testing
 
     @Test func duplicateYamlKeyInOneMapping() throws {
         let error = try error("schema: 1\nid: x\nid: y\ntitle: x\nspec_version: \"2.0\"\nrequirements: []\n")
-        #expect(error.line == 2)
+        #expect(error.line == 3, "the repeated key, not the first one")
         #expect(error.message.contains(#""id""#))
     }
 

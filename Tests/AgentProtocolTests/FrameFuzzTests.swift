@@ -83,7 +83,7 @@ struct FrameFuzzTests {
                 case .protocolViolation: tally["protocol violation", default: 0] += 1
                 case .closed: tally["closed", default: 0] += 1
                 case .remote: tally["remote", default: 0] += 1
-                case .timeout, .io, .cancelled:
+                case .timeout, .io, .cancelled, .flooded:
                     Issue.record("iteration \(iteration): \(error) cannot come from in-memory bytes"); return
                 }
             }

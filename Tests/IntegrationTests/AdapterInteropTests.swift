@@ -90,6 +90,25 @@ struct AdapterInteropTests {
         #expect(infra.contains("license expired"), "\(infra)")
     }
 
+    @Test("QEMU that rejects a device after creating the agent socket is INFRA with QEMU's own error, not a reset")
+    func qemuRejectsADeviceAfterTheSocket() async throws {
+        let suite = try SuiteLoader.load(contentsOf: Paths.root.appendingPathComponent("Suites/targets/external-qemu.yaml"))
+        var target = try #require(suite.targets.first)
+        target.name = "it-ext-bad-device"
+        var spec = try #require(target.external)
+        // The chardev (agent.sock) exists before QEMU realizes devices; this one it then refuses.
+        spec.start = spec.start.map { $0 == "virtio-rng-pci,rng=rng0" ? "virtio-rng-pci,rng=rng0,bogus=1" : $0 }
+        #expect(spec.start.contains("virtio-rng-pci,rng=rng0,bogus=1"))
+        target.external = spec
+        let (outcome, _) = try await runTarget(target)
+        let result = try #require(outcome.results.first)
+        let infra = try #require(result.infraError)
+        #expect(infra.contains("Property 'virtio-rng-pci.bogus' not found"), "\(infra)")
+        #expect(infra.contains("start command exited with status 1"), "\(infra)")
+        #expect(!infra.lowercased().contains("connection reset"), "\(infra)")
+        #expect(processesMentioning("avps-it-ext-bad-device").isEmpty)
+    }
+
     /// The workspace an external QEMU was given (from `path={workspace}/agent.sock`).
     func workspace(ofExternal commandLine: [String]) -> String? {
         guard let argument = commandLine.first(where: { $0.contains("/agent.sock") }),

@@ -67,7 +67,7 @@ struct GuestFaultTests {
         let unmeasured = result.results.filter { $0.reason.hasPrefix("Not measured: stage 'probes' failed") }
         #expect(!unmeasured.isEmpty && unmeasured.allSatisfy { $0.verdict == .infra })
         #expect(!result.results.contains { $0.verdict == .skipped && $0.reason.contains("was not run") })
-        #expect(RunOutcome.of(outcome.results) == .infrastructure)
+        #expect(RunOutcome.of(outcome.results) == Self.expectedOutcome(result))
         #expect(processesMentioning("avps-\(target.name)").isEmpty, "QEMU left running")
     }
 
@@ -90,11 +90,17 @@ struct GuestFaultTests {
         #expect(result.stages.contains { $0.stage == "hypervisor started" && $0.ok })
         if result.stages.contains(where: { $0.stage == "inventory" && $0.ok }) {
             // Killed after the inventory: its verdicts stand (agentDiesMidProbe covers that).
-            #expect(result.evidence != nil && RunOutcome.of(outcome.results) == .infrastructure)
+            #expect(result.evidence != nil && RunOutcome.of(outcome.results) == Self.expectedOutcome(result))
             #expect(processesMentioning("avps-\(target.name)").isEmpty, "QEMU left running")
         } else {
             expectInfraAndNothingLeft(result, outcome, target)
         }
+    }
+
+    /// A MUST that FAILed on the evidence collected before the fault stands (NOT CONFORMANT, exit
+    /// 1); otherwise the broken run is INCOMPLETE because of the test bench (exit 3).
+    static func expectedOutcome(_ result: TargetResult) -> RunOutcome {
+        result.results.contains { $0.level == .must && $0.verdict == .fail && $0.normative != false } ? .mustFailed : .infrastructure
     }
 
     func expectInfraAndNothingLeft(_ result: TargetResult, _ outcome: TargetOutcome, _ target: TargetSpec) {

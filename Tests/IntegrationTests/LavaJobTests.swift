@@ -130,12 +130,12 @@ struct LavaJobTests {
         let start = Date()
         let direct = try await CLITests.avps(["run", suite.path, "--out", directory.appendingPathComponent("run").path])
         let directSeconds = Date().timeIntervalSince(start)
-        #expect([0, 1].contains(direct.status), "\(direct.stderr.suffix(2000))")
+        #expect([0, 1, 4].contains(direct.status), "\(direct.stderr.suffix(2000))")
         let reference = try Self.verdicts(directory.appendingPathComponent("run"))
         let differing = Set(reference.keys).union(lava.keys).filter { reference[$0] != lava[$0] }
         // Documented in docs/lava.md: an attached (external) target cannot reach the console port's host
-        // end (CON-04) and, without a scratch declaration, does not write to its disk (STOR-05, STOR-10).
-        #expect(differing.isSubset(of: ["AVPS2-CON-04", "AVPS2-STOR-05", "AVPS2-STOR-10"]),
+        // end (CON-04). Its disks are declared scratch (LAVA deploys fresh ones), so the write tests run.
+        #expect(differing.isSubset(of: ["AVPS2-CON-04"]),
                 "differ: \(differing.sorted().map { "\($0) direct \(reference[$0] ?? "-") lava \(lava[$0] ?? "-")" })")
         print("lava-job: LAVA job \(String(format: "%.2f", job.seconds)) s, direct avps run \(String(format: "%.2f", directSeconds)) s, "
               + "ratio \(String(format: "%.2f", job.seconds / directSeconds))")
@@ -158,8 +158,13 @@ struct LavaJobTests {
         let cases = try await CLITests.avps(["report", "lava", job.runDirectory.path])
         #expect(cases.status == 0)
         let failed = cases.stdout.split(separator: "\n").filter { $0.hasPrefix("<LAVA_SIGNAL_TESTCASE") && $0.hasSuffix("RESULT=fail>") }
-        let verdicts = try Self.verdicts(job.runDirectory)
+        // Only a MUST that FAILed is a failed test case (a SHOULD deviation or an absent MAY is skip):
+        // as many as results.json's conformance names.
+        let data = try Data(contentsOf: job.runDirectory.appendingPathComponent("results.json"))
+        let document = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let conformance = (document?["targets"] as? [[String: Any]])?.first?["conformance"] as? [String: Any]
+        let mustFailures = conformance?["must_failures"] as? [[String: Any]] ?? []
         #expect(!failed.isEmpty)
-        #expect(failed.count == verdicts.values.filter { $0 == "FAIL" }.count)
+        #expect(failed.count == mustFailures.count)
     }
 }

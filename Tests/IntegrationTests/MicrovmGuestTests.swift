@@ -32,6 +32,9 @@ struct MicrovmGuestTests {
         let (outcome, _) = try await runTarget(target)
         let result = try #require(outcome.results.first)
         #expect(result.infraError == nil, "\(result.infraError ?? "")")
+        // AVPS2-GEN-05: every device on virtio-mmio (v1 or v2) sits on a standard transport.
+        let transport = try #require(result.results.first { $0.key == "AVPS2-GEN-05" })
+        #expect(transport.verdict == .pass && transport.evidence.allSatisfy { $0.hasSuffix("transport mmio") }, "\(transport)")
         #expect(result.commandLine.contains { $0.hasPrefix("microvm") })
         #expect(processesMentioning("avps-\(name)").isEmpty)
         return (target, try #require(result.evidence))

@@ -97,7 +97,8 @@ import Testing
             defer { try? FileManager.default.removeItem(at: url) }
             let suite = try SuiteLoader.load(contentsOf: url)
             #expect(suite.targets.count == 1)
-            #expect(suite.targets.first?.devices == target.devices)
+            #expect(suite.targets.first?.devices == target.devices.map(LavaAttachedSuite.attached))
+            #expect(suite.targets.first?.disksAreScratch == true, "LAVA deploys fresh disks: the worker's avps may write")
             #expect(suite.targets.first?.adapter == "external")
             #expect(suite.targets.first?.arch == target.arch)
             #expect(suite.targets.first?.external?.channel == .unix(path: lava.agentSocket))

@@ -29,7 +29,8 @@ import Testing
     @Test func identicalRunsHaveNoChanges() {
         let same = RunDiff(baseline: Fixtures.current, current: Fixtures.current, tolerance: 0)
         #expect(same.changes.isEmpty && same.measurements.isEmpty && !same.hasRegression)
-        #expect(RunDiffText.text(same) == "no regressions\n")
+        #expect(RunDiffText.text(same) == "outcome vendor-a [avps-2.0]: NOT CONFORMANT -> NOT CONFORMANT\n"
+                + "outcome vendor-b [avps-2.0]: NOT CONFORMANT -> NOT CONFORMANT\nno regressions\n")
     }
 
     @Test func aVanishedTargetIsARegression() {
@@ -46,7 +47,7 @@ import Testing
         let hostile = RunDiff(baseline: Fixtures.hostileRun, current: current, tolerance: 0.1)
         let text = RunDiffText.text(hostile)
         #expect(!text.contains("\u{1b}") && !text.contains("\u{0}"))
-        #expect(text.split(separator: "\n").count == 3, "\(text)")
+        #expect(text.split(separator: "\n").count == 4, "outcome, kind, change, verdict: \(text)")
         let markdown = RunDiffText.markdown(hostile)
         #expect(!markdown.contains("<script"))
         let row = markdown.split(separator: "\n").first { $0.hasPrefix("| regression") } ?? ""

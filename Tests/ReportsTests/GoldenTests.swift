@@ -34,6 +34,11 @@ import Testing
             ("matrix.csv", MatrixText.csv(matrix)),
             ("diff.txt", RunDiffText.text(diff)),
             ("diff.md", RunDiffText.markdown(diff)),
+            ("outcome-results.json", String(decoding: try ResultsJSON.encode(Fixtures.outcomes), as: UTF8.self)),
+            ("outcome-junit.xml", try JUnitReport.render(Fixtures.outcomes)),
+            ("outcome-report.html", HTMLReport.render(Fixtures.outcomes)),
+            ("outcome-summary.txt", TextSummary.render(Fixtures.outcomes)),
+            ("outcome-matrix.md", MatrixText.markdown(Self.matrix([Fixtures.outcomes]))),
             ("bundle-manifest.sha256", CertificationBundle.manifestText([
                 TarArchive.Entry(path: "results.json", data: try ResultsJSON.encode(Fixtures.run)),
                 TarArchive.Entry(path: "t/serial.log", data: Data("serial\n".utf8)),

@@ -38,11 +38,11 @@ import Testing
         #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">"))
         #expect(html.contains("<meta charset=\"utf-8\">"))
         #expect(html.contains("<style>"))
-        #expect(html.contains("Outcome: <span class=\"badge v-infra\">INFRA</span>"))
+        #expect(html.contains("Outcome: <span class=\"badge o-not-conformant\">NOT CONFORMANT</span> NOT CONFORMANT (exit 1)"))
         for category in ["general", "storage", "entropy", "vsock"] {
             #expect(html.contains("<caption>Category: \(category)</caption>"))
         }
-        for verdict in Verdict.allCases {
+        for verdict in Verdict.allCases where ![.notOffered, .attested].contains(verdict) {
             #expect(html.contains("<span class=\"badge v-\(verdict.rawValue.lowercased())\">\(verdict.rawValue)</span>"))
         }
         #expect(html.components(separatedBy: "<details>").count - 1 == 2)  // two results carry evidence
@@ -52,12 +52,12 @@ import Testing
 
     @Test func summaryScoresByLevel() {
         // qemu: MUST pass 1 of GEN-01, STOR-01, RNG-01, VSOCK-01; SHOULD: GEN-02 (FLAKY) of 3; MAY: STOR-02 is N/A.
-        #expect(html.contains(##"<a href="#target-1">qemu-x86.64 tcg</a></th><td><span class="badge v-infra">INFRA</span></td><td class="num">1/4</td><td class="num">1/3</td><td class="num">0/1</td>"##))
-        #expect(html.contains(##"<a href="#target-2">broken-board</a></th><td><span class="badge v-infra">INFRA</span></td><td class="num">0/2</td><td class="num">–</td><td class="num">–</td>"##))
+        #expect(html.contains(##"<a href="#target-1">qemu-x86.64 tcg</a></th><td><span class="badge o-not-conformant">NOT CONFORMANT</span></td><td class="num">1/4</td><td class="num">1/3</td><td class="num">0/1</td>"##))
+        #expect(html.contains(##"<a href="#target-2">broken-board</a></th><td><span class="badge o-incomplete">INCOMPLETE</span></td><td class="num">0/2</td><td class="num">–</td><td class="num">–</td>"##))
     }
 
     @Test func traceabilityInventoryAndCommandLine() {
-        #expect(html.contains("<tr id=\"t1-AVPS2-STOR-01\" class=\"r-fail\"><td><code>AVPS2-STOR-01</code></td>"))
+        #expect(html.contains("<tr id=\"t1-AVPS2-STOR-01\" class=\"r-must-failure\"><td><code>AVPS2-STOR-01</code></td>"))
         #expect(html.contains("<td>Chapter storage</td><td>MUST</td><td><span class=\"badge v-fail\">FAIL</span>"))
         #expect(html.contains("<tr><td><code>virtio0</code></td><td>2 (block)</td><td>pci</td><td>0000:00:02.0</td>"
             + "<td>0x1042</td><td><code>1,9,28,32</code></td><td>0x0f (ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK)</td>"

@@ -9,7 +9,7 @@ import Testing
     @Test func everyVerdictHasOneLavaResult() {
         let expected: [Verdict: String] = [.pass: "pass", .flaky: "pass", .fail: "fail", .notApplicable: "skip",
                                            .skipped: "skip", .waived: "skip", .untested: "unknown", .error: "unknown",
-                                           .infra: "unknown"]
+                                           .infra: "unknown", .notOffered: "skip", .attested: "skip"]
         for verdict in Verdict.allCases { #expect(LavaTestCases.result(for: verdict) == expected[verdict]) }
     }
 
@@ -30,8 +30,15 @@ import Testing
         #expect(signals.filter { $0.hasPrefix("<LAVA_SIGNAL_TESTRAISE ") }.count == (infra > 0 ? 1 : 0))
         if let first = run.targets.first?.results.first {
             let id = LavaTestCases.caseID(target: run.targets[0].name, key: first.key)
-            #expect(cases.contains("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=\(id) RESULT=\(LavaTestCases.result(for: first.verdict))>"))
+            #expect(cases.contains("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=\(id) RESULT=\(LavaTestCases.result(for: first))>"))
         }
+    }
+
+    @Test func onlyAMustFailureIsAFailedTestCase() {
+        let cases = LavaTestCases.lines(Fixtures.outcomes).filter { $0.hasPrefix("<LAVA_SIGNAL_TESTCASE ") }
+        #expect(!cases.contains { $0.hasSuffix("RESULT=fail>") }, "deviations and absent MAY features are skip")
+        #expect(cases.contains("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=acme-conformant.AVPS2-STOR-03 RESULT=skip>"))
+        #expect(LavaTestCases.result(for: Fixtures.run.targets[0].results[2]) == "fail")  // MUST FAIL
     }
 
     @Test func caseIDsHaveNoSpacesOrAngleBrackets() {

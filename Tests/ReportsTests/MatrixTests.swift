@@ -12,7 +12,7 @@ import Testing
         let markdown = MatrixText.markdown(Self.matrix)
         #expect(markdown.contains("[PASS](<../runs/night-1/report.html#t1-AVPS2-GEN-01>)"))
         // The anchor the matrix links to exists in that run's report.html.
-        #expect(HTMLReport.render(Fixtures.baseline).contains(#"<tr id="t2-AVPS2-STOR-01" class="r-pass">"#))
+        #expect(HTMLReport.render(Fixtures.baseline).contains(#"<tr id="t2-AVPS2-STOR-01" class="r-decided">"#))
     }
 
     @Test func hostileStringsStayEscapedInHTML() throws {
@@ -51,7 +51,8 @@ import Testing
         guard ExternalTools.requireTool(output, "python3", hint: "install python3") else { return }
         let lines = output.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3, "\(output.stdout)\(output.stderr)")
-        #expect(lines.first == "\(Self.matrix.rows.count + 1) 1", "one record per requirement plus header, all the same width")
+        #expect(lines.first == "\(Self.matrix.rows.count + 2) 1",
+                "one record per requirement plus header and outcome row, all the same width")
         #expect(lines.dropFirst().first == "0")
         #expect(lines.last == "vendor-b @ night-1")
     }

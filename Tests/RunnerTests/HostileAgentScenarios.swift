@@ -68,10 +68,16 @@ extension HostileScenario {
             guest.send(AgentFrames.hello(id: id + 41))
             guest.waitForHostToLeave()
         },
-        HostileScenario(description: "endless flood of wrong-id responses", failedStage: "agent hello", phrase: "timed out") { guest in
+        HostileScenario(description: "endless flood of wrong-id responses", failedStage: "agent hello", phrase: "agent flooded") { guest in
             guard let id = helloID(guest) else { return }
             let frame = Array(String(repeating: AgentFrames.hello(id: id + 1), count: 64).utf8)
             while guest.send(frame) {}
+        },
+        HostileScenario(description: "endless 64 KiB events that answer nothing", failedStage: "agent hello",
+                        phrase: "agent flooded") { guest in
+            guard helloID(guest) != nil else { return }
+            let event = Array((#"{"event":"log","text":""# + String(repeating: "a", count: 64 * 1024 - 30) + "\"}\n").utf8)
+            while guest.send(event) {}
         },
         HostileScenario(description: "close before ready", failedStage: "agent ready", phrase: "closed") { _ in },
         HostileScenario(description: "close at poweroff", failedStage: "poweroff", phrase: "closed",
@@ -80,7 +86,7 @@ extension HostileScenario {
             guest.send(AgentFrames.emptyInventory(id: id))
             // The platform probes, answered as unable to measure; at poweroff hang up instead of answering.
             while let next = guest.readLine(), next.contains(#""method":"probe""#), let probe = ScriptedGuest.id(of: next) {
-                guest.send(AgentFrames.unavailableProbe(id: probe))
+                guest.send(AgentFrames.unavailableProbe(id: probe, request: next))
             }
         },
         HostileScenario(description: "ready never comes", failedStage: "agent ready", phrase: "timed out") { guest in

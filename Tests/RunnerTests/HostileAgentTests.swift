@@ -59,7 +59,10 @@ struct HostileAgentTests {
         } else {
             #expect(result.results.allSatisfy { $0.verdict == .infra }, "\(scenario)")
         }
-        #expect(RunOutcome.of(outcome.results) == .infrastructure)
+        // A MUST that FAILed on the evidence collected before the fault stands (NOT CONFORMANT);
+        // otherwise the broken run is INCOMPLETE because of the test bench.
+        let mustFailed = result.results.contains { $0.level == .must && $0.verdict == .fail && $0.normative != false }
+        #expect(RunOutcome.of(outcome.results) == (mustFailed ? .mustFailed : .infrastructure), "\(scenario)")
 
         let stages = result.stages
         #expect(stages.contains { $0.stage == "plan" && $0.ok })

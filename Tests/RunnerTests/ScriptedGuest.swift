@@ -76,7 +76,10 @@ enum AgentFrames {
     static func emptyInventory(id: Int) -> String { #"{"id":\#(id),"result":{"devices":[]}}"# + "\n" }
 
     /// A probe that could not measure (the platform probes run even with an empty inventory).
-    static func unavailableProbe(id: Int) -> String {
-        #"{"id":\#(id),"result":{"name":"scripted","device":null,"status":"unavailable","facts":{},"reason":"scripted guest"}}"# + "\n"
+    static func unavailableProbe(id: Int, request: String) -> String {
+        let params = (try? JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any])?["params"] as? [String: Any]
+        let name = params?["name"] as? String ?? "scripted"
+        let device = (params?["device"] as? String).map { "\"\($0)\"" } ?? "null"
+        return #"{"id":\#(id),"result":{"name":"\#(name)","device":\#(device),"status":"unavailable","facts":{},"reason":"scripted guest"}}"# + "\n"
     }
 }
