@@ -35,8 +35,7 @@ public enum Conformance {
         case informational
     }
 
-    /// The role of one result. A MAY that FAILed in a results.json written before NOT_OFFERED
-    /// existed is read the same way as NOT_OFFERED.
+    /// The role of one result.
     public static func role(of result: RequirementResult) -> Role {
         if result.normative == false { return .informational }
         switch result.level {
@@ -51,7 +50,9 @@ public enum Conformance {
             guard result.verdict == .fail else { return .informational }
             return result.justification == nil ? .deviation : .justifiedDeviation
         case .may:
-            return result.verdict == .fail || result.verdict == .notOffered ? .notOffered : .informational
+            // An absent optional feature is NOT_OFFERED (Scorer); an offered one that misbehaves
+            // keeps its FAIL, which is information too: a MAY never decides conformance.
+            return result.verdict == .notOffered ? .notOffered : .informational
         }
     }
 

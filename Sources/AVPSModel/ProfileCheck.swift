@@ -130,6 +130,17 @@ public enum Check: Sendable, Equatable {
         }
     }
 
+    /// True when a failing check means "the platform does not offer it" (a device or a feature bit
+    /// absent, or a feature not in use: offered and negotiated are what "has the feature" means
+    /// for a running guest), as opposed to something offered that misbehaves. Only the first makes an optional
+    /// (MAY) requirement NOT_OFFERED; an offered device that fails its behaviour still FAILs.
+    public var isAboutOffering: Bool {
+        switch self {
+        case .devicePresent, .featureOffered, .featureNegotiated: true
+        default: false
+        }
+    }
+
     /// The profile-facing name of the check kind (`feature_offered`, ...), as in the YAML.
     public var kind: String {
         switch self {

@@ -16,6 +16,8 @@ public struct RequirementResult: Codable, Sendable, Equatable {
     public var normative: Bool?
     /// A vendor's justification of a SHOULD deviation (from an overlay's `justify:`).
     public var justification: Justification?
+    /// Whose word a PASS or FAIL rests on (nil for other verdicts and older results).
+    public var basis: VerdictBasis?
 
     public init(key: String, title: String, chapter: String, category: String, level: RequirementLevel,
                 verdict: Verdict, reason: String, evidence: [String] = [], normative: Bool? = nil,

@@ -121,7 +121,11 @@ struct ExternalSession: Sendable {
             kill(-pid, SIGTERM)
             if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return problem }
             kill(-pid, SIGKILL)
-            _ = await ProcessState.waitForExit(pid, timeout: .seconds(5))
+            // SIGKILL always ends it, but a loaded host can take seconds to tear down a guest's
+            // memory; nothing may outlive the launch, so wait for the exit itself (bounded).
+            if !(await ProcessState.waitForExit(pid, timeout: .seconds(30))) {
+                problem = (problem.map { $0 + "; " } ?? "") + "the start command (pid \(pid)) survived SIGKILL for 30 s"
+            }
             return problem
         }.value
     }

@@ -33,11 +33,9 @@ enum OrphanGuard {
         if [ -n "$2" ]; then
           for round in 1 2 3 4 5; do
             found=""
-            for env in /proc/[0-9]*/environ; do
-              if tr '\\000' '\\n' < "$env" 2>/dev/null | grep -qx "AVPS_LAUNCH=$2"; then
-                pid=${env#/proc/}; pid=${pid%/environ}
-                [ "$pid" != "$$" ] && kill -KILL "$pid" 2>/dev/null && found=1
-              fi
+            for env in $(grep -l -s -z -x -F "AVPS_LAUNCH=$2" /proc/[0-9]*/environ); do
+              pid=${env#/proc/}; pid=${pid%/environ}
+              [ "$pid" != "$$" ] && kill -KILL "$pid" 2>/dev/null && found=1
             done
             [ -z "$found" ] && break
             sleep 0.1

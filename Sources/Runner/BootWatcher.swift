@@ -29,29 +29,16 @@ final class BootWatcher: Sendable {
     /// Polls the log until cancelled or every marker was seen. Reads only what was appended.
     func watch() async {
         var offset: UInt64 = 0
-        var text = ""
-        var seenOutput = false
-        var pending = Self.markers
-        while !Task.isCancelled, !pending.isEmpty {
+        var scanner = ReadinessScanner(markers: Self.markers)
+        while !Task.isCancelled, !scanner.done {
             // At most 1 MiB a poll: a console can grow to gigabytes (sparse); a guest that writes
             // faster than that is skipped ahead to its last 64 KiB (markers there still count).
             let size = FileTail.size(serialLog)
             if size > offset + Self.skipAhead { offset = size - 64 * 1024 }
             let data = FileTail.chunk(serialLog, from: offset, maxBytes: 1 << 20)
             offset += UInt64(data.count)
-            if !data.isEmpty {
-                if !seenOutput {
-                    seenOutput = true
-                    stages.record("console output", start: started, ok: true)
-                }
-                // Keep a bounded window: markers are short, the log may be long.
-                text = String((text + String(decoding: data, as: UTF8.self)).suffix(8192))
-                while let marker = pending.first, text.contains(marker.text) {
-                    stages.record(marker.stage, start: started, ok: true)
-                    pending.removeFirst()
-                }
-            }
-            try? await Task.sleep(for: .milliseconds(50))
+            for stage in scanner.feed(data) { stages.record(stage, start: started, ok: true) }
+            if data.count < 1 << 20 { try? await Task.sleep(for: .milliseconds(50)) }
         }
     }
 

@@ -110,7 +110,7 @@ struct ProbeStage {
             let devices = if let known { known } else { try await QEMUVirtioStatus.query(qmp, deadline: .now + timeouts.request) }
             var observations: [String: FactValue] = ["qemu.virtio_devices": .int(Int64(devices.count))]
             // The inventory was checked against these devices before any verdict used it.
-            if known != nil { observations["qemu.corroborated_devices"] = .int(Int64(devices.count)) }
+            if known != nil { observations[VerdictBasis.corroborationKey] = .int(Int64(devices.count)) }
             for device in devices {
                 let key = device.busAddress ?? device.path
                 observations["qemu.host_features.\(key)"] = .list(device.hostFeatures.bits.map { .int(Int64($0)) })

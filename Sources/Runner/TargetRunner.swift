@@ -196,7 +196,9 @@ public struct TargetRunner: Sendable {
             // A later stage broke: what earlier stages measured still stands (see Scorer).
             case (let evidence?, let infra?):
                 Scorer.score(loaded.profile, partialEvidence: evidence, fault: Self.firstLine(infra))
-            case (nil, let infra): Scorer.infra(loaded.profile, reason: infra ?? "no evidence collected")
+            // The full message (serial tail included) is the target's infra_error, once; each
+            // result carries its first line only.
+            case (nil, let infra): Scorer.infra(loaded.profile, reason: infra.map(Self.firstLine) ?? "no evidence collected")
             }
             return TargetResult(
                 name: target.name, adapter: target.adapter, accelerator: launch?.accelerator,

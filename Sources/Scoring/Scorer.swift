@@ -12,8 +12,11 @@ import Foundation
 /// 2. no check -> UNTESTED.
 /// 3. the check decides PASS / FAIL, or NOT_APPLICABLE / SKIPPED / ERROR where it has nothing it
 ///    can judge (see `CheckEvaluator`).
-/// 4. a MAY requirement whose check FAILs is NOT_OFFERED: the optional feature is absent, which
-///    is information, never a failure (see `Conformance`).
+/// 4. a MAY requirement whose offering check (device present, feature offered) FAILs is
+///    NOT_OFFERED: the optional feature is absent, which is information, never a failure (see
+///    `Conformance`). A MAY requirement about the behaviour of something offered (a probe, a
+///    config field) keeps its FAIL: a broken optional device is broken; it still never decides
+///    conformance, which only MUST requirements do.
 /// 5. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
 ///    underlying verdict in the reason; an expired waiver changes nothing and says so.
 public enum Scorer {
@@ -47,7 +50,7 @@ public enum Scorer {
         if let fault, outcome.verdict == .skipped, lacksInput(requirement, evidence) {
             outcome = .init(verdict: .infra, reason: "Not measured: \(fault)", evidence: [outcome.reason])
         }
-        if requirement.level == .may, outcome.verdict == .fail {
+        if requirement.level == .may, outcome.verdict == .fail, requirement.check?.isAboutOffering == true {
             outcome = .init(verdict: .notOffered, reason: "Optional (MAY) feature not offered: \(outcome.reason)",
                             evidence: outcome.evidence)
         }
@@ -61,6 +64,9 @@ public enum Scorer {
             outcome.evidence.append("non-normative key figure: reported, never decides the exit code")
         }
         var scored = result(for: requirement, outcome.verdict, outcome.reason, outcome.evidence)
+        if let check = requirement.check, [.pass, .fail].contains(outcome.verdict) {
+            scored.basis = VerdictBasis.of(check, evidence: evidence)
+        }
         scored.justification = requirement.justification
         return scored
     }

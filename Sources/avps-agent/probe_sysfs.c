@@ -75,13 +75,23 @@ static void edid_facts(probe_env_t *env, const char *dir)
     close(fd);
     static const unsigned char HDR[8] = {0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0};
     fact_int(env, "edid_bytes", n);
+    bool valid = false;
     if (n >= 128) {
         unsigned sum = 0;
         for (int i = 0; i < 128; i++)
             sum += edid[i];
-        fact_bool(env, "edid_header_ok", memcmp(edid, HDR, 8) == 0);
-        fact_bool(env, "edid_checksum_ok", (sum & 0xff) == 0);
+        bool header = memcmp(edid, HDR, 8) == 0, checksum = (sum & 0xff) == 0;
+        fact_bool(env, "edid_header_ok", header);
+        fact_bool(env, "edid_checksum_ok", checksum);
+        valid = header && checksum;
+        if (!valid)
+            fact_string(env, "edid_error", header ? "EDID checksum does not sum to 0" : "EDID header is not 00 FF FF FF FF FF FF 00");
+    } else {
+        char text[96];
+        snprintf(text, sizeof text, "the connected display gives %zd bytes of EDID, less than one 128-byte block", n);
+        fact_string(env, "edid_error", text);
     }
+    fact_bool(env, "edid_valid", valid);
 }
 
 probe_status_t probe_gpu_modes(probe_env_t *env)
@@ -123,6 +133,10 @@ probe_status_t probe_gpu_modes(probe_env_t *env)
         }
     }
     closedir(d);
+    if (!edid_done) {
+        fact_bool(env, "edid_valid", false);
+        fact_string(env, "edid_error", "no connected connector to read an EDID from");
+    }
     fact_int(env, "connectors", connectors);
     fact_int(env, "connected", connected);
     fact_int(env, "modes", modes);

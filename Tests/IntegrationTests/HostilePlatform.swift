@@ -88,10 +88,15 @@ struct HostilePlatform {
         process.waitUntilExit()
         let wall = clock.now - start
         while !collected.done { usleep(10_000) }
-        usleep(500_000)  // a killed avps's orphan guard needs a moment
+        // A killed avps's orphan guard works after avps is gone: give it up to 5 s.
+        var leftovers = Self.pgrep(marker)
+        for _ in 0..<50 where !leftovers.isEmpty {
+            usleep(100_000)
+            leftovers = Self.pgrep(marker)
+        }
         return Measured(status: process.terminationStatus, wall: wall, peakKiB: peak,
                         stderr: String(decoding: collected.data ?? Data(), as: UTF8.self),
-                        runDirectory: runDirectory, leftovers: Self.pgrep(marker))
+                        runDirectory: runDirectory, leftovers: leftovers)
     }
 
     static func highWaterMark(_ pid: Int32) -> Int? {

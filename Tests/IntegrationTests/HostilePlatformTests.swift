@@ -91,4 +91,18 @@ struct HostilePlatformTests {
         #expect(!results.contains { ($0["verdict"] as? String) == "PASS" && (($0["key"] as? String) ?? "").contains("STOR") },
                 "a storage requirement passed on an undeclared disk")
     }
+
+    @Test("a hypervisor that dies mid-run: INFRA names its exit and its stderr tail (sanitized, repeats once), not the closed socket")
+    func diesMidRun() async throws {
+        let run = try await HostilePlatform(scenario: "dies").run()
+        try Self.expectContained(run, "dies")
+        let data = try Data(contentsOf: run.runDirectory.appendingPathComponent("results.json"))
+        let target = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["targets"] as? [[String: Any]])?.first
+        let infra = target?["infra_error"] as? String ?? ""
+        #expect(infra.contains("start command exited with status 1"), "\(infra)")
+        #expect(infra.contains("warning: noise (×3)") && infra.contains("fatal: device exploded"), "\(infra)")
+        #expect(infra.contains("\u{FFFD}"), "the invalid byte is shown")
+        #expect(!infra.contains("\u{1B}") && !infra.contains("\u{202E}"), "\(infra)")
+        #expect(!infra.contains("connection closed"), "\(infra)")
+    }
 }

@@ -21,9 +21,10 @@ struct NegativeControlTests {
         var consolePorts = ["-chardev", "null,id=data0", "-device", "virtserialport,bus=con1.0,chardev=data0,name=org.example.data"]
         var ninepReadOnly = false
         var netdev = "user,id=n0"
+        var gpu = "virtio-gpu-pci"
     }
 
-    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net]
+    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net, .gpu]
 
     /// An external target running QEMU with `platform`, files under `directory`.
     static func target(_ name: String, _ platform: Platform, directory: URL) -> TargetSpec {
@@ -46,7 +47,7 @@ struct NegativeControlTests {
         }
         start += ["-fsdev", "local,id=fs0,path={dir}/share,security_model=none" + (platform.ninepReadOnly ? ",readonly=on" : ""),
                   "-device", "virtio-9p-pci,fsdev=fs0,mount_tag=share",
-                  "-netdev", platform.netdev, "-device", "virtio-net-pci,netdev=n0"]
+                  "-netdev", platform.netdev, "-device", "virtio-net-pci,netdev=n0", "-device", platform.gpu]
         return TargetSpec(name: name, adapter: "external", accelerator: "tcg", devices: declared,
                           external: ExternalSpec(start: start.map(fill), channel: .unix(path: "{workspace}/agent.sock")))
     }
@@ -67,7 +68,7 @@ struct NegativeControlTests {
         defer { try? FileManager.default.removeItem(at: runDirectory) }
         #expect(outcome.results.count == 2, "one result per profile")
         #expect(outcome.results.allSatisfy { $0.infraError == nil }, "\(name): \(outcome.results.compactMap(\.infraError))")
-        #expect(processesMentioning("avps-\(name)").isEmpty, "QEMU left running")
+        #expect(await processesRemaining("avps-\(name)").isEmpty, "QEMU left running")
         let rows = outcome.results.flatMap(\.results)
         let errors = rows.filter { $0.verdict == .error }.map { "\($0.key): \($0.reason)" }
         #expect(errors.isEmpty, "\(name): nothing the platform breaks is the harness's ERROR: \(errors)")
@@ -86,8 +87,11 @@ struct NegativeControlTests {
             #expect(healthy[key]?.verdict == .pass, "\(key) must PASS on the healthy guest: \(healthy[key]?.reason ?? "absent")",
                     sourceLocation: sourceLocation)
             let row = faulty[key]
-            #expect(row?.verdict == .fail && row?.reason.contains(text) == true,
-                    "\(key): \(row?.verdict.rawValue ?? "absent") \(row?.reason ?? "") (expected FAIL mentioning \(text))",
+            // Every owned row is about an offered device that misbehaves, so it FAILs at every level:
+            // NOT_OFFERED is only for an optional feature the platform does not offer.
+            let failing: Verdict = .fail
+            #expect(row?.verdict == failing && row?.reason.contains(text) == true,
+                    "\(key): \(row?.verdict.rawValue ?? "absent") \(row?.reason ?? "") (expected \(failing.rawValue) mentioning \(text))",
                     sourceLocation: sourceLocation)
         }
         for key in unmeasured {
@@ -115,14 +119,16 @@ struct NegativeControlTests {
 
     static let readErrorIsolatedNetworkThrottled = [
         "AVPS2-STOR-05": "read at 1048576: EIO", "AVPS2-NET-05": "the peer is unreachable",
-        "AUTO-RNG-01": "bytes_per_second", "AUTO-STOR-02": "write_mib_per_s",
+        "AUTO-RNG-01": "bytes_per_second", "AUTO-STOR-02": "write_mib_per_s", "AUTO-GPU-01": "less than one 128-byte block",
+        "AVPS2-GPU-03": "did not negotiate EDID",  // the feature-bit row sees edid=off too
     ]
 
     // negative-control: AVPS2-STOR-05 -- blkdebug read EIO (read_aio): FAIL naming 'read at 1048576: EIO'
     // negative-control: AVPS2-NET-05 -- -netdev user,restrict=on: the echo peer is unreachable
     // negative-control: AUTO-RNG-01 -- virtio-rng-pci max-bytes=256,period=1000 (rate-limited entropy)
     // negative-control: AUTO-STOR-02 -- -drive throttling.bps-write=716800 (a disk throttled to 700 KiB/s)
-    @Test("blkdebug read EIO; restrict=on networking; an rng limited to 256 B/s; a disk throttled to 700 KiB/s")
+    // negative-control: AUTO-GPU-01 -- virtio-gpu-pci,edid=off: the display gives no EDID
+    @Test("blkdebug read EIO; restrict=on networking; an rng limited to 256 B/s; a disk throttled to 700 KiB/s; a GPU without EDID")
     func readErrorIsolatedNetworkThrottled() async throws {
         var platform = Platform()
         platform.rngDevice = "virtio-rng-pci,rng=rng0,max-bytes=256,period=1000"
@@ -130,6 +136,7 @@ struct NegativeControlTests {
         platform.disk1 = "file.driver=blkdebug,file.inject-error.0.event=read_aio,file.inject-error.0.iotype=read,"
             + "file.inject-error.0.errno=5,file.image.filename={disk1}"
         platform.netdev = "user,id=n0,restrict=on"
+        platform.gpu = "virtio-gpu-pci,edid=off"
         let faulty = try await Self.verdicts("it-neg-c", platform)
         // A slow rng still delivers (RNG-03 PASS) but too few bytes in 3 s to judge quality.
         try await expect(faulty, owns: Self.readErrorIsolatedNetworkThrottled,
@@ -186,6 +193,6 @@ struct NegativeControlTests {
         }
         let probes = try #require(result.stages.first { $0.stage == "probes" })
         #expect(probes.ok && probes.duration < 20, "probes stage: \(probes.duration) s")
-        #expect(processesMentioning("avps-\(target.name)").isEmpty)
+        #expect(await processesRemaining("avps-\(target.name)").isEmpty)
     }
 }

@@ -154,6 +154,7 @@ struct PlatformGuestTests {
         #expect(result.stages.last?.stage == "poweroff" && result.stages.last?.ok == true, "the unreset agent still answers")
     }
 
+    // negative-control: AVPS2-WDT-01 -- a target without a watchdog device: watchdog_count = 0
     @Test("no watchdog, no pmem, no CAN/GPIO/SCMI: facts say why; FAIL only where the profile asks unconditionally")
     func absent() async throws {
         let result = try await run(TargetSpec(name: "it-platform-absent", accelerator: "tcg", devices: [.entropy]))

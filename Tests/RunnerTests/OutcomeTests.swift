@@ -41,7 +41,7 @@ struct OutcomeTests {
         Case(name: "target that broke after every MUST was decided", rows: [row(.must, .pass)], infra: "agent died",
              status: .incomplete, exit: .infrastructure),
         Case(name: "no results at all", rows: [], status: .incomplete, exit: .incomplete),
-        Case(name: "MAY absent (old FAIL) and NOT_OFFERED", rows: [row(.must, .pass), row(.may, .fail, key: "M"),
+        Case(name: "MAY misbehaving (FAIL) and MAY absent (NOT_OFFERED)", rows: [row(.must, .pass), row(.may, .fail, key: "M"),
                                                                row(.may, .notOffered, key: "N")],
              status: .conformant, exit: .allMustPass),
         Case(name: "MAY error or infra never decides", rows: [row(.must, .pass), row(.may, .error, key: "M"),
@@ -92,7 +92,8 @@ struct OutcomeTests {
     func words() {
         #expect(Conformance.word(for: Self.row(.should, .fail)) == "DEVIATION")
         #expect(Conformance.role(of: Self.row(.should, .fail, justified: true)) == .justifiedDeviation)
-        #expect(Conformance.word(for: Self.row(.may, .fail)) == "NOT_OFFERED")
+        #expect(Conformance.word(for: Self.row(.may, .notOffered)) == "NOT_OFFERED")
+        #expect(Conformance.role(of: Self.row(.may, .fail)) == .informational, "an offered MAY that misbehaves keeps FAIL, never decides")
         #expect(Conformance.word(for: Self.row(.must, .fail)) == "FAIL")
         #expect(Conformance.word(for: Self.row(.must, .attested)) == "ATTESTED")
     }

@@ -64,6 +64,15 @@ def sleep_forever():
 
 # -- agents -------------------------------------------------------------------------------------
 
+def dying_agent(conn):
+    """Ready and hello, then the hypervisor dies with hostile bytes on its stderr."""
+    send(conn, READY)
+    for request in requests(conn):
+        send(conn, {"id": request["id"], "result": HELLO})
+        os.write(2, b"warning: noise\n" * 3 + b"fatal: device exploded \x1b[2J\xff \xe2\x80\xae gnp.exe\n")
+        os._exit(1)
+
+
 def flood_agent(conn):
     """Ready, then an endless stream of well-formed 64 KiB frames that answer nothing."""
     send(conn, READY)
@@ -182,6 +191,8 @@ def main():
         serve(answering_agent(error_text=BIG, devices=HONEST_DEVICES))
     elif SCENARIO == "liar":
         serve(answering_agent())
+    elif SCENARIO == "dies":
+        serve(dying_agent)
     elif SCENARIO == "claims":
         serve(answering_agent(devices=CLAIMED_DEVICES, honest=True))
     elif SCENARIO == "descendants":
@@ -197,6 +208,10 @@ def main():
         daemonize()
         spawn_descendants()
         serve(wrong_protocol_agent)
+    elif SCENARIO == "daemon-silent":
+        daemonize()
+        spawn_descendants()
+        serve(silent_agent)
     elif SCENARIO == "daemon-normal":
         daemonize()
         spawn_descendants()
