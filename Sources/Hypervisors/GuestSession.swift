@@ -92,7 +92,9 @@ struct GuestSession: Sendable {
             kill(pid, SIGTERM)
             if await ProcessState.waitForExit(pid, timeout: .seconds(3)) { return }
             kill(pid, SIGKILL)
-            _ = await ProcessState.waitForExit(pid, timeout: .seconds(5))
+            // SIGKILL always ends QEMU, but a loaded host can take seconds to tear down a guest's
+            // memory; nothing may outlive the launch, so wait for the exit itself (bounded).
+            _ = await ProcessState.waitForExit(pid, timeout: .seconds(30))
         }.value
     }
 

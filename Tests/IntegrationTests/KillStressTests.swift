@@ -46,7 +46,7 @@ struct KillStressTests {
             if signal == SIGKILL {
                 #expect([SIGKILL, 0, 1, 4].contains(run.status), "\(context): status \(run.status)")
             } else {
-                // 3: interrupted run; 0/1/4: finished first (any conformance outcome); the signal
+                // 3: interrupted run; 0/1/4: finished first (conformant, not, incomplete); the signal
                 // itself: it landed before the handler was installed (start-up), nothing to clean up yet.
                 #expect([3, 0, 1, 4, signal].contains(run.status), "\(context): status \(run.status)\n\(run.stderr)")
             }

@@ -27,6 +27,18 @@ struct QMPCorroborationTests {
         #expect(found.isEmpty, "\(found)")
     }
 
+    @Test("QEMU 10's vhost-user devices show the legacy-only bits on the modern interface: either presentation agrees, nothing more")
+    func unhiddenLegacyBits() {
+        let qemu = [Self.qemu(19, at: "0000:00:04.0", host: [24, 27, 28, 29, 30, 32, 40])]
+        for offered in [[24, 27, 28, 29, 30, 32, 40], [28, 29, 32, 40]] {
+            let found = QMPCorroboration.disagreements(agent: [Self.agent(19, at: "0000:00:04.0", offered: offered)], qemu: qemu)
+            #expect(found.isEmpty, "\(offered): \(found)")
+        }
+        let forged = QMPCorroboration.disagreements(agent: [Self.agent(19, at: "0000:00:04.0", offered: [24, 28, 29, 32, 40, 41])],
+                                                    qemu: qemu)
+        #expect(forged.count == 1, "a bit QEMU does not hold is still a disagreement")
+    }
+
     @Test("a device the agent claims but QEMU does not have is named with both lists")
     func claimedDevice() {
         let found = QMPCorroboration.disagreements(
