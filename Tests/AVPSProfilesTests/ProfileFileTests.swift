@@ -149,14 +149,14 @@ import Testing
         let profile = try ProfileLoader.load(contentsOf: Self.profiles.appendingPathComponent("avps-2.0.yaml"))
         #expect(profile.version == "1.1.0")
         let levels = Dictionary(uniqueKeysWithValues: profile.requirements.map { ($0.key, $0.level) })
-        for key in ["AVPS2-HWV-01", "AVPS2-STOR-01", "AVPS2-STOR-03", "AVPS2-STOR-06", "AVPS2-STOR-07", "AVPS2-STOR-11",
+        for key in ["AVPS2-HWV-01", "AVPS2-STOR-01", "AVPS2-STOR-03", "AVPS2-STOR-06", "AVPS2-STOR-07", "AVPS2-STOR-10", "AVPS2-STOR-11",
                     "AVPS2-NET-07", "AVPS2-BOOT-03", "AVPS2-CON-05", "AVPS2-CON-06", "AVPS2-CON-07"] {
             #expect(levels[key] == .must, "\(key)")
         }
         #expect(levels["AVPS2-VSOCK-01"] == .may)
         #expect(levels["AVPS2-BOOT-02"] == .should && levels["AVPS2-NET-06"] == .should && levels["AVPS2-CON-08"] == .should)
         let sourced = profile.requirements.filter { $0.confidence == .draftSourced }
-        #expect(sourced.count == 23)
+        #expect(sourced.count == 24)
         #expect(sourced.allSatisfy { $0.source?.url.hasPrefix("https://") == true && $0.source?.version.contains("draft") == true })
     }
 
