@@ -4,7 +4,7 @@
 /// the host observes itself (QMP events and host features, the host end of a console port, the
 /// echo peer, the pmem backing file, stage times) cannot be written by the agent (`AgentClient`
 /// refuses `host_*` probe facts; host observations are only written by the runner).
-public enum VerdictBasis: String, Codable, Sendable, Equatable {
+public enum VerdictBasis: String, Codable, Sendable, Equatable, CaseIterable {
     /// Decided from a fact the host observed itself.
     case hostObserved = "host-observed"
     /// Decided from the agent's inventory after the host checked it against an independent

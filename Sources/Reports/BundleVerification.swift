@@ -64,7 +64,7 @@ extension CertificationBundle {
         result.missing = order.filter { !present.contains($0) }
         if let results = entries.first(where: { $0.path == ResultsJSON.fileName }),
            let run = try? ResultsJSON.decode(results.data) {
-            result.outcome = TextSanitizing.terminalLine(Tally.outcomeLine(run.targets))
+            result.outcome = CertificationBundle.summary(run)
         }
         if let signatureEntry = entries.first(where: { $0.path == signatureName }) {
             if let publicKey {

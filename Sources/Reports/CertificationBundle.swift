@@ -1,3 +1,4 @@
+import AVPSModel
 import Crypto
 import Foundation
 
@@ -32,11 +33,17 @@ public enum CertificationBundle {
         return try TarArchive.write(entries + files, modified: modified ?? Date(timeIntervalSince1970: 0))
     }
 
-    /// The conformance line of a run directory's results.json, for `bundle create` to print.
+    /// The conformance line of a run directory's results.json, for `bundle create` to print, with
+    /// whose word its PASS and FAIL verdicts rest on (a certificate says what the host saw itself).
     public static func outcome(runDirectory: URL) -> String? {
         guard let data = try? Data(contentsOf: runDirectory.appendingPathComponent(ResultsJSON.fileName)),
               let run = try? ResultsJSON.decode(data) else { return nil }
-        return TextSanitizing.terminalLine(Tally.outcomeLine(run.targets))
+        return summary(run)
+    }
+
+    static func summary(_ run: RunResult) -> String {
+        let basis = Tally.basisLine(run.targets.flatMap(\.results)).map { "; " + $0 } ?? ""
+        return TextSanitizing.terminalLine(Tally.outcomeLine(run.targets) + basis)
     }
 
     static func manifestText(_ files: [TarArchive.Entry]) -> String {

@@ -54,7 +54,8 @@ extension HTMLReport {
         <dt>Adapter</dt><dd>\(target.adapter)</dd>
         \(builds)<dt>Accelerator</dt><dd>\(target.accelerator, default: "none reported")</dd>
         <dt>Profile</dt><dd>\(target.profile.id) \(target.profile.version.map { "version \($0) " } ?? "")(<code>\(target.profile.path)</code>)</dd>
-        <dt>Profile sha256</dt><dd><code>\(target.profile.sha256)</code></dd>
+        <dt>Profile sha256</dt><dd><code>\(target.profile.sha256)</code></dd>\
+        \(Tally.basisLine(target.results).map { "\n<dt>Evidence basis</dt><dd>\($0)</dd>" as HTML } ?? "")
         </dl>
         """
     }
@@ -72,7 +73,7 @@ extension HTMLReport {
             <tr id="\(Anchors.requirement(target: target, key: result.key))" \
             class="r-\(Conformance.role(of: result).rawValue)"><td><code>\(result.key)</code></td>\
             <td>\(result.title)</td><td>\(result.chapter)</td><td>\(result.level.rawValue)</td>\
-            <td>\(badge(result))\(flaky)\(justified(result))</td><td>\(result.reason)\(evidence)</td></tr>
+            <td>\(badge(result))\(flaky)\(justified(result))\(basis(result))</td><td>\(result.reason)\(evidence)</td></tr>
             """
         }
         return """
@@ -85,6 +86,13 @@ extension HTMLReport {
         </tbody>
         </table>
         """
+    }
+
+    /// Whose word the verdict rests on, under the badge (the host's own observation, the agent's
+    /// report corroborated by the host, or the agent's word alone).
+    private static func basis(_ result: RequirementResult) -> HTML {
+        guard let basis = result.basis else { return "" }
+        return "<br><span class=\"basis b-\(basis.rawValue)\">\(basis.rawValue)</span>"
     }
 
     private static func justified(_ result: RequirementResult) -> HTML {

@@ -36,6 +36,7 @@ enum HTMLStyle {
     table.matrix td, table.matrix th { text-align: center; } table.matrix th[scope=row] { text-align: left; }
     table.matrix thead th { position: sticky; top: 0; }
     details summary { cursor: pointer; }
+    .basis { font-size: .75rem; color: #555; } .b-guest-reported { font-style: italic; }
     @media print { details { display: block; } .badge { border: 1px solid #000; } }
 
     """)

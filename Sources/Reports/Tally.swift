@@ -40,6 +40,19 @@ enum Tally {
         }
     }
 
+    /// Whose word the PASS and FAIL verdicts rest on, strongest first; nil when no result says
+    /// (results.json written before the basis existed).
+    static func basisLine(_ results: [RequirementResult]) -> String? {
+        let counts = VerdictBasis.allCases.compactMap { basis -> String? in
+            let count = results.count { $0.basis == basis }
+            return count > 0 ? "\(count) \(basis.rawValue)" : nil
+        }
+        guard !counts.isEmpty else { return nil }
+        let alone = results.count { $0.basis == .guestReported }
+        return "PASS/FAIL rest on: " + counts.joined(separator: ", ")
+            + (alone > 0 ? " (\(alone) on the guest's word alone)" : "")
+    }
+
     /// Categories in the order they first appear (profile order), with their results.
     static func byCategory(_ results: [RequirementResult]) -> [(category: String, results: [RequirementResult])] {
         var order: [String] = []

@@ -47,6 +47,7 @@ public enum TextSummary {
         if collapsed > 0 { lines.append("  \(collapsed) requirement(s) not measured (INFRA)") }
         let counts = Tally.countsByWord(target.results).map { "\($0.word) \($0.count)" }
         lines.append("  verdicts: " + (counts.isEmpty ? "none" : counts.joined(separator: ", ")))
+        if let basis = Tally.basisLine(target.results) { lines.append("  " + basis) }
         return lines
     }
 
