@@ -70,14 +70,15 @@ struct AdapterInteropTests {
 
     @Test("an external target whose channel never appears is INFRA naming the channel, nothing left running")
     func channelNeverAppears() async throws {
-        let spec = ExternalSpec(start: ["sleep", "300"], channel: .unix(path: "{workspace}/never.sock"))
+        // An unusual duration marks this process alone (a plain `sleep 300` elsewhere on the host must not count).
+        let spec = ExternalSpec(start: ["sleep", "300.0417"], channel: .unix(path: "{workspace}/never.sock"))
         let target = TargetSpec(name: "it-ext-nochannel", adapter: "external", devices: [.entropy], external: spec)
         let (outcome, _) = try await runTarget(target, controlTimeout: .seconds(5))
         let result = try #require(outcome.results.first)
         let infra = try #require(result.infraError)
         #expect(infra.contains("never.sock") && infra.contains("never appeared"), "\(infra)")
         #expect(result.results.allSatisfy { $0.verdict == .infra })
-        #expect(await processesRemaining("sleep 300").isEmpty)
+        #expect(await processesRemaining("sleep 300.0417").isEmpty)
     }
 
     @Test("an external start command that fails is INFRA with its stderr")
