@@ -161,7 +161,7 @@ public enum Conformance {
     /// What would decide an undecided MUST, in one sentence.
     static func decider(for result: RequirementResult) -> String {
         switch result.verdict {
-        case .untested: "No machine check exists: add one, or a signed attestation (\(result.key))."
+        case .untested: "No machine check exists yet: it needs one in avps, or a waiver (owner, expiry, reason) in a vendor overlay (\(result.key))."
         case .skipped: "Could not be measured (\(result.reason)); rerun where the check can measure."
         case .error: "The harness or a probe broke (\(result.reason)); fix it and rerun."
         case .infra: "Not measured because of test-bench trouble (\(result.reason)); rerun."
