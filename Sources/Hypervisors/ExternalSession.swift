@@ -40,7 +40,7 @@ struct ExternalSession: Sendable {
             let died = await startCommandDied(pid: pid, after: error)
             _ = await stop(pid: pid, graceful: false)
             stream?.close()
-            if died { throw HypervisorError.exitedEarly(status: exitText(pid), detail: launch.stderrTail) }
+            if let died { throw HypervisorError.exitedEarly(status: died, detail: launch.stderrTail) }
             throw error
         }
         if let problem = await stop(pid: pid, graceful: true) {
@@ -50,18 +50,18 @@ struct ExternalSession: Sendable {
         return value
     }
 
-    /// True when the start command ended in failure: a non-zero status or a signal (a daemonizing
-    /// one exits 0 and is not dead); the stream's error gets a moment, since sockets close before
-    /// the exit is visible.
-    private func startCommandDied(pid: Int32, after error: any Error) async -> Bool {
-        if error is CancellationError || (error as? AgentError) == .cancelled { return false }
-        if error is HypervisorError { return false }
+    /// How the start command ended when it ended in failure (a non-zero status or a signal; a
+    /// daemonizing one exits 0 and is not dead), nil otherwise. The stream's error gets a moment,
+    /// since sockets close before the exit is visible. The status is read once, here: the process
+    /// is reaped soon after, and then it can no longer be asked.
+    private func startCommandDied(pid: Int32, after error: any Error) async -> String? {
+        if error is CancellationError || (error as? AgentError) == .cancelled { return nil }
+        if error is HypervisorError { return nil }
         let exited = ProcessState.hasExited(pid) ? true : await ProcessState.waitForExit(pid, timeout: .milliseconds(500))
-        return exited && ProcessState.exitStatus(pid) != 0
-    }
-
-    private func exitText(_ pid: Int32) -> String {
-        ProcessState.exitStatus(pid).map { "start command exited with status \($0)" } ?? "start command exited"
+        guard exited else { return nil }
+        let status = ProcessState.exitStatus(pid)
+        if status == 0 { return nil }
+        return status.map { "start command exited with status \($0)" } ?? "start command exited"
     }
 
     /// Connects to the declared channel, retrying until the control timeout; fails fast if the

@@ -105,7 +105,8 @@ struct AdapterInteropTests {
         let result = try #require(outcome.results.first)
         let infra = try #require(result.infraError)
         #expect(infra.contains("Property 'virtio-rng-pci.bogus' not found"), "\(infra)")
-        #expect(infra.contains("start command exited with status 1"), "\(infra)")
+        // "with status 1" when the status could still be read; the process may already be reaped.
+        #expect(infra.contains("start command exited"), "\(infra)")
         #expect(!infra.lowercased().contains("connection reset"), "\(infra)")
         #expect(processesMentioning("avps-it-ext-bad-device").isEmpty)
     }
