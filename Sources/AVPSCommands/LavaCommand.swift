@@ -69,10 +69,7 @@ struct LavaExportCommand: AsyncParsableCommand {
                 return target
             }
             let resources = try await guest.resources(for: targets)
-            var planner = Planner(hypervisor: resources.qemuAdapter(cacheDirectory: guest.cacheRoot),
-                                  boot: resources.reference.bootArtifacts)
-            planner.targetBoots = resources.targetBoots
-            planner.adapters = RunExecution.adapters
+            let planner = resources.planner(cacheDirectory: guest.cacheRoot)
             var writerOptions = LavaExportWriter.Options(
                 suite: loaded.name, profiles: loaded.profiles, avpsVersion: AVPSCommand.version,
                 reportedStatuses: RunOutcome.verdictsReported.map(\.rawValue))

@@ -87,11 +87,7 @@ struct RunCommand: AsyncParsableCommand {
             let targets = try (shard?.select(loadedSuite.targets) ?? loadedSuite.targets).map(applyOverrides)
             let resources = try await guest.resources(for: targets)
             if plan {
-                var planner = Planner(hypervisor: resources.qemuAdapter(cacheDirectory: guest.cacheRoot),
-                                      boot: resources.reference.bootArtifacts)
-                planner.targetBoots = resources.targetBoots
-                planner.adapters = RunExecution.adapters
-                try await printPlan(planner, targets: targets, profiles: loadedProfiles)
+                try await printPlan(resources.planner(cacheDirectory: guest.cacheRoot), targets: targets, profiles: loadedProfiles)
                 return .allMustPass
             }
             let runDirectory = try makeRunDirectory()

@@ -18,6 +18,12 @@ struct RunResources {
     func qemuAdapter(cacheDirectory: URL) -> QEMUAdapter {
         QEMUAdapter(cacheDirectory: cacheDirectory, installations: installations, missingInstallations: missingInstallations)
     }
+
+    /// What `--plan` and `avps lava export` prepare launches with: the same adapters and guests a run uses.
+    func planner(cacheDirectory: URL) -> Planner {
+        Planner(hypervisor: qemuAdapter(cacheDirectory: cacheDirectory), boot: reference.bootArtifacts,
+                adapters: RunExecution.adapters, targetBoots: targetBoots)
+    }
 }
 
 /// The guest a target needs, when it differs from the default one.

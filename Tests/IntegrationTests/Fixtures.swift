@@ -2,6 +2,7 @@ import AVPSModel
 import Foundation
 import GuestImage
 import Hypervisors
+import Reports
 import Runner
 import Synchronization
 
@@ -107,4 +108,14 @@ func workspace(of commandLine: [String]) -> String? {
     let value = commandLine[index + 1]
     guard value.hasPrefix("unix:"), let end = value.range(of: "/qmp.sock") else { return nil }
     return String(value[value.index(value.startIndex, offsetBy: 5)..<end.lowerBound])
+}
+
+/// The results.json of a finished run, read with the project's own decoder.
+func finishedRun(_ runDirectory: URL) throws -> RunResult {
+    try ResultsJSON.decode(Data(contentsOf: runDirectory.appendingPathComponent(ResultsJSON.fileName)))
+}
+
+/// Each requirement's verdict word (`PASS`, `FAIL`, ...) in one target's results.
+func verdictWords(_ target: TargetResult?) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: (target?.results ?? []).map { ($0.key, $0.verdict.rawValue) })
 }

@@ -23,10 +23,7 @@ struct HostileProcessTests {
     /// Whether a MUST requirement FAILed in the run: under the conformance rule a measured MUST
     /// FAIL outranks INFRA (exit 1 rather than 3), so tests about teardown read the exit from it.
     static func mustFailed(_ run: HostilePlatform.Measured) throws -> Bool {
-        let data = try Data(contentsOf: run.runDirectory.appendingPathComponent("results.json"))
-        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        let results = (object?["targets"] as? [[String: Any]] ?? []).flatMap { $0["results"] as? [[String: Any]] ?? [] }
-        return results.contains { $0["level"] as? String == "MUST" && $0["verdict"] as? String == "FAIL" }
+        try finishedRun(run.runDirectory).targets.flatMap(\.results).contains { $0.level == .must && $0.verdict == .fail }
     }
 
     @Test("same-group, setsid and double-fork descendants are killed after a normal end")

@@ -60,11 +60,9 @@ struct InstalledLayoutTests {
         let runs = elsewhere.appendingPathComponent("Reports/runs")
         let made = try FileManager.default.contentsOfDirectory(atPath: runs.path)
         #expect(made.count == 1)
-        let results = runs.appendingPathComponent(made.first ?? "none").appendingPathComponent("results.json")
-        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: results)) as? [String: Any]
-        let targets = document?["targets"] as? [[String: Any]] ?? []
+        let targets = try finishedRun(runs.appendingPathComponent(made.first ?? "none")).targets
         #expect(targets.count == 1)
-        let verdicts = targets.flatMap { ($0["results"] as? [[String: Any]] ?? []).compactMap { $0["verdict"] as? String } }
+        let verdicts = targets.flatMap { $0.results.map(\.verdict.rawValue) }
         #expect(verdicts.contains("PASS"))
         #expect(!verdicts.contains("INFRA") && !verdicts.contains("ERROR"), "\(verdicts)")
     }

@@ -1,3 +1,4 @@
+import AVPSModel
 import Foundation
 import Testing
 
@@ -93,12 +94,7 @@ struct LavaJobTests {
     }
 
     static func verdicts(_ run: URL) throws -> [String: String] {
-        let data = try Data(contentsOf: run.appendingPathComponent("results.json"))
-        let document = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        let results = (document?["targets"] as? [[String: Any]])?.first?["results"] as? [[String: Any]] ?? []
-        return Dictionary(uniqueKeysWithValues: results.compactMap { result in
-            (result["key"] as? String).flatMap { key in (result["verdict"] as? String).map { (key, $0) } }
-        })
+        verdictWords(try finishedRun(run).targets.first)
     }
 
     static let devices = "[{block: {size_mib: 64}}, net, entropy, console, balloon, watchdog]"
@@ -160,10 +156,7 @@ struct LavaJobTests {
         let failed = cases.stdout.split(separator: "\n").filter { $0.hasPrefix("<LAVA_SIGNAL_TESTCASE") && $0.hasSuffix("RESULT=fail>") }
         // Only a MUST that FAILed is a failed test case (a SHOULD deviation or an absent MAY is skip):
         // as many as results.json's conformance names.
-        let data = try Data(contentsOf: job.runDirectory.appendingPathComponent("results.json"))
-        let document = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        let conformance = (document?["targets"] as? [[String: Any]])?.first?["conformance"] as? [String: Any]
-        let mustFailures = conformance?["must_failures"] as? [[String: Any]] ?? []
+        let mustFailures = try finishedRun(job.runDirectory).targets.first.map { Conformance.outcome(of: $0).mustFailures } ?? []
         #expect(!failed.isEmpty)
         #expect(failed.count == mustFailures.count)
     }

@@ -1,3 +1,4 @@
+import AVPSModel
 import Foundation
 import Testing
 
@@ -35,25 +36,17 @@ struct VendorImageTests {
         """
     }
 
-    static func run(_ suite: String, in directory: URL, name: String) async throws -> (status: Int32, results: [String: Any]) {
+    static func run(_ suite: String, in directory: URL, name: String) async throws -> (status: Int32, results: TargetResult?) {
         let file = directory.appendingPathComponent("\(name).yaml")
         try Data(suite.utf8).write(to: file)
         let out = directory.appendingPathComponent(name)
         let run = try await CLITests.avps(["run", file.path, "--out", out.path, "--boot-timeout", "240", "--progress", "plain"])
-        let data = (try? Data(contentsOf: out.appendingPathComponent("results.json"))) ?? Data()
-        let document = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         #expect([0, 1, 4].contains(run.status), "\(name): exit \(run.status) \(run.stderr.suffix(2000))")
-        return (run.status, ((document["targets"] as? [[String: Any]])?.first) ?? [:])
+        return (run.status, (try? finishedRun(out))?.targets.first)
     }
 
-    static func verdicts(_ target: [String: Any]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: (target["results"] as? [[String: Any]] ?? []).compactMap { result in
-            (result["key"] as? String).flatMap { key in (result["verdict"] as? String).map { (key, $0) } }
-        })
-    }
-
-    static func agentReady(_ target: [String: Any]) -> Double? {
-        (target["stages"] as? [[String: Any]])?.first { $0["stage"] as? String == "agent ready" }?["duration"] as? Double
+    static func agentReady(_ target: TargetResult?) -> Double? {
+        target?.stages.first { $0.stage == "agent ready" }?.duration
     }
 
     @Test("a Debian 12 systemd image with the injected agent scores what the reference guest scores")
@@ -76,9 +69,9 @@ struct VendorImageTests {
         let reference = try await Self.run(Self.suite(name: "reference", kernel: guest.kernel.path, initrd: guest.initrd.path,
                                                       append: guest.baseCommandLine, disk: "file=null-co://,size=1024M"),
                                            in: directory, name: "reference")
-        let release = ((vendor.results["evidence"] as? [String: Any])?["guest"] as? [String: Any])?["kernel_release"] as? String
+        let release = vendor.results?.evidence?.guest.kernelRelease
         #expect(release?.hasSuffix("-amd64") == true, "the vendor image runs Debian's own kernel: \(release ?? "none")")
-        let (mine, theirs) = (Self.verdicts(vendor.results), Self.verdicts(reference.results))
+        let (mine, theirs) = (verdictWords(vendor.results), verdictWords(reference.results))
         #expect(mine.values.filter { $0 == "PASS" }.count > 15)
         let differing = Set(mine.keys).union(theirs.keys).filter { mine[$0] != theirs[$0] }
         // Explained in docs/vendors.md: q35's chipset has a watchdog of its own (ICH9 TCO); the systemd
@@ -135,7 +128,7 @@ struct VendorImageTests {
                                                     append: "console=ttyS0 panic=-1 quiet rdinit=/avps-init",
                                                     disk: "file=null-co://,size=1024M"),
                                          in: directory, name: "vendor-overlay")
-        let verdicts = Self.verdicts(overlay.results)
+        let verdicts = verdictWords(overlay.results)
         #expect(verdicts["AVPS2-RNG-01"] == "PASS" && verdicts["AVPS2-STOR-01"] == "PASS", "\(verdicts)")
 
         // The negative control: the vendor image alone boots its application and never answers.
