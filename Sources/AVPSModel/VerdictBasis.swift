@@ -8,7 +8,9 @@ public enum VerdictBasis: String, Codable, Sendable, Equatable, CaseIterable {
     /// Decided from a fact the host observed itself.
     case hostObserved = "host-observed"
     /// Decided from the agent's inventory after the host checked it against an independent
-    /// oracle (QEMU's x-query-virtio-status: device list and offered bits).
+    /// oracle (QEMU's x-query-virtio-status: device list and offered bits), or from a probe fact
+    /// the host checked at its own end of the data path (`host_<fact>`: the pattern in the disk
+    /// image or pmem file, the file in the 9p share, the echo peer's datagram count).
     case hostCorroborated = "host-corroborated"
     /// Decided from what the agent reported alone.
     case guestReported = "guest-reported"
@@ -19,8 +21,14 @@ public enum VerdictBasis: String, Codable, Sendable, Equatable, CaseIterable {
         switch check {
         case .host, .hardwareVirtualization:
             return .hostObserved
-        case .probe(_, _, let fact, _):
-            return ProbeResult.isHostObserved(fact) ? .hostObserved : .guestReported
+        case .probe(let name, let selector, let fact, _):
+            if ProbeResult.isHostObserved(fact) { return .hostObserved }
+            // Corroborated when every run that reported the fact also carries the host's view of it.
+            let runs = evidence.probes.filter { run in
+                run.name == name && run.status == .ok && run.facts[fact] != nil
+                    && (selector.map { selector in evidence.devices.contains { $0.name == run.device && selector.matches($0) } } ?? true)
+            }
+            return !runs.isEmpty && runs.allSatisfy { $0.isCorroborated(fact) } ? .hostCorroborated : .guestReported
         case .devicePresent, .featureOffered:
             // The device list and offered bits are what QMP corroborates.
             return corroborated ? .hostCorroborated : .guestReported

@@ -156,9 +156,10 @@ public enum SuiteLoader {
         }
     }
 
-    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`
+    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N},
+    /// host_files: {block: [...], 9p: [...], pmem: [...]}}`
     static func externalSpec(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalSpec {
-        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel"])
+        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "host_files"])
         func argv(_ key: String) throws(LoadError) -> [String]? {
             guard let value = mapping.optional(key) else { return nil }
             let items = try value.sequence().map { item throws(LoadError) in try item.nonEmptyString() }
@@ -186,7 +187,17 @@ public enum SuiteLoader {
             }
             channel = .hybridVsock(path: try kind.value.nonEmptyString(), port: port)
         }
-        return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel)
+        return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel,
+                            hostFiles: try mapping.optional("host_files").map { files throws(LoadError) in try hostFiles(files) })
+    }
+
+    /// `host_files: {block: [PATH...], 9p: [DIR...], pmem: [PATH...]}` (each list optional, paths non-empty).
+    static func hostFiles(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalHostFiles {
+        let mapping = try reader.mapping(allowedKeys: ["block", "9p", "pmem"])
+        func paths(_ key: String) throws(LoadError) -> [String] {
+            try mapping.optional(key)?.sequence().map { item throws(LoadError) in try item.nonEmptyString() } ?? []
+        }
+        return ExternalHostFiles(block: try paths("block"), ninep: try paths("9p"), pmem: try paths("pmem"))
     }
 
     /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).

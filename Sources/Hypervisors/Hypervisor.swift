@@ -49,6 +49,9 @@ public struct PreparedLaunch: Sendable {
     public var withheldPlatformDevices: [String: String] = [:]
     /// What a remote launch does on the other host (`ssh` adapter); nil for local launches.
     public var remote: SSHRemotePlan?
+    /// Files on this host behind the guest's disks, shares and pmem, for host-side checks of
+    /// what the probes wrote; empty when the host holds none.
+    public var hostDataEnds = HostDataEnds()
 }
 
 /// A guest that is up and reachable, handed to the caller for the duration of a closure.
