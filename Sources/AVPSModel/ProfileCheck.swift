@@ -115,6 +115,10 @@ public enum Check: Sendable, Equatable {
     /// The hypervisor used the CPU's virtualization extensions where the host CPU has them
     /// (AVPS2-HWV-01): NOT_APPLICABLE without extensions, FAIL when it emulated (TCG) instead.
     case hardwareVirtualization
+    /// Self-check of the harness: the agent's inventory (device list, offered bits) agrees with
+    /// the hypervisor's own account of its devices where the host can ask it (QEMU's QMP). A
+    /// disagreement is ERROR naming both values: the agent or its channel cannot be trusted.
+    case inventoryCorroborated
 
     /// The devices the check looks at; nil for checks that are not about inventory devices.
     public var selector: DeviceSelector? {
@@ -125,8 +129,17 @@ public enum Check: Sendable, Equatable {
             selector
         case .probe(_, let device, _, _):
             device
-        case .host, .hardwareVirtualization:
+        case .host, .hardwareVirtualization, .inventoryCorroborated:
             nil
+        }
+    }
+
+    /// True when the check is decided from the agent's inventory (device list, features, status,
+    /// config), the part QMP corroboration compares with the hypervisor's own account.
+    public var readsInventory: Bool {
+        switch self {
+        case .probe, .host, .hardwareVirtualization, .inventoryCorroborated: false
+        default: true
         }
     }
 
@@ -155,6 +168,7 @@ public enum Check: Sendable, Equatable {
         case .probe: "probe"
         case .host: "host"
         case .hardwareVirtualization: "hardware_virtualization"
+        case .inventoryCorroborated: "inventory_corroborated"
         }
     }
 }

@@ -19,7 +19,7 @@ public enum VerdictBasis: String, Codable, Sendable, Equatable, CaseIterable {
     public static func of(_ check: Check, evidence: Evidence) -> VerdictBasis {
         let corroborated = evidence.hostObservations[corroborationKey] != nil
         switch check {
-        case .host, .hardwareVirtualization:
+        case .host, .hardwareVirtualization, .inventoryCorroborated:
             return .hostObserved
         case .probe(let name, let selector, let fact, _):
             if ProbeResult.isHostObserved(fact) { return .hostObserved }
@@ -39,4 +39,8 @@ public enum VerdictBasis: String, Codable, Sendable, Equatable, CaseIterable {
 
     /// Host observation recorded when the inventory was checked against QMP.
     public static let corroborationKey = "qemu.corroborated_devices"
+    /// Host observation recorded when it disagreed: a list of texts, each naming both values.
+    public static let disagreementKey = "qemu.inventory_disagreements"
+    /// Host observation recorded when QEMU could not be asked (the error).
+    public static let unavailableKey = "qemu.virtio_status_unavailable"
 }

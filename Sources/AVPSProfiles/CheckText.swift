@@ -20,6 +20,8 @@ public enum CheckText {
             return "host: \(observation) \(comparison)"
         case .hardwareVirtualization:
             return "hardware_virtualization: accelerator used vs the host CPU's extensions"
+        case .inventoryCorroborated:
+            return "inventory_corroborated: the agent's devices and offered bits vs the hypervisor's own (QMP)"
         }
     }
 

@@ -107,6 +107,7 @@ public enum ProfileSchema {
                                      required: ["name", "fact"])),
             ("host", withComparison(["observation": ref("identifier")], required: ["observation"])),
             ("hardware_virtualization", object([:], required: [])),
+            ("inventory_corroborated", object([:], required: [])),
         ]
         return .object([
             ("type", .string("object")), ("minProperties", .int(1)), ("maxProperties", .int(1)),

@@ -31,6 +31,8 @@ enum CheckEvaluator {
             return host(observation, comparison, observations: evidence.hostObservations)
         case .hardwareVirtualization:
             return hardwareVirtualization(evidence.hostObservations)
+        case .inventoryCorroborated:
+            return inventoryCorroborated(evidence.hostObservations)
         default:
             break
         }
@@ -51,7 +53,7 @@ enum CheckEvaluator {
             return standardTransport(selector, matching: matching)
         case .config(_, let field, let comparison):
             return config(field, comparison, selector: selector, matching: matching)
-        case .devicePresent, .probe, .host, .hardwareVirtualization:
+        case .devicePresent, .probe, .host, .hardwareVirtualization, .inventoryCorroborated:
             return noMatch(selector, all: devices)
         }
     }

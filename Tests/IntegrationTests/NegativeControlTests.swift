@@ -175,6 +175,26 @@ struct NegativeControlTests {
                          unmeasured: ["AVPS2-RNG-04", "AVPS2-RNG-05", "AVPS2-RNG-06", "AVPS2-RNG-07"])
     }
 
+    // negative-control: AVPS2-SELF-01 -- avps.agent.test=misreport-entropy: the agent reports its rng as a block device; QMP says otherwise
+    @Test("an agent whose inventory QEMU contradicts: the self-check is ERROR naming both values, no inventory verdict stands, not INFRA")
+    func lyingInventoryIsTheSelfChecksError() async throws {
+        let target = TargetSpec(name: "it-neg-selfcheck", accelerator: "tcg", devices: [.entropy],
+                                kernelAppend: ["avps.agent.test=misreport-entropy"])
+        let (outcome, runDirectory) = try await runTarget(target, bootTimeout: .seconds(120))
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let result = try #require(outcome.results.first)
+        #expect(result.infraError == nil, "a lying agent is not the test bench's fault: \(result.infraError ?? "")")
+        let rows = Dictionary(uniqueKeysWithValues: result.results.map { ($0.key, $0) })
+        let selfCheck = try #require(rows["AVPS2-SELF-01"])
+        #expect(selfCheck.verdict == .error && selfCheck.reason.contains("the agent reports device id 2, QEMU 4"),
+                "\(selfCheck.verdict): \(selfCheck.reason)")
+        for key in ["AVPS2-RNG-01", "AVPS2-STOR-01", "AVPS2-GEN-01"] {
+            #expect(rows[key]?.verdict == .error, "\(key) must not be judged on a contradicted inventory: \(rows[key]?.reason ?? "absent")")
+        }
+        #expect(Conformance.outcome(of: result).status != .conformant)
+        #expect(await processesRemaining("avps-\(target.name)").isEmpty)
+    }
+
     // negative-control: AVPS2-RNG-03 -- avps.agent.test=stall-entropy: the probe never answers; its 8 s deadline ends it
     @Test("a probe that never answers costs its own requirement only: FAIL at its deadline, the agent serves the rest")
     func stalledProbeHitsItsDeadline() async throws {
