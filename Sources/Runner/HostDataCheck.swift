@@ -20,8 +20,9 @@ import Hypervisors
 /// seed are used, never the ones the guest echoes back.
 struct HostDataCheck: Sendable {
     var ends: HostDataEnds
-    /// Name of the file the 9p probe leaves for the host (fresh per target).
-    var keepFile: String
+    /// Name of the file the 9p probe was asked to leave for the host (fresh per target); nil when
+    /// it was asked to leave none.
+    var keepFile: String?
 
     private static let queue = DispatchQueue(label: "avps.host-data-check")
 
@@ -62,7 +63,8 @@ struct HostDataCheck: Sendable {
             return await patternFacts(files: ends.pmemFiles, noun: "pmem backing file", offset: region.offset, bytes: region.bytes,
                                       seed: region.seed, clampToFile: true)
         case "9p.fileops" where result.facts["data_verified"] != nil && !ends.shareDirectories.isEmpty:
-            return await shareFacts()
+            guard let keepFile else { return [:] }
+            return await shareFacts(keepFile)
         case "net.udp_echo" where result.facts["lost"] != nil:
             guard let peerDatagrams, case .int(let count)? = request.params["count"] else { return [:] }
             let lost = max(0, Int(count) - peerDatagrams)
@@ -100,8 +102,8 @@ struct HostDataCheck: Sendable {
     }
 
     /// `host_data_verified`: the probe's kept file is in a shared directory with the probe's bytes.
-    private func shareFacts() async -> [String: FactValue] {
-        let (directories, name) = (ends.shareDirectories, keepFile)
+    private func shareFacts(_ name: String) async -> [String: FactValue] {
+        let directories = ends.shareDirectories
         let seen = (try? await BlockingIO.run(on: Self.queue) { _ in
             var seen: Data?
             for directory in directories {

@@ -20,10 +20,12 @@ struct ProbePlan {
     var consolePorts: [String] = []
     /// Seed of this target's storage patterns (each device adds its index, so one disk's pattern
     /// is never found in another's image); fresh per target, so a stale image from an earlier
-    /// run cannot stand in for this run's write.
-    var dataSeed: UInt64 = Self.freshSeed()
-    /// File the 9p probe leaves in the share for the host to check (`HostDataCheck`).
-    var keepFile = "avps-host-check-" + String(Self.freshSeed(), radix: 16)
+    /// run cannot stand in for this run's write. nil: the fixed `plannedSeed` for every device,
+    /// for a plan written before the guest's devices are known (autonomous mode).
+    var dataSeed: UInt64? = Self.freshSeed()
+    /// File the 9p probe leaves in the share for the host to check (`HostDataCheck`); nil when
+    /// no host will look (autonomous mode).
+    var keepFile: String? = "avps-host-check-" + String(Self.freshSeed(), radix: 16)
     /// Bytes and seed of each console.transfer.
     static let consoleBytes = 65536
     static let consoleSeed: UInt32 = 0x5eed_c0de
@@ -32,7 +34,7 @@ struct ProbePlan {
         var requests: [ProbeRequest] = []
         var netProbed = false
         for (index, device) in devices.enumerated() {
-            let seed = FactValue.int(Int64(dataSeed &+ UInt64(index)))
+            let seed = FactValue.int(Int64(dataSeed.map { $0 &+ UInt64(index) } ?? Self.plannedSeed))
             switch device.deviceID {
             case 1 where !netProbed:
                 netProbed = true
@@ -58,7 +60,7 @@ struct ProbePlan {
             case 4: requests.append(ProbeRequest(name: "entropy.rate", device: device.name,
                                                  params: ["bytes": .int(16384), "max_seconds": .int(3)]))
             case 5: requests.append(ProbeRequest(name: "balloon.stats", device: device.name))
-            case 9: requests.append(ProbeRequest(name: "9p.fileops", device: device.name, params: ["keep_file": .string(keepFile)]))
+            case 9: requests.append(ProbeRequest(name: "9p.fileops", device: device.name, params: keepFile.map { ["keep_file": .string($0)] } ?? [:]))
             case 16: requests.append(ProbeRequest(name: "gpu.modes", device: device.name))
             case 18: requests.append(ProbeRequest(name: "input.caps", device: device.name))
             case 20: requests.append(ProbeRequest(name: "crypto.cipher", device: device.name))
@@ -85,6 +87,9 @@ struct ProbePlan {
 
     /// Bytes of the pmem pattern; the runner checks the same pattern in the backing file.
     static let pmemBytes = 4 << 20
+
+    /// The storage seed of a plan without `dataSeed`.
+    static let plannedSeed: UInt64 = 0x5eed_9e11
 
     /// A random seed below 2^48: positive as a JSON integer however many devices add their index.
     static func freshSeed() -> UInt64 { UInt64.random(in: 1..<(1 << 48)) }

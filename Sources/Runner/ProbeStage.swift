@@ -17,8 +17,10 @@ struct ProbeStage {
         let peer = wantsNet ? EchoPeer() : nil
         let sockets = Self.consoleSockets(guest.launch)
         let target = guest.launch.target
-        let plan = ProbePlan(echoPort: peer?.port, disksAreScratch: target.disksAreScratch,
+        var plan = ProbePlan(echoPort: peer?.port, disksAreScratch: target.disksAreScratch,
                              consolePorts: sockets.keys.sorted())
+        // A file is left in a share only for a host that will read and remove it.
+        if guest.launch.hostDataEnds.shareDirectories.isEmpty { plan.keepFile = nil }
         let hostCheck = HostDataCheck(ends: guest.launch.hostDataEnds, keepFile: plan.keepFile)
         var failure: AgentError?
         for request in plan.requests(for: devices) where failure == nil {
