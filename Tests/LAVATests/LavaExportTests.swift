@@ -1,7 +1,9 @@
 import AVPSModel
 import AVPSProfiles
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
+import ExternalHypervisor
 import LAVA
 import Testing
 
