@@ -40,6 +40,9 @@ public struct SystemMembership: Sendable, Equatable, Codable {
     /// Short names of every VM of the system, in suite order.
     public var siblings: [String]
     public var links: [SystemLink]
+    /// Where the run keeps what the VMs share on the host (shared-memory backing files): set by
+    /// the run just before the launch, nil in a suite.
+    public var sharedDirectory: String?
 
     public init(system: String, vm: String, index: Int, siblings: [String], links: [SystemLink]) {
         self.system = system
@@ -67,8 +70,10 @@ public struct SystemMembership: Sendable, Equatable, Codable {
 
     /// Locally administered MAC of VM `index` on network link `link`, so the agent finds the NIC.
     public static func networkMAC(link: Int, index: Int) -> String {
-        "52:54:00:a5:" + hex(link) + ":" + hex(index)
+        networkMACPrefix + hex(link) + ":" + hex(index)
     }
+    public static let networkMACPrefix = "52:54:00:a5:"
+
 
     private static func hex(_ value: Int) -> String {
         let digits = Array("0123456789abcdef")

@@ -8,12 +8,16 @@ import Glibc
 /// 127.0.0.1 ports): chosen just before the launch, one per VM of each link, and written into
 /// every VM's membership so its adapter wires the same numbers.
 enum LinkPorts {
-    static func assign(_ system: TargetSpec) -> TargetSpec {
+    /// - Parameter sharedDirectory: where shared-memory links keep their backing files.
+    static func assign(_ system: TargetSpec, sharedDirectory: String? = nil) -> TargetSpec {
         var system = system
         for index in system.links.indices where system.links[index].kind == .network && system.links[index].ports == nil {
             system.links[index].ports = system.links[index].vms.map { _ in freeUDPPort() }
         }
-        for index in system.vms.indices { system.vms[index].membership?.links = system.links }
+        for index in system.vms.indices {
+            system.vms[index].membership?.links = system.links
+            system.vms[index].membership?.sharedDirectory = sharedDirectory
+        }
         return system
     }
 

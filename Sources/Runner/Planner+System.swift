@@ -13,7 +13,7 @@ extension Planner {
     }
 
     public func planSystem(_ spec: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws(RunnerError) -> SystemPlan {
-        let system = LinkPorts.assign(spec)
+        let system = LinkPorts.assign(spec, sharedDirectory: scratch.appendingPathComponent("shared").path)
         var vms: [TargetPlan] = []
         for vm in system.vms {
             let directory = scratch.appendingPathComponent(vm.membership?.vm ?? "vm-\(vms.count)")

@@ -15,7 +15,20 @@ struct SystemRunner: Sendable {
 
     func run(_ spec: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL, runDirectory: URL,
              events: (@Sendable (RunEvent) -> Void)?) async throws(RunnerError) -> TargetOutcome {
-        let system = LinkPorts.assign(spec)
+        do {
+            return try await SystemWorkspace.with { shared in
+                try await runMembers(LinkPorts.assign(spec, sharedDirectory: shared.path), profiles: profiles,
+                              artifactDirectory: artifactDirectory, runDirectory: runDirectory, events: events)
+            }
+        } catch let error as RunnerError {
+            throw error
+        } catch {
+            throw .infrastructure("system \(spec.name): \(error)")
+        }
+    }
+
+    private func runMembers(_ system: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL, runDirectory: URL,
+                     events: (@Sendable (RunEvent) -> Void)?) async throws(RunnerError) -> TargetOutcome {
         let systemName = system.name
         let stages = StageLog(observer: events.map { events in { @Sendable stage in events(.stage(target: systemName, stage)) } })
         let observations = SystemObservations()
