@@ -62,7 +62,11 @@ struct LavaExportCommand: AsyncParsableCommand {
             let loaded = try SuiteLoader.load(contentsOf: suiteURL)
             // LAVA workers run TCG unless a device says otherwise; never probe this host's KVM for them.
             // The agent channel is virtio-serial: a LAVA worker runs no vhost-user vsock backend.
-            let targets = loaded.targets.map { target -> TargetSpec in
+            // A LAVA job boots one device: a system of several guests has no LAVA form (docs/lava.md).
+            for system in loaded.targets where system.isSystem {
+                Console.info("\(system.name): a system of \(system.vms.count) VMs is not exported (a LAVA job boots one guest)")
+            }
+            let targets = loaded.targets.filter { !$0.isSystem }.map { target -> TargetSpec in
                 var target = target
                 if target.accelerator == "auto" { target.accelerator = "tcg" }
                 if autonomous { target.kernelAppend.append("avps.autonomous") }
