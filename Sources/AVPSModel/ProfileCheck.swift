@@ -119,6 +119,10 @@ public enum Check: Sendable, Equatable {
     /// the hypervisor's own account of its devices where the host can ask it (QEMU's QMP). A
     /// disagreement is ERROR naming both values: the agent or its channel cannot be trusted.
     case inventoryCorroborated
+    /// A fact the run observed about a system of two or more guests (isolation between VMs,
+    /// guest-to-guest traffic) satisfies a comparison. Decided in the system's own result; a
+    /// single guest cannot measure it and reports SKIPPED saying so.
+    case system(observation: String, Comparison)
 
     /// The devices the check looks at; nil for checks that are not about inventory devices.
     public var selector: DeviceSelector? {
@@ -129,7 +133,7 @@ public enum Check: Sendable, Equatable {
             selector
         case .probe(_, let device, _, _):
             device
-        case .host, .hardwareVirtualization, .inventoryCorroborated:
+        case .host, .hardwareVirtualization, .inventoryCorroborated, .system:
             nil
         }
     }
@@ -138,9 +142,15 @@ public enum Check: Sendable, Equatable {
     /// config), the part QMP corroboration compares with the hypervisor's own account.
     public var readsInventory: Bool {
         switch self {
-        case .probe, .host, .hardwareVirtualization, .inventoryCorroborated: false
+        case .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system: false
         default: true
         }
+    }
+
+    /// True for a requirement about a pair of VMs, decided in a system's own result.
+    public var isSystemScoped: Bool {
+        if case .system = self { return true }
+        return false
     }
 
     /// True when a failing check means "the platform does not offer it" (a device or a feature bit
@@ -169,6 +179,7 @@ public enum Check: Sendable, Equatable {
         case .host: "host"
         case .hardwareVirtualization: "hardware_virtualization"
         case .inventoryCorroborated: "inventory_corroborated"
+        case .system: "system"
         }
     }
 }

@@ -108,6 +108,8 @@ public enum ProfileSchema {
             ("host", withComparison(["observation": ref("identifier")], required: ["observation"])),
             ("hardware_virtualization", object([:], required: [])),
             ("inventory_corroborated", object([:], required: [])),
+            // Measured between the VMs of a system target; dotted like a probe name.
+            ("system", withComparison(["observation": ref("probeName")], required: ["observation"])),
         ]
         return .object([
             ("type", .string("object")), ("minProperties", .int(1)), ("maxProperties", .int(1)),

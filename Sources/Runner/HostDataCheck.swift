@@ -2,7 +2,7 @@ import AVPSModel
 import AgentProtocol
 import Dispatch
 import Foundation
-import Hypervisors
+import HypervisorCore
 
 /// The host's side of the data paths it holds the other end of (`HostDataEnds`, the echo peer):
 /// after a probe claims a write or an echo, the runner looks for itself and adds its view as

@@ -33,6 +33,11 @@ enum CheckEvaluator {
             return hardwareVirtualization(evidence.hostObservations)
         case .inventoryCorroborated:
             return inventoryCorroborated(evidence.hostObservations)
+        case .system(let observation, let comparison) where evidence.hostObservations[Evidence.systemScopeKey] != nil:
+            return system(observation, comparison, observations: evidence.hostObservations)
+        case .system(let observation, _):
+            return Outcome(verdict: .skipped, reason: "\(observation) is measured between two or more VMs; this target is a single guest. "
+                           + "A system target (vms:, e.g. Suites/targets/system-two-vms.yaml) decides it.", evidence: [])
         default:
             break
         }
@@ -53,7 +58,7 @@ enum CheckEvaluator {
             return standardTransport(selector, matching: matching)
         case .config(_, let field, let comparison):
             return config(field, comparison, selector: selector, matching: matching)
-        case .devicePresent, .probe, .host, .hardwareVirtualization, .inventoryCorroborated:
+        case .devicePresent, .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system:
             return noMatch(selector, all: devices)
         }
     }

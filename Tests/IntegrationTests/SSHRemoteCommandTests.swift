@@ -1,5 +1,6 @@
 import Foundation
-@testable import Hypervisors
+@testable import HypervisorCore
+@testable import SSHHypervisor
 import Testing
 
 /// A remote command over a real OpenSSH server: it has a deadline on both ends (avps stops

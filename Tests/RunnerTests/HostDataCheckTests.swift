@@ -1,7 +1,7 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
 import Testing
 @testable import Runner
 
