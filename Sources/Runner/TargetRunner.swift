@@ -86,6 +86,7 @@ public struct TargetRunner: Sendable {
                            infra: "cannot create \(artifactDirectory.path): \(error)", artifacts: artifacts)
         }
         artifacts.write("command_line", file: "qemu-cmdline.txt", text: ShellQuoting.join(launch.commandLine) + "\n")
+        await Self.testPauseAfterPlan()
         let timeouts = self.timeouts ?? .defaults(accelerator: launch.accelerator)
         let transcript = TranscriptBox()
         let collected = EvidenceSoFar()
@@ -226,6 +227,14 @@ public struct TargetRunner: Sendable {
                 evidence: evidence, infraError: infra, results: verdicts, artifacts: artifacts.recorded)
         }
         return TargetOutcome(results: results, expectedVirtioDevices: launch?.expectedVirtioDevices)
+    }
+
+    /// Tests only (`AVPS_TEST_PAUSE_AFTER_PLAN=SECONDS`): holds a planned launch, whose workspace
+    /// exists but no guest and no orphan guard yet, so a test can kill avps in that window.
+    static func testPauseAfterPlan() async {
+        guard let text = ProcessInfo.processInfo.environment["AVPS_TEST_PAUSE_AFTER_PLAN"], let seconds = Double(text),
+              (0...60).contains(seconds) else { return }
+        try? await Task.sleep(for: .seconds(seconds))
     }
 
     static func firstLine(_ text: String) -> String {

@@ -38,10 +38,13 @@ struct KillStressTests {
         let suite = try Self.suiteFile(in: directory)
         _ = try await CLITests.avps(["guest", "build"])
         var delays = SeededDelays(state: 0xA5A5_0000 + UInt64(signal))
+        let root = try Self.workspaceRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
         for round in 1...10 {
             let delay = delays.next()
             let out = directory.appendingPathComponent("run\(round)")
-            let run = try await CLITests.avps(["run", suite.path, "--out", out.path], interruptAfter: delay, signal: signal)
+            let run = try await CLITests.avps(["run", suite.path, "--out", out.path], environment: Self.environment(root),
+                                              interruptAfter: delay, signal: signal)
             let context = "signal \(signal), round \(round), after \(String(format: "%.2f", delay)) s"
             if signal == SIGKILL {
                 #expect([SIGKILL, 0, 1, 4].contains(run.status), "\(context): status \(run.status)")
@@ -51,6 +54,53 @@ struct KillStressTests {
                 #expect([3, 0, 1, 4, signal].contains(run.status), "\(context): status \(run.status)\n\(run.stderr)")
             }
             try await expectNothingLeft(out: out, context: context)
+            try await Self.expectNoWorkspace(in: root, context: context)
+        }
+    }
+
+    /// A private place for the killed avps's workspaces (`AVPS_WORKSPACE_ROOT`), short enough for
+    /// socket paths: whatever it left is found there, even before it wrote any command line.
+    static func workspaceRoot() throws -> URL {
+        let root = URL(fileURLWithPath: "/tmp/avps-wsroot-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }
+
+    static func environment(_ root: URL) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(["AVPS_WORKSPACE_ROOT": root.path]) { _, new in new }
+    }
+
+    /// The workspace guard removes what a killed avps left within moments of its death.
+    static func expectNoWorkspace(in root: URL, context: String) async throws {
+        var left: [String] = []
+        for _ in 0..<50 {
+            left = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+            if left.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(left.isEmpty, "\(context): workspaces left: \(left)")
+    }
+
+    @Test("SIGKILL while the target is still being planned (before any guest or orphan guard) leaves no workspace")
+    func killDuringPlanning() async throws {
+        let directory = try Paths.temporaryDirectory("stress-plan")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let suite = try Self.suiteFile(in: directory)
+        _ = try await CLITests.avps(["guest", "build"])
+        let root = try Self.workspaceRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // The run holds its planned launch for 20 s (a test hook), so each kill lands in the window
+        // where the workspace exists but nothing of the guest does: the plan file is the sign.
+        var environment = Self.environment(root)
+        environment["AVPS_TEST_PAUSE_AFTER_PLAN"] = "20"
+        for round in 1...2 {
+            let out = directory.appendingPathComponent("run\(round)")
+            let planned = out.appendingPathComponent("\(Self.target)/qemu-cmdline.txt")
+            let run = try await CLITests.avps(["run", suite.path, "--out", out.path], environment: environment, interruptAfter: 0.2, signal: SIGKILL,
+                                              interruptWhen: { FileManager.default.fileExists(atPath: planned.path) })
+            #expect(run.status == SIGKILL, "round \(round): \(run.status)")
+            let delay = round
+            try await Self.expectNoWorkspace(in: root, context: "SIGKILL in the planned window, round \(delay)")
         }
     }
 

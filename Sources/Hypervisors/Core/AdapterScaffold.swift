@@ -14,7 +14,7 @@ extension Hypervisor {
         do {
             return try plan(workspace)
         } catch {
-            try? FileManager.default.removeItem(at: workspace)
+            Workspace.remove(workspace)
             throw error
         }
     }

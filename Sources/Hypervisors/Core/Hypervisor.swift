@@ -136,7 +136,7 @@ public protocol Hypervisor: Sendable {
 
 extension Hypervisor {
     public func discard(_ launch: PreparedLaunch) {
-        try? FileManager.default.removeItem(at: launch.workspace)
+        Workspace.remove(launch.workspace)
     }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 public enum SystemWorkspace {
     public static func with<T: Sendable>(_ body: (URL) async throws -> T) async throws -> T {
         let directory = try Workspace.create()
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { Workspace.remove(directory) }
         return try await OrphanGuard.protect(workspace: directory) { _ in try await body(directory) }
     }
 }

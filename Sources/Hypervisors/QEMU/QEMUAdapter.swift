@@ -97,7 +97,7 @@ public struct QEMUAdapter: Hypervisor {
             return launch
         } catch {
             if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
-            try? FileManager.default.removeItem(at: workspace)
+            Workspace.remove(workspace)
             throw error
         }
     }
