@@ -167,9 +167,10 @@ public enum SuiteLoader {
         }
     }
 
-    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`
+    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N},
+    /// console_ports: {PORT_NAME: SOCKET_PATH, ...}}`
     static func externalSpec(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalSpec {
-        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel"])
+        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "console_ports"])
         func argv(_ key: String) throws(LoadError) -> [String]? {
             guard let value = mapping.optional(key) else { return nil }
             let items = try value.sequence().map { item throws(LoadError) in try item.nonEmptyString() }
@@ -197,7 +198,14 @@ public enum SuiteLoader {
             }
             channel = .hybridVsock(path: try kind.value.nonEmptyString(), port: port)
         }
-        return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel)
+        var consolePorts: [String: String]?
+        if let ports = mapping.optional("console_ports") {
+            var found: [String: String] = [:]
+            for entry in try ports.mapping().entries { found[entry.key] = try entry.value.nonEmptyString() }
+            consolePorts = found
+        }
+        return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel,
+                            consolePorts: consolePorts)
     }
 
     /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).
