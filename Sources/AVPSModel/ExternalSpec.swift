@@ -27,13 +27,32 @@ public struct ExternalSpec: Sendable, Equatable, Codable {
     /// socket of each (placeholders allowed): avps reads what the guest writes there, so the
     /// console transfer requirement is decided on the host, as on the qemu adapter.
     public var consolePorts: [String: String]?
+    /// Files on this host that the hypervisor serves to the guest (suite `host_files`), so avps
+    /// can check on its own side what the probes wrote; placeholders as in `start`.
+    public var hostFiles: ExternalHostFiles?
 
     public init(start: [String], stop: [String]? = nil, reset: [String]? = nil, channel: ExternalChannel,
-                consolePorts: [String: String]? = nil) {
+                consolePorts: [String: String]? = nil, hostFiles: ExternalHostFiles? = nil) {
         self.start = start
         self.stop = stop
         self.reset = reset
         self.channel = channel
         self.consolePorts = consolePorts
+        self.hostFiles = hostFiles
+    }
+}
+
+/// `external.host_files`: `{block: [raw images], 9p: [shared directories], pmem: [backing files]}`,
+/// every one on the machine avps runs on. A declared file is the platform's word about where the
+/// guest's data lands; avps reads it only after the guest wrote, and never writes to it.
+public struct ExternalHostFiles: Sendable, Equatable, Codable {
+    public var block: [String]
+    public var ninep: [String]
+    public var pmem: [String]
+
+    public init(block: [String] = [], ninep: [String] = [], pmem: [String] = []) {
+        self.block = block
+        self.ninep = ninep
+        self.pmem = pmem
     }
 }

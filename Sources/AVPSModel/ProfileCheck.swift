@@ -115,6 +115,10 @@ public enum Check: Sendable, Equatable {
     /// The hypervisor used the CPU's virtualization extensions where the host CPU has them
     /// (AVPS2-HWV-01): NOT_APPLICABLE without extensions, FAIL when it emulated (TCG) instead.
     case hardwareVirtualization
+    /// Self-check of the harness: the agent's inventory (device list, offered bits) agrees with
+    /// the hypervisor's own account of its devices where the host can ask it (QEMU's QMP). A
+    /// disagreement is ERROR naming both values: the agent or its channel cannot be trusted.
+    case inventoryCorroborated
     /// A fact the run observed about a system of two or more guests (isolation between VMs,
     /// guest-to-guest traffic) satisfies a comparison. Decided in the system's own result; a
     /// single guest cannot measure it and reports SKIPPED saying so.
@@ -129,8 +133,17 @@ public enum Check: Sendable, Equatable {
             selector
         case .probe(_, let device, _, _):
             device
-        case .host, .hardwareVirtualization, .system:
+        case .host, .hardwareVirtualization, .inventoryCorroborated, .system:
             nil
+        }
+    }
+
+    /// True when the check is decided from the agent's inventory (device list, features, status,
+    /// config), the part QMP corroboration compares with the hypervisor's own account.
+    public var readsInventory: Bool {
+        switch self {
+        case .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system: false
+        default: true
         }
     }
 
@@ -165,6 +178,7 @@ public enum Check: Sendable, Equatable {
         case .probe: "probe"
         case .host: "host"
         case .hardwareVirtualization: "hardware_virtualization"
+        case .inventoryCorroborated: "inventory_corroborated"
         case .system: "system"
         }
     }

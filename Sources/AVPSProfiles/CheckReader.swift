@@ -4,7 +4,7 @@ import AVPSModel
 enum CheckReader {
     static let kinds = ["device_present", "feature_negotiated", "driver_ready", "feature_offered",
                         "negotiated_subset_of_offered", "not_legacy", "standard_transport", "config", "probe", "host",
-                        "hardware_virtualization", "system"]
+                        "hardware_virtualization", "inventory_corroborated", "system"]
 
     static func check(_ reader: YAMLNodeReader) throws(LoadError) -> Check {
         let mapping = try reader.mapping(allowedKeys: kinds)
@@ -18,6 +18,9 @@ enum CheckReader {
         case "hardware_virtualization":
             _ = try value.mapping(allowedKeys: [])
             return .hardwareVirtualization
+        case "inventory_corroborated":
+            _ = try value.mapping(allowedKeys: [])
+            return .inventoryCorroborated
         case "feature_negotiated", "feature_offered":
             let fields = try value.mapping(allowedKeys: ["device", "feature"])
             let selector = try DeviceReader.selector(fields.required("device"))

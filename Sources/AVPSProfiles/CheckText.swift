@@ -22,6 +22,8 @@ public enum CheckText {
             return "system: \(observation) \(comparison) (decided on a system of two or more VMs)"
         case .hardwareVirtualization:
             return "hardware_virtualization: accelerator used vs the host CPU's extensions"
+        case .inventoryCorroborated:
+            return "inventory_corroborated: the agent's devices and offered bits vs the hypervisor's own (QMP)"
         }
     }
 

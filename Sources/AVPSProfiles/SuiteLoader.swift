@@ -168,9 +168,9 @@ public enum SuiteLoader {
     }
 
     /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N},
-    /// console_ports: {PORT_NAME: SOCKET_PATH, ...}}`
+    /// console_ports: {PORT_NAME: SOCKET_PATH, ...}, host_files: {block: [...], 9p: [...], pmem: [...]}}`
     static func externalSpec(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalSpec {
-        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "console_ports"])
+        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "console_ports", "host_files"])
         func argv(_ key: String) throws(LoadError) -> [String]? {
             guard let value = mapping.optional(key) else { return nil }
             let items = try value.sequence().map { item throws(LoadError) in try item.nonEmptyString() }
@@ -205,7 +205,17 @@ public enum SuiteLoader {
             consolePorts = found
         }
         return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel,
-                            consolePorts: consolePorts)
+                            consolePorts: consolePorts,
+                            hostFiles: try mapping.optional("host_files").map { files throws(LoadError) in try hostFiles(files) })
+    }
+
+    /// `host_files: {block: [PATH...], 9p: [DIR...], pmem: [PATH...]}` (each list optional, paths non-empty).
+    static func hostFiles(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalHostFiles {
+        let mapping = try reader.mapping(allowedKeys: ["block", "9p", "pmem"])
+        func paths(_ key: String) throws(LoadError) -> [String] {
+            try mapping.optional(key)?.sequence().map { item throws(LoadError) in try item.nonEmptyString() } ?? []
+        }
+        return ExternalHostFiles(block: try paths("block"), ninep: try paths("9p"), pmem: try paths("pmem"))
     }
 
     /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).

@@ -31,6 +31,8 @@ enum CheckEvaluator {
             return host(observation, comparison, observations: evidence.hostObservations)
         case .hardwareVirtualization:
             return hardwareVirtualization(evidence.hostObservations)
+        case .inventoryCorroborated:
+            return inventoryCorroborated(evidence.hostObservations)
         case .system(let observation, let comparison) where evidence.hostObservations[Evidence.systemScopeKey] != nil:
             return system(observation, comparison, observations: evidence.hostObservations)
         case .system(let observation, _):
@@ -56,7 +58,7 @@ enum CheckEvaluator {
             return standardTransport(selector, matching: matching)
         case .config(_, let field, let comparison):
             return config(field, comparison, selector: selector, matching: matching)
-        case .devicePresent, .probe, .host, .hardwareVirtualization, .system:
+        case .devicePresent, .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system:
             return noMatch(selector, all: devices)
         }
     }

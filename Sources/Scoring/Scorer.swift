@@ -17,7 +17,9 @@ import Foundation
 ///    `Conformance`). A MAY requirement about the behaviour of something offered (a probe, a
 ///    config field) keeps its FAIL: a broken optional device is broken; it still never decides
 ///    conformance, which only MUST requirements do.
-/// 5. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
+/// 5. a check that reads the agent's inventory is ERROR when that inventory disagreed with the
+///    hypervisor's own account (QMP): a verdict must not rest on an agent the host caught out.
+/// 6. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
 ///    underlying verdict in the reason; an expired waiver changes nothing and says so.
 public enum Scorer {
     public static func score(_ profile: Profile, evidence: Evidence, on day: CalendarDay = .today()) -> [RequirementResult] {
@@ -46,6 +48,11 @@ public enum Scorer {
         if let id = requirement.check?.selector?.deviceID,
            case .string(let why)? = evidence.hostObservations[Evidence.undeclaredKey(deviceID: id)] {
             outcome = .init(verdict: .error, reason: why, evidence: [outcome.reason])
+        }
+        if let check = requirement.check, check.readsInventory, evidence.hostObservations[VerdictBasis.disagreementKey] != nil {
+            outcome = .init(verdict: .error,
+                            reason: "Not judged: the agent's inventory disagrees with QEMU's own account of its devices (see the inventory_corroborated self-check).",
+                            evidence: [outcome.reason])
         }
         if let fault, outcome.verdict == .skipped, lacksInput(requirement, evidence) {
             outcome = .init(verdict: .infra, reason: "Not measured: \(fault)", evidence: [outcome.reason])

@@ -44,6 +44,10 @@ public struct ExternalAdapter: Hypervisor {
             serialLog: artifactDirectory.appendingPathComponent("serial.log"),
             stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"))
         launch.consoleSockets = (spec.consolePorts ?? [:]).mapValues { placeholders.apply($0) }
+        if let files = spec.hostFiles {
+            launch.hostDataEnds = HostDataEnds(blockImages: placeholders.apply(files.block),
+                                               shareDirectories: placeholders.apply(files.ninep), pmemFiles: placeholders.apply(files.pmem))
+        }
         return launch
     }
 

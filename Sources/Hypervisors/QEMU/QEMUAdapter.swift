@@ -91,6 +91,9 @@ public struct QEMUAdapter: Hypervisor {
                 vsockUDS: workspace.appendingPathComponent("vsock.sock").path)
             launch.hypervisorVersion = version
             launch.withhold(withheld)
+            launch.hostDataEnds = .workspaceFiles(
+                target, omitting: Set(withheld.keys), disk: { QEMUCommandLine.diskPath($0, paths) },
+                share: { QEMUCommandLine.sharePath($0, paths) }, pmem: { QEMUCommandLine.pmemPath($0, workspace: paths.workspace) })
             return launch
         } catch {
             if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
