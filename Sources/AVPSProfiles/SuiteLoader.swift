@@ -7,6 +7,8 @@ public struct Suite: Sendable, Equatable {
     /// Profile names (resolved to `Profiles/<name>.yaml`) or paths to profile files.
     public var profiles: [String]
     public var targets: [TargetSpec]
+    /// Signed vendor attestation files with the keys trusted for them (`attestations:`).
+    public var attestations: [AttestationSource] = []
 }
 
 /// Loads suite files with the same file:line:field errors as profiles.
@@ -43,7 +45,7 @@ public enum SuiteLoader {
     }
 
     static func suite(from root: YAMLNodeReader) throws(LoadError) -> Suite {
-        let mapping = try root.mapping(allowedKeys: ["schema", "name", "profiles", "targets"])
+        let mapping = try root.mapping(allowedKeys: ["schema", "name", "profiles", "targets", "attestations"])
         let schema = try mapping.required("schema")
         guard try schema.int() == currentSchemaVersion else {
             throw schema.error("unsupported suite schema (this avps reads schema \(currentSchemaVersion))")
@@ -65,7 +67,8 @@ public enum SuiteLoader {
             }
             seen[target.name] = index
         }
-        return Suite(name: try mapping.requiredString("name"), profiles: profiles, targets: targets)
+        return Suite(name: try mapping.requiredString("name"), profiles: profiles, targets: targets,
+                     attestations: try attestations(mapping.optional("attestations")))
     }
 
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
