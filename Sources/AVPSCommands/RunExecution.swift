@@ -29,6 +29,7 @@ struct RunExecution {
                                   timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
                                   adapters: Self.adapters)
         runner.targetBoots = resources.targetBoots
+        runner.seed = plan.seed
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
         // and `avps report recover` rebuilds the reports from what was journaled.

@@ -112,6 +112,11 @@ probe_status_t probe_block_integrity(probe_env_t *env)
     uint64_t off, bytes, seed;
     storage_region(env, &off, &bytes, &seed);
     (void)storage_round_trip(env, fd, off, bytes, seed);
+    if (obj_bool(env->params, "keep", false)) { /* a secret for a sibling to look for: leave it */
+        fact_bool(env, "kept", true);
+        close(fd);
+        return PROBE_OK;
+    }
 
     uint64_t range[2] = {off, bytes};
     int rc = ioctl(fd, BLKDISCARD, range);
