@@ -26,7 +26,11 @@ extension QEMUCommandLine {
             var changed = argument
             for original in originals {
                 let moved = hostPath(original, target: target, paths: paths)
-                if moved != original { changed = changed.replacingOccurrences(of: "=\(original),", with: "=\(moved),") }
+                if moved != original, changed.contains("=\(original),") {
+                    changed = changed.replacingOccurrences(of: "=\(original),", with: "=\(moved),")
+                    // Two QEMUs writing one image: QEMU's image lock would refuse the second.
+                    if changed.hasPrefix("driver=file,") { changed += ",locking=off" }
+                }
             }
             if membership.faults.contains(.severedNetwork), changed.hasPrefix("dgram,"),
                let local = changed.split(separator: ",").first(where: { $0.hasPrefix("local.port=") }),

@@ -2,7 +2,8 @@ import AVPSModel
 import Foundation
 
 /// AVPS2-STOR-09: each of the first two VMs with a disk writes its own seeded secret to its own
-/// disk (block.integrity, 1 MiB at 1 MiB), then every VM scans every block device it can read
+/// disk (block.integrity, 1 MiB at 1 MiB and 3 MiB: apart, so a disk the platform wrongly shares
+/// keeps both), then every VM scans every block device it can read
 /// (block.scan) for the other's secret. The writer's own scan must find its secret (else the scan
 /// cannot see secrets and proves nothing: not recorded); a sibling's scan must not.
 struct StorageIsolationCheck: SystemCheck {
@@ -22,7 +23,7 @@ struct StorageIsolationCheck: SystemCheck {
                 let secret = context.secret(index, salt: 0x5709)
                 secrets.append(secret)
                 let written = try await context.probe(member, "block.integrity", device: device, [
-                    "allow_write": .bool(true), "keep": .bool(true), "offset": .int(1 << 20), "bytes": .int(1 << 20), "seed": .int(Int64(secret))])
+                    "allow_write": .bool(true), "keep": .bool(true), "offset": .int(Int64(1 + 2 * index) << 20), "bytes": .int(1 << 20), "seed": .int(Int64(secret))])
                 guard written.status == .ok, written.facts["verified"] == .bool(true) else {
                     return [missing: .string("\(member.name) could not write its secret: \(written.reason ?? written.facts["fault"]?.description ?? "not verified")")]
                 }

@@ -27,13 +27,9 @@ struct SystemStage: Sendable {
             ("system watchdog isolation", WatchdogIsolationCheck()),
         ]
         for (stage, check) in checks {
-            let facts: [String: FactValue]
-            if let why = context.missingVMs {
-                facts = [Evidence.notRecordedKey(check.observation): .string(why)]
-            } else {
-                facts = (try? await stages.run(stage) { await check.measure(context) }) ?? [:]
-            }
-            observations.merge(facts)
+            // With a VM missing nothing is recorded: its INFRA becomes each requirement's (Scorer).
+            guard context.missingVMs == nil else { continue }
+            observations.merge((try? await stages.run(stage) { await check.measure(context) }) ?? [:])
         }
     }
 }
