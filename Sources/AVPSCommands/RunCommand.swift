@@ -3,7 +3,7 @@ import AVPSProfiles
 import ArgumentParser
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
 import Reports
 import Runner
 

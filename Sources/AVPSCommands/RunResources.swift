@@ -1,7 +1,8 @@
 import AVPSModel
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Runner
 
 /// Everything the targets of a run boot: the default reference guest, the reference guest of every

@@ -1,6 +1,6 @@
 import AVPSModel
 import GuestImage
-import Hypervisors
+import HypervisorCore
 
 extension BootArtifacts {
     /// The boot of one target: the reference guest loads only the driver modules its devices need

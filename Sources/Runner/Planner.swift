@@ -1,6 +1,6 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+import HypervisorCore
 
 /// `avps run --plan`: what would run, without starting anything.
 ///

@@ -1,7 +1,7 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
 
 /// The checks that need a system's VMs together, run once every VM has booted and run its own
 /// probes (or failed). Each check records its facts as system observations under one name (the

@@ -1,7 +1,8 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Scoring
 
 /// What examining one target produced: one result per profile, plus the host-side plan facts
