@@ -31,6 +31,10 @@ public struct TargetRunner: Sendable {
     public var timeouts: RunTimeouts?
     /// Verified vendor attestations, by target name and requirement key (`avps run --attestation`).
     public var attestations: AttestationIndex = [:]
+    /// Negative controls only: isolation a system's VMs are run without (never from a suite).
+    public var isolationFaults: IsolationFaults = []
+    /// The run's seed: secrets the system checks plant derive from it.
+    public var seed: UInt64 = 0
 
     public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil,
                 adapters: [String: any Hypervisor] = [:], targetBoots: [String: TargetBoot] = [:]) {

@@ -71,5 +71,10 @@ probe_status_t probe_pmem_integrity(probe_env_t *env);
 probe_status_t probe_platform_buses(probe_env_t *env);
 probe_status_t probe_watchdog_basic(probe_env_t *env);
 probe_status_t probe_watchdog_expire(probe_env_t *env);
+/* Systems of several VMs (probe_system.c). */
+probe_status_t probe_net_udp_serve(probe_env_t *env);
+probe_status_t probe_block_scan(probe_env_t *env);
+probe_status_t probe_9p_scan(probe_env_t *env);
+probe_status_t probe_system_uptime(probe_env_t *env);
 
 #endif

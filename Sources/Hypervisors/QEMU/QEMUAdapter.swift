@@ -185,10 +185,23 @@ public struct QEMUAdapter: Hypervisor {
         let paths = QEMUCommandLine.Paths(qmpSocket: "", agentSocket: "", serialLog: "", workspace: launch.workspace.path)
         for (index, device) in launch.target.devices.enumerated() {
             if case .ninep = device {  // the 9p share must exist before QEMU opens it
-                try? FileManager.default.createDirectory(atPath: QEMUCommandLine.sharePath(index, paths), withIntermediateDirectories: true)
+                try? FileManager.default.createDirectory(
+                    atPath: QEMUCommandLine.hostPath(QEMUCommandLine.sharePath(index, paths), target: launch.target, paths: paths),
+                    withIntermediateDirectories: true)
             }
         }
-        for (path, sizeMiB) in QEMUCommandLine.backingFiles(launch.target, paths) {
+        for (original, sizeMiB) in QEMUCommandLine.backingFiles(launch.target, paths) {
+            let path = QEMUCommandLine.hostPath(original, target: launch.target, paths: paths)
+            if path != original {
+                // A negative control's disk shared by every VM: created once, never replaced (a new
+                // file would leave the VMs that opened the old one apart).
+                let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw .workspace("cannot create shared backing file \(path)") }
+                defer { close(fd) }
+                var status = stat()
+                if fstat(fd, &status) == 0, status.st_size == 0 { _ = ftruncate(fd, off_t(sizeMiB) << 20) }
+                continue
+            }
             guard FileManager.default.createFile(atPath: path, contents: nil),
                   let handle = FileHandle(forWritingAtPath: path) else {
                 throw .workspace("cannot create backing file \(path)")
