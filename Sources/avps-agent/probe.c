@@ -36,6 +36,7 @@ static const probe_def_t PROBES[] = {
     {"crypto.cipher", 20, probe_crypto_cipher, 8},
     {"sound.pcms", 25, probe_sound_pcms, 6},
     {"pmem.integrity", 27, probe_pmem_integrity, 12},
+    {"vsock.peer_echo", 19, probe_vsock_peer_echo, 12},
     {"platform.buses", PLATFORM, probe_platform_buses, 0},
     {"watchdog.basic", PLATFORM, probe_watchdog_basic, 0},
     {"watchdog.expire", PLATFORM, probe_watchdog_expire, 0},
