@@ -36,11 +36,7 @@ static int connect_peer(unsigned cid, unsigned port, double seconds)
     int s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (s < 0)
         return -1;
-    struct sockaddr_vm addr;
-    memset(&addr, 0, sizeof addr);
-    addr.svm_family = AF_VSOCK;
-    addr.svm_cid = cid;
-    addr.svm_port = port;
+    struct sockaddr_vm addr = vsock_address(cid, port);
     if (connect(s, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) {
         int e = errno;
         close(s);
