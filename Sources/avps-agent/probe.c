@@ -40,6 +40,7 @@ static const probe_def_t PROBES[] = {
     {"platform.buses", PLATFORM, probe_platform_buses, 0},
     {"watchdog.basic", PLATFORM, probe_watchdog_basic, 0},
     {"watchdog.expire", PLATFORM, probe_watchdog_expire, 0},
+    {"ivshmem.pattern", PLATFORM, probe_ivshmem_pattern, 0},
 };
 
 static char facts_buf[256 * 1024]; /* facts are small; bounded so one probe cannot fill a frame */

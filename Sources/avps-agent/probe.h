@@ -72,5 +72,6 @@ probe_status_t probe_vsock_peer_echo(probe_env_t *env);
 probe_status_t probe_platform_buses(probe_env_t *env);
 probe_status_t probe_watchdog_basic(probe_env_t *env);
 probe_status_t probe_watchdog_expire(probe_env_t *env);
+probe_status_t probe_ivshmem_pattern(probe_env_t *env);
 
 #endif
