@@ -137,8 +137,10 @@ public struct QEMUAdapter: Hypervisor {
         let stderrFD = try openLog(launch.stderrLog)
         var options = PlatformOptions()
         // Own group (a terminal's Ctrl-C reaches avps, which shuts QEMU down in order); with our
-        // vsock backend, QEMU joins the backend's group so the orphan guard kills both.
-        options.processGroupID = backend?.processID ?? 0
+        // vsock backend, QEMU joins the backend's group so the orphan guard kills both (not a
+        // backend shared by a system's VMs: one VM's teardown would kill its siblings).
+        let backendGroup = backend.flatMap { $0.shared ? nil : $0.processID }
+        options.processGroupID = backendGroup ?? 0
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
         let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages, backend: backend)
         do {
@@ -148,7 +150,7 @@ public struct QEMUAdapter: Hypervisor {
                 error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
             ) { execution in
                 let pid = execution.processIdentifier.value
-                orphanGuard.announce(processGroup: backend?.processID ?? pid)
+                orphanGuard.announce(processGroup: backendGroup ?? pid)
                 return try await session.run(pid: pid, body)
             }
             return outcome.closureResult

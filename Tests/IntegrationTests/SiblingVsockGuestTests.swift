@@ -2,6 +2,7 @@ import AVPSModel
 import AgentProtocol
 import Foundation
 import Hypervisors
+import Runner
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -88,12 +89,47 @@ struct SiblingVsockGuestTests {
             let facts = try await Self.peerEcho(a, device: deviceA, cid: 4, port: 1025, bulk: 0)
             #expect(facts["fault"] != nil && facts["echoed"] == nil, "\(facts)")
             #expect(Self.text(facts["connect_error"]).contains("ECONNRESET"), "refused at once, not timed out: \(facts)")
+            try await a.poweroff(deadline: .now + .seconds(30))
+            try await guests.agent(1).poweroff(deadline: .now + .seconds(30))
         } catch {
             await guests.tearDown()
             throw error
         }
         await guests.tearDown()
+        #expect(guests.survivors.isEmpty, "needed SIGKILL after powering off: \(guests.survivors)")
         #expect(processesMentioning("avps-it-g2g-apart").isEmpty)
     }
-}
 
+    @Test("through the adapter: two QEMUAdapter guests on one SharedVsockBackend reach each other; nothing left behind")
+    func adapterGuestsOnSharedBackend() async throws {
+        let (adapter, launchA) = try await VsockGuestTests.launch("it-g2g-shared-a")
+        let (_, launchB) = try await VsockGuestTests.launch("it-g2g-shared-b")
+        let directory = try Paths.temporaryDirectory("it-g2g-shared").appendingPathComponent("backend")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let members = [SharedVsockMember(cid: 3, socket: launchA.vsockSocket, uds: launchA.vsockUDS),
+                       SharedVsockMember(cid: 4, socket: launchB.vsockSocket, uds: launchB.vsockUDS)]
+        let backendPID = try await SharedVsockBackend.with(members, directory: directory) { backend in
+            try await adapter.withRunningGuest(launchB, timeouts: LaunchTimeouts(), stages: StageLog()) { guestB in
+                let b = AgentClient(stream: guestB.agent)
+                _ = try await b.waitForReady(deadline: .now + .seconds(180))
+                try await adapter.withRunningGuest(launchA, timeouts: LaunchTimeouts(), stages: StageLog()) { guestA in
+                    let a = AgentClient(stream: guestA.agent)
+                    _ = try await a.waitForReady(deadline: .now + .seconds(180))
+                    let facts = try await Self.peerEcho(a, device: try await Self.vsockDevice(a), cid: 4, port: 1025, bulk: 1 << 20)
+                    #expect(facts["fault"] == nil && facts["echoed"] == .int(200) && facts["corrupted"] == .int(0), "\(facts)")
+                    try await a.poweroff(deadline: .now + .seconds(30))
+                }
+                // A is gone; B and its vsock session to the host are not.
+                _ = try await b.hello(deadline: .now + .seconds(30))
+                try await b.poweroff(deadline: .now + .seconds(30))
+            }
+            return backend.processID
+        }
+        #expect(kill(backendPID, 0) != 0, "the shared backend outlived the system")
+        #expect(processesMentioning("avps-it-g2g-shared").isEmpty)
+        for launch in [launchA, launchB] {
+            #expect(!FileManager.default.fileExists(atPath: launch.workspace.path))
+            #expect(!FileManager.default.fileExists(atPath: launch.vsockSocket))
+        }
+    }
+}

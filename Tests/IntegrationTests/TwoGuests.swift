@@ -14,6 +14,9 @@ final class TwoGuests: @unchecked Sendable {
     let launches: [PreparedLaunch]
     let adapter = QEMUAdapter(cacheDirectory: nil)
     var processes: [Process] = []
+    /// Processes still running 10 s after SIGTERM, killed. (A QEMU started by Foundation's `Process`
+    /// from the test runner may not see SIGTERM at all, so tests power their guests off first.)
+    private(set) var survivors: [String] = []
     /// Appended to each guest's QEMU command line (e.g. an ivshmem device).
     let extraArguments: [[String]]
     let backendLog: URL
@@ -78,14 +81,21 @@ final class TwoGuests: @unchecked Sendable {
         return client
     }
 
-    /// QEMUs first (the backend then ends by itself), the backend after; workspaces removed.
+    /// QEMUs first, then the backend(s) (a QEMU asks its backend for the ring state as it
+    /// stops, so a backend gone first leaves it waiting); workspaces removed.
     func tearDown() async {
-        for process in processes.reversed() where process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while processes.contains(where: \.isRunning) && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
+        let qemus = processes.filter { $0.executableURL?.lastPathComponent.hasPrefix("qemu") == true }
+        for group in [qemus, processes.filter { !qemus.contains($0) }] {
+            for process in group where process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while group.contains(where: \.isRunning) && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
         }
-        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let stubborn = processes.filter(\.isRunning)
+        for process in stubborn { kill(process.processIdentifier, SIGKILL) }
+        _ = try? await offPool { for process in stubborn { process.waitUntilExit() } }
+        survivors = stubborn.map { "\($0.executableURL?.lastPathComponent ?? "?") \($0.arguments?.prefix(3).joined(separator: " ") ?? "")" }
         for launch in launches { adapter.discard(launch) }
     }
 }
