@@ -1,7 +1,10 @@
 import AVPSModel
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
+import LibvirtHypervisor
+import SSHHypervisor
+import ExternalHypervisor
 import Reports
 import Runner
 

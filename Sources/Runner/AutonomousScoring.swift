@@ -101,7 +101,7 @@ public enum AutonomousScoring {
             case .host(let observation, _)?:
                 observations[Evidence.notRecordedKey(observation)] = .string(noHost)
             case .hardwareVirtualization?:
-                observations[Evidence.notRecordedKey(HardwareVirtualization.extensionsKey)] = .string(noHost)
+                observations[Evidence.notRecordedKey(HardwareVirtualization.acceleratorKey)] = .string(noHost)
             default: break
             }
         }

@@ -1,7 +1,8 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 
 /// The stage after inventory: behavioural probes in the guest, plus what the host can see
 /// for itself (boot time, the hypervisor's own view of its virtio devices).

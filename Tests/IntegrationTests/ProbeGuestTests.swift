@@ -1,6 +1,7 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Runner
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Hypervisors
+@testable import HypervisorCore
 
 /// Logs from outside are read as bounded tails: never a whole file, invalid UTF-8 shown.
 @Suite("Bounded log tails")
