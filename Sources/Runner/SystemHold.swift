@@ -1,6 +1,6 @@
 import AVPSModel
 import AgentProtocol
-import Hypervisors
+import HypervisorCore
 
 /// One VM of a system, up and probed, as the system stage sees it.
 struct MemberGuest: Sendable {

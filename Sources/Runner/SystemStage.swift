@@ -1,6 +1,6 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+import HypervisorCore
 
 /// The checks that need a system's VMs together, run once every VM has booted and run its own
 /// probes (or failed). Each check records its facts as system observations; one that cannot run

@@ -1,7 +1,8 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Testing
 
 /// Inter-VM shared memory in real TCG guests: QEMU's `ivshmem-plain` on each guest, backed by one

@@ -1,4 +1,5 @@
 import Foundation
+import HypervisorCore
 import Subprocess
 import Synchronization
 #if canImport(System)

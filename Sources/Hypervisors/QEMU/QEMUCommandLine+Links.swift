@@ -1,4 +1,5 @@
 import AVPSModel
+import HypervisorCore
 
 /// The links of a system's VM as QEMU devices, all without root or host plumbing:
 /// - network: a second virtio-net NIC per link with a fixed MAC (`SystemMembership.networkMAC`),
