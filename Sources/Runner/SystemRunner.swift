@@ -17,8 +17,11 @@ struct SystemRunner: Sendable {
              events: (@Sendable (RunEvent) -> Void)?) async throws(RunnerError) -> TargetOutcome {
         do {
             return try await SystemWorkspace.with { shared in
-                try await runMembers(LinkPorts.assign(spec, sharedDirectory: shared.path), profiles: profiles,
-                              artifactDirectory: artifactDirectory, runDirectory: runDirectory, events: events)
+                let system = LinkPorts.assign(spec, sharedDirectory: shared.path)
+                return try await withVsockLinks(system, log: artifactDirectory, workspace: shared) {
+                    try await runMembers(system, profiles: profiles,
+                                         artifactDirectory: artifactDirectory, runDirectory: runDirectory, events: events)
+                }
             }
         } catch let error as RunnerError {
             throw error

@@ -12,5 +12,8 @@ struct SystemStage: Sendable {
     func run(_ members: [MemberGuest], absent: [String], into observations: SystemObservations) async {
         observations.merge(["vms_up": .int(Int64(members.count)), "vms_expected": .int(Int64(system.vms.count))])
         if !absent.isEmpty { observations.merge(["vms_absent": .string(absent.joined(separator: ", "))]) }
+        let linked = LinkMembers(members: members, system: system)
+        observations.merge((try? await stages.run("system vsock link") { await VsockLinkCheck().measure(linked) }) ?? [:])
+        observations.merge((try? await stages.run("system shared memory") { await SharedMemoryLinkCheck().measure(linked) }) ?? [:])
     }
 }

@@ -109,7 +109,7 @@ struct SiblingVsockGuestTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let members = [SharedVsockMember(cid: 3, socket: launchA.vsockSocket, uds: launchA.vsockUDS),
                        SharedVsockMember(cid: 4, socket: launchB.vsockSocket, uds: launchB.vsockUDS)]
-        let backendPID = try await SharedVsockBackend.with(members, directory: directory) { backend in
+        let backendPID = try await SharedVsockBackend.with(members, log: directory.appendingPathComponent("vsockd.log"), workspace: directory) { backend in
             try await adapter.withRunningGuest(launchB, timeouts: LaunchTimeouts(), stages: StageLog()) { guestB in
                 let b = AgentClient(stream: guestB.agent)
                 _ = try await b.waitForReady(deadline: .now + .seconds(180))

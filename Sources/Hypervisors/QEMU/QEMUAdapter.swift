@@ -74,6 +74,11 @@ public struct QEMUAdapter: Hypervisor {
             serialLog: artifactDirectory.appendingPathComponent("serial.log").path,
             workspace: workspace.path)
         paths.vsockSocket = workspace.appendingPathComponent("vhost-vsock.sock").path
+        var vsockUDS = workspace.appendingPathComponent("vsock.sock").path
+        if let shared = SharedVsockBackend.member(of: target) {  // a system's vsock link: one backend for its VMs
+            paths.vsockSocket = shared.socket
+            vsockUDS = shared.uds
+        }
         var vsock: AgentChannelChoice?
         do {
             let (channel, provision) = try VsockPlanning.plan(target)
@@ -87,8 +92,7 @@ public struct QEMUAdapter: Hypervisor {
                 expectedVirtioDevices: expected, workspace: workspace, agentSocket: paths.agentSocket,
                 qmpSocket: paths.qmpSocket, serialLog: URL(fileURLWithPath: paths.serialLog),
                 stderrLog: artifactDirectory.appendingPathComponent("qemu-stderr.log"),
-                agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket,
-                vsockUDS: workspace.appendingPathComponent("vsock.sock").path)
+                agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket, vsockUDS: vsockUDS)
             launch.hypervisorVersion = version
             launch.withhold(withheld)
             return launch

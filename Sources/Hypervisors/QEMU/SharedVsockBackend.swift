@@ -1,3 +1,4 @@
+import AVPSModel
 import Foundation
 import HypervisorCore
 import Subprocess
@@ -39,22 +40,42 @@ public enum SharedVsockBackend {
 
     static func handle(serving socket: String) -> VsockBackendHandle? { running.withLock { $0[socket] } }
 
+    /// Where VM `index` of a system meets the shared backend: both sockets in the system's shared
+    /// directory, named by position (short, whatever the VM is called), CID `3 + index`.
+    public static func member(index: Int, sharedDirectory: String) -> SharedVsockMember {
+        SharedVsockMember(cid: SystemMembership.vsockCID(index: index), socket: "\(sharedDirectory)/vsock\(index).vu",
+                          uds: "\(sharedDirectory)/vsock\(index).sock")
+    }
+
+    /// The shared-backend seat of a system's VM that takes part in a vsock link; nil otherwise
+    /// (a single guest, a VM outside every vsock link, a membership without its shared directory).
+    public static func member(of target: TargetSpec) -> SharedVsockMember? {
+        guard let membership = target.membership, let directory = membership.sharedDirectory,
+              membership.ownLinks.contains(where: { $0.link.kind == .vsock }) else { return nil }
+        return member(index: membership.index, sharedDirectory: directory)
+    }
+
+    /// Every seat of `system`'s vsock links (the VMs that take part in one), in VM order.
+    public static func members(of system: TargetSpec) -> [SharedVsockMember] {
+        system.vms.compactMap { member(of: $0) }
+    }
+
     /// Starts the backend for `members`, waits until every socket listens, runs `body`, then
     /// stops it (it ends by itself once every QEMU came and went; else SIGTERM, SIGKILL).
-    /// `directory` holds its log and is removed by the orphan guard should avps die.
+    /// Its stderr goes to `log`; `workspace` (where the sockets are) is removed by the orphan
+    /// guard, together with the backend, should avps die.
     public static func with<T: Sendable>(
-        _ members: [SharedVsockMember], directory: URL, _ body: @Sendable (VsockBackendHandle) async throws -> T
+        _ members: [SharedVsockMember], log logURL: URL, workspace: URL, _ body: @Sendable (VsockBackendHandle) async throws -> T
     ) async throws -> T {
         guard members.count >= 2 else { throw HypervisorError.invalidTarget("a shared vsock backend serves two VMs or more (got \(members.count))") }
         guard let executable = HostVsockSupport.backendExecutable() else {
             throw HypervisorError.unsupported("guest-to-guest vsock: no avps executable to run the vsock backend (set AVPS_VSOCKD)")
         }
-        let logURL = directory.appendingPathComponent("vsockd-shared.log")
         let logFD = try VsockBackendProcess.openLog(logURL)
         var options = PlatformOptions()
         options.processGroupID = 0
         let arguments = ["vsockd", "--verbose"] + members.flatMap { ["--vm", $0.specification] }
-        return try await OrphanGuard.protect(workspace: directory) { orphanGuard in
+        return try await OrphanGuard.protect(workspace: workspace) { orphanGuard in
             do {
                 let outcome = try await Subprocess.run(
                     .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,

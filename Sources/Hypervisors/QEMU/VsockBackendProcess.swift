@@ -17,8 +17,11 @@ enum VsockPlanning {
             return (.virtioSerial(reason: "the target asks for virtio-serial"), nil)
         }
         let requested: AgentChannelKind = target.agentChannel == .virtioSerial ? .vsock : target.agentChannel
+        var host = HostVsockSupport.probe()
+        // Kernel vhost-vsock carries nothing between guests: a VM of a vsock link needs our backend.
+        if SharedVsockBackend.member(of: target) != nil { host.kernelVhostVsock = false }
         let provision: AgentChannelChoice?
-        switch try AgentChannelSelector.choose(requested, host: HostVsockSupport.probe()) {
+        switch try AgentChannelSelector.choose(requested, host: host) {
         case .kernelVsock: provision = .kernelVsock(cid: try KernelCIDAllocator.allocate())
         case .userVsock(let backend): provision = .userVsock(backend: backend)
         case .virtioSerial(let reason): return (.virtioSerial(reason: reason), nil)
