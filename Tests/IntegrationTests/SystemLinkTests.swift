@@ -11,7 +11,8 @@ import Testing
 /// stage measured between the guests.
 @Suite("system links: guest-to-guest vsock and shared memory, scored", .guestSlot, .serialized, .timeLimit(.minutes(8)))
 struct SystemLinkTests {
-    static func system(_ name: String) throws -> TargetSpec {
+    /// - Parameter vmB: VM b's line (its devices, agent channel).
+    static func system(_ name: String, vmB: String = "{ name: b, devices: [entropy] }") throws -> TargetSpec {
         let yaml = """
             schema: 1
             name: links
@@ -22,7 +23,7 @@ struct SystemLinkTests {
                 accelerator: tcg
                 vms:
                   - { name: a, devices: [entropy] }
-                  - { name: b, devices: [entropy] }
+                  - \(vmB)
                 links:
                   - { kind: vsock, vms: [a, b] }
                   - { kind: shared-memory, vms: [a, b], size_mib: 1 }
@@ -46,5 +47,20 @@ struct SystemLinkTests {
         let log = try String(contentsOf: run.appendingPathComponent("it-links/vsockd.log"), encoding: .utf8)
         #expect(log.contains("statistics CID 3") && log.contains("statistics CID 4") && log.contains("guest<->guest"), "\(log.suffix(1500))")
         #expect(await processesRemaining("avps-it-links").isEmpty)
+    }
+
+    @Test("negative control: VM b has no vsock device (virtio-serial agent), so the vsock link FAILs, not SKIPs")
+    func unreachableSiblingFails() async throws {
+        let system = try Self.system("it-links-cut", vmB: "{ name: b, devices: [entropy], agent_channel: virtio-serial }")
+        let (outcome, _) = try await runTarget(system, profiles: ["automotive-extras"])
+        let own = try #require(outcome.results.first { $0.name == "it-links-cut" && $0.vms != nil })
+        let observations = own.systemObservations ?? [:]
+        #expect(observations["guest_vsock.echo_intact"] == .bool(false), "\(observations)")
+        let fault = observations["guest_vsock.echo_intact.link0.a_to_b.fault"].map { "\($0)" } ?? ""
+        #expect(fault.contains("CID 4"), "\(observations)")
+        let row = try #require(own.results.first { $0.key == "AUTO-VSOCK-02" })
+        #expect(row.verdict == .fail, "\(row.verdict) \(row.reason)")
+        #expect(observations["shared_memory.pattern_seen"] == .bool(true), "the other link is unaffected: \(observations)")
+        #expect(await processesRemaining("avps-it-links-cut").isEmpty)
     }
 }
