@@ -19,8 +19,10 @@ struct SystemRunner: Sendable {
             return try await SystemWorkspace.with { shared in
                 var system = LinkPorts.assign(spec, sharedDirectory: shared.path)
                 for index in system.vms.indices { system.vms[index].membership?.faults = runner.isolationFaults }
-                return try await runMembers(system, profiles: profiles,
-                              artifactDirectory: artifactDirectory, runDirectory: runDirectory, events: events)
+                return try await withVsockLinks(system, log: artifactDirectory, workspace: shared) {
+                    try await runMembers(system, profiles: profiles,
+                                         artifactDirectory: artifactDirectory, runDirectory: runDirectory, events: events)
+                }
             }
         } catch let error as RunnerError {
             throw error

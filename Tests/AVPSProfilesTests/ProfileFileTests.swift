@@ -181,7 +181,7 @@ import Testing
         let boot = try #require(profile.requirements.first { $0.key == "AUTO-BOOT-01" })
         #expect(boot.check == .host(observation: "boot_to_agent_seconds", Comparison(.le, .int(30))))
         let checkKinds = Set(profile.requirements.compactMap(\.check?.kind))
-        #expect(checkKinds == ["host", "probe"])
+        #expect(checkKinds == ["host", "probe", "system"])
     }
 
     @Test func headerCarriesAttribution() throws {
