@@ -156,9 +156,10 @@ public enum SuiteLoader {
         }
     }
 
-    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`
+    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N},
+    /// remote: {host, user, identity, known_hosts, ..., upload: {NAME: LOCAL_PATH}}}`
     static func externalSpec(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalSpec {
-        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel"])
+        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "remote"])
         func argv(_ key: String) throws(LoadError) -> [String]? {
             guard let value = mapping.optional(key) else { return nil }
             let items = try value.sequence().map { item throws(LoadError) in try item.nonEmptyString() }
@@ -186,7 +187,12 @@ public enum SuiteLoader {
             }
             channel = .hybridVsock(path: try kind.value.nonEmptyString(), port: port)
         }
-        return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel)
+        let (stop, reset) = (try argv("stop"), try argv("reset"))
+        let remote = try mapping.optional("remote").map { reader throws(LoadError) in try externalRemote(reader) }
+        if remote != nil, (start + (stop ?? []) + (reset ?? [])).contains(where: { $0.contains("{avps}") }) {
+            throw try mapping.required("remote").error("{avps} is this machine's avps binary and cannot run on the remote host; name the tool installed there")
+        }
+        return ExternalSpec(start: start, stop: stop, reset: reset, channel: channel, remote: remote)
     }
 
     /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).
