@@ -14,7 +14,8 @@ public struct AVPSCommand: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, ReplayCommand.self, GuestCommand.self, ProfileCommand.self,
-                      ReportCommand.self, BundleCommand.self, VsockdCommand.self, LavaCommand.self],
+                      ReportCommand.self, BundleCommand.self, VsockdCommand.self, LavaCommand.self,
+                      ScoreCommand.self],
         defaultSubcommand: nil
     )
 

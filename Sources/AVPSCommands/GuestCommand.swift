@@ -7,7 +7,7 @@ struct GuestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "guest",
         abstract: "Build the reference guest (kernel + initramfs with the avps agent).",
-        subcommands: [Build.self, Agent.self, Inject.self]
+        subcommands: [Build.self, Agent.self, Inject.self, Plan.self]
     )
 
     /// `avps guest build`: builds or finds in the cache, then prints paths and hashes.

@@ -25,6 +25,9 @@ extension GuestCommand {
         @Option(help: "With --initramfs: where to write the extended initramfs.")
         var out: String?
 
+        @Option(help: "An autonomous-mode plan (avps guest plan) to add as /etc/avps/plan.jsonl; boot with avps.autonomous.")
+        var plan: String?
+
         @OptionGroup var guest: GuestOptions
 
         func validate() throws {
@@ -36,20 +39,32 @@ extension GuestCommand {
             let builder = GuestImageBuilder(progress: { Console.info($0) })
             let source = guest.agentSource.map { URL(fileURLWithPath: $0, isDirectory: true) }
             do {
+                let planData = try plan.map(Self.readPlan)
                 if let rootfs {
                     let written = try await builder.injectAgent(intoRootfs: URL(fileURLWithPath: rootfs), architecture: guest.arch,
-                                                                agentSource: source, cacheRoot: guest.cacheRoot)
+                                                                agentSource: source, cacheRoot: guest.cacheRoot, plan: planData)
                     print("agent \(guest.arch.rawValue) injected into \(rootfs):")
                     for path in written { print("  \(path)") }
                 } else if let initramfs, let out {
                     let parameter = try await builder.overlayInitramfs(URL(fileURLWithPath: initramfs), output: URL(fileURLWithPath: out),
                                                                        architecture: guest.arch, agentSource: source,
-                                                                       cacheRoot: guest.cacheRoot)
+                                                                       cacheRoot: guest.cacheRoot, plan: planData)
                     print("\(out): \(initramfs) plus the agent; boot it with the kernel parameter \(parameter)")
                 }
             } catch {
                 throw ExitCode(ErrorReporting.report(error).rawValue)
             }
+        }
+
+        /// The plan file, refused with its path when it cannot be read or is not a plan.
+        static func readPlan(_ path: String) throws -> Data {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("--plan \(path): cannot read the file")
+            }
+            guard String(decoding: data.prefix(200), as: UTF8.self).hasPrefix("{") else {
+                throw ValidationError("--plan \(path): not a plan (write one with avps guest plan)")
+            }
+            return data
         }
     }
 }

@@ -41,7 +41,7 @@ struct ReplayCommand: AsyncParsableCommand {
             guard !profiles.isEmpty else {
                 throw ValidationError("no requirement \(check) in the run's profiles (\(plan.profiles.map(\.path).joined(separator: ", ")))")
             }
-            plan.targets = try selectTarget(plan.targets)
+            plan.targets = [try SuiteSelection.one(of: plan.targets, named: target)]
             plan.retries = 0
             plan.jobs = 1
             let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
@@ -54,18 +54,5 @@ struct ReplayCommand: AsyncParsableCommand {
         } catch {
             return ErrorReporting.report(error)
         }
-    }
-
-    private func selectTarget(_ targets: [TargetSpec]) throws -> [TargetSpec] {
-        if let target {
-            guard let found = targets.first(where: { $0.name == target }) else {
-                throw ValidationError("no target \(target) in the run (targets: \(targets.map(\.name).joined(separator: ", ")))")
-            }
-            return [found]
-        }
-        guard targets.count == 1 else {
-            throw ValidationError("the run had \(targets.count) targets; name one with --target (\(targets.map(\.name).joined(separator: ", ")))")
-        }
-        return targets
     }
 }

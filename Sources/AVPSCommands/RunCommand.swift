@@ -118,6 +118,7 @@ struct RunCommand: AsyncParsableCommand {
             target.accelerator = accel
         }
         target.kernelAppend += kernelAppend
+        target.vms = try target.vms.map(applyOverrides)
         return target
     }
 

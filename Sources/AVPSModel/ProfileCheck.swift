@@ -115,6 +115,10 @@ public enum Check: Sendable, Equatable {
     /// The hypervisor used the CPU's virtualization extensions where the host CPU has them
     /// (AVPS2-HWV-01): NOT_APPLICABLE without extensions, FAIL when it emulated (TCG) instead.
     case hardwareVirtualization
+    /// A fact the run observed about a system of two or more guests (isolation between VMs,
+    /// guest-to-guest traffic) satisfies a comparison. Decided in the system's own result; a
+    /// single guest cannot measure it and reports SKIPPED saying so.
+    case system(observation: String, Comparison)
 
     /// The devices the check looks at; nil for checks that are not about inventory devices.
     public var selector: DeviceSelector? {
@@ -125,9 +129,15 @@ public enum Check: Sendable, Equatable {
             selector
         case .probe(_, let device, _, _):
             device
-        case .host, .hardwareVirtualization:
+        case .host, .hardwareVirtualization, .system:
             nil
         }
+    }
+
+    /// True for a requirement about a pair of VMs, decided in a system's own result.
+    public var isSystemScoped: Bool {
+        if case .system = self { return true }
+        return false
     }
 
     /// True when a failing check means "the platform does not offer it" (a device or a feature bit
@@ -155,6 +165,7 @@ public enum Check: Sendable, Equatable {
         case .probe: "probe"
         case .host: "host"
         case .hardwareVirtualization: "hardware_virtualization"
+        case .system: "system"
         }
     }
 }

@@ -21,6 +21,10 @@ public enum VerdictBasis: String, Codable, Sendable, Equatable, CaseIterable {
             return .hostObserved
         case .probe(_, _, let fact, _):
             return ProbeResult.isHostObserved(fact) ? .hostObserved : .guestReported
+        case .system(let observation, _):
+            // The last part names who saw it: `watchdog.host_reset_seen` is the host's (QMP), `storage.secret_found` a guest's.
+            let fact = observation.split(separator: ".").last.map(String.init) ?? observation
+            return ProbeResult.isHostObserved(fact) ? .hostObserved : .guestReported
         case .devicePresent, .featureOffered:
             // The device list and offered bits are what QMP corroborates.
             return corroborated ? .hostCorroborated : .guestReported

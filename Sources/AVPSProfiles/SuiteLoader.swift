@@ -52,7 +52,9 @@ public enum SuiteLoader {
             try reader.nonEmptyString()
         }
         let targetsReader = try mapping.required("targets")
-        let targets = try targetsReader.sequence().map { reader throws(LoadError) in try target(reader) }
+        let targets = try targetsReader.sequence().map { reader throws(LoadError) in
+            try isSystem(reader) ? try system(reader) : try target(reader)
+        }
         guard !targets.isEmpty else { throw targetsReader.error("a suite needs at least one target") }
         guard !profiles.isEmpty else { throw try mapping.required("profiles").error("a suite needs at least one profile") }
         var seen: [String: Int] = [:]
@@ -69,13 +71,12 @@ public enum SuiteLoader {
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
                              "external", "agent_channel", "qemu", "kernel", "arch", "transport", "ssh"]
 
-    static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
-        let mapping = try reader.mapping(allowedKeys: targetKeys)
-        let name = try mapping.requiredString("name")
-        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw try mapping.required("name").error("target names may use letters, digits, '-', '_' and '.' only")
-        }
-        let accelerator = try mapping.optionalString("accelerator") ?? "auto"
+    /// A single guest, or (with `inherited`) one VM of a system: the system decides the adapter
+    /// and the default accelerator, the VM everything else.
+    static func target(_ reader: YAMLNodeReader, inherited: SystemDefaults? = nil) throws(LoadError) -> TargetSpec {
+        let mapping = try reader.mapping(allowedKeys: inherited == nil ? targetKeys : vmKeys)
+        let name = try validName(mapping)
+        let accelerator = try mapping.optionalString("accelerator") ?? (inherited?.accelerator ?? "auto")
         guard ["auto", "kvm", "tcg"].contains(accelerator) else {
             throw try mapping.required("accelerator").error("must be auto, kvm or tcg")
         }
@@ -91,7 +92,8 @@ public enum SuiteLoader {
         guard let channel = AgentChannelKind(rawValue: channelName) else {
             throw try mapping.required("agent_channel").error("must be auto, vsock or virtio-serial")
         }
-        let adapter = try mapping.optionalString("adapter") ?? "qemu"
+        var adapter = try mapping.optionalString("adapter") ?? "qemu"
+        if let inherited { adapter = inherited.adapter }
         let external = try mapping.optional("external").map { reader throws(LoadError) in try externalSpec(reader) }
         if adapter == "external", external == nil {
             throw try mapping.required("adapter").error("adapter external needs an `external:` section (start, channel)")
@@ -110,10 +112,19 @@ public enum SuiteLoader {
             throw try mapping.required(key).error("`\(key): {from: backports}` is fetched for x86_64 only; arch \(arch.rawValue) uses the system's")
         }
         return TargetSpec(
-            name: name, adapter: adapter, machine: try mapping.optionalString("machine"),
+            name: inherited.map { TargetSpec.memberName(system: $0.system, vm: name) } ?? name, adapter: adapter, machine: try mapping.optionalString("machine"),
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
             accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external,
             qemuFrom: qemuFrom, kernelFrom: kernelFrom, arch: arch, transport: transport, ssh: ssh)
+    }
+
+    /// A target's `name`: letters, digits, '-', '_' and '.' (it names a directory of the run).
+    static func validName(_ mapping: YAMLMapping) throws(LoadError) -> String {
+        let name = try mapping.requiredString("name")
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw try mapping.required("name").error("target names may use letters, digits, '-', '_' and '.' only")
+        }
+        return name
     }
 
     /// `{from: system | backports}`: where a QEMU build or guest kernel comes from.

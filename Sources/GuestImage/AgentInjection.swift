@@ -61,8 +61,10 @@ public enum AgentInjection {
         """
 
     /// Every file the injection writes, with its mode (symbolic links: the target).
-    public static func files(agent: Data) -> [File] {
-        [
+    /// `plan`: the autonomous-mode plan (`avps guest plan`), written to `AutonomousPlanFile.path`.
+    public static func files(agent: Data, plan: Data? = nil) -> [File] {
+        let planFile = plan.map { [File(path: AutonomousPlanFile.path, content: .data($0), mode: 0o644)] } ?? []
+        return planFile + [
             File(path: agentPath, content: .data(agent), mode: 0o755),
             File(path: unitPath, content: .data(Data(unit.utf8)), mode: 0o644),
             File(path: "/etc/systemd/system/multi-user.target.wants/avps-agent.service",

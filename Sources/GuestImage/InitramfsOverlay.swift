@@ -45,9 +45,9 @@ extension GuestImageBuilder {
     /// Writes the agent, its systemd unit and SysV script into a vendor root file system (a
     /// directory or a raw ext4 image); returns the paths written inside it.
     public func injectAgent(intoRootfs root: URL, architecture: GuestArchitecture, agentSource: URL?,
-                            cacheRoot: URL) async throws(GuestImageError) -> [String] {
+                            cacheRoot: URL, plan: Data? = nil) async throws(GuestImageError) -> [String] {
         let agent = try await self.agent(architecture: architecture, agentSource: agentSource, cacheRoot: cacheRoot)
-        let files = AgentInjection.files(agent: try CacheFiles.read(agent.binary))
+        let files = AgentInjection.files(agent: try CacheFiles.read(agent.binary), plan: plan)
         try await RootfsInjector().inject(files, into: root)
         return files.map(\.path)
     }
@@ -55,11 +55,12 @@ extension GuestImageBuilder {
     /// Writes `output`: the vendor initramfs `input` with the agent overlay appended. Returns the
     /// kernel parameter that starts it (`rdinit=/avps-init`).
     public func overlayInitramfs(_ input: URL, output: URL, architecture: GuestArchitecture, agentSource: URL?,
-                                 cacheRoot: URL) async throws(GuestImageError) -> String {
+                                 cacheRoot: URL, plan: Data? = nil) async throws(GuestImageError) -> String {
         let agent = try await self.agent(architecture: architecture, agentSource: agentSource, cacheRoot: cacheRoot)
         let vendor = try CacheFiles.read(input)
-        try CacheFiles.writeAtomically(InitramfsOverlay.combine(vendor: vendor, agent: try CacheFiles.read(agent.binary)),
-                                       to: output)
+        var combined = InitramfsOverlay.combine(vendor: vendor, agent: try CacheFiles.read(agent.binary))
+        if let plan { combined = AutonomousPlanFile.appended(to: combined, plan: plan) }
+        try CacheFiles.writeAtomically(combined, to: output)
         return InitramfsOverlay.kernelParameter
     }
 }

@@ -22,12 +22,19 @@ struct ProbePlan {
     static let consoleBytes = 65536
     static let consoleSeed: UInt32 = 0x5eed_c0de
 
+    /// A second NIC avps added for a system's guest-to-guest link (its MAC is in the link range,
+    /// `SystemMembership.networkMAC`): the system stage measures it; it has no host echo peer.
+    static func isSystemLinkNIC(_ device: VirtioDeviceRecord) -> Bool {
+        guard case .string(let mac)? = device.config?["mac"] else { return false }
+        return mac.lowercased().hasPrefix(SystemMembership.networkMACPrefix)
+    }
+
     func requests(for devices: [VirtioDeviceRecord]) -> [ProbeRequest] {
         var requests: [ProbeRequest] = []
         var netProbed = false
         for device in devices {
             switch device.deviceID {
-            case 1 where !netProbed:
+            case 1 where !netProbed && !Self.isSystemLinkNIC(device):
                 netProbed = true
                 var params: [String: FactValue] = ["address": .string(Self.guestAddress), "prefix": .int(24)]
                 requests.append(ProbeRequest(name: "net.link", device: device.name, params: params))

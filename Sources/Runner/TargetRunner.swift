@@ -44,6 +44,17 @@ public struct TargetRunner: Sendable {
     /// - Parameter events: told of each stage as it starts and ends (progress displays).
     public func run(_ target: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL,
                     runDirectory: URL, events: (@Sendable (RunEvent) -> Void)? = nil) async throws(RunnerError) -> TargetOutcome {
+        if target.isSystem {
+            return try await SystemRunner(runner: self).run(target, profiles: profiles, artifactDirectory: artifactDirectory,
+                                                             runDirectory: runDirectory, events: events)
+        }
+        return try await run(target, profiles: profiles, artifactDirectory: artifactDirectory, runDirectory: runDirectory,
+                             events: events, hold: nil)
+    }
+
+    /// - Parameter hold: set for a VM of a system: where it waits, up and probed, for the system stage.
+    func run(_ target: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL, runDirectory: URL,
+             events: (@Sendable (RunEvent) -> Void)?, hold: SystemHold?) async throws(RunnerError) -> TargetOutcome {
         guard let hypervisor = target.adapter == hypervisor.name ? hypervisor : adapters[target.adapter] else {
             let known = ([hypervisor.name] + adapters.keys.sorted()).joined(separator: ", ")
             throw .usage("target \(target.name): unknown adapter \(target.adapter) (known: \(known))")
@@ -84,7 +95,7 @@ public struct TargetRunner: Sendable {
                 let watcher = Task { await BootWatcher(serialLog: guest.launch.serialLog, stages: stages).watch() }
                 defer { watcher.cancel() }
                 do {
-                    let evidence = try await collect(link, guest: guest, stages: stages, timeouts: timeouts, into: collected)
+                    let evidence = try await collect(link, guest: guest, stages: stages, timeouts: timeouts, into: collected, hold: hold)
                     await transcript.set(await link.transcript)
                     return evidence
                 } catch {
@@ -113,7 +124,7 @@ public struct TargetRunner: Sendable {
     /// ready → hello → inventory → probes → vsock measurement → (watchdog expiry) → poweroff,
     /// each a timed stage.
     private func collect(_ link: AgentLink, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts,
-                         into collected: EvidenceSoFar) async throws -> Evidence {
+                         into collected: EvidenceSoFar, hold: SystemHold?) async throws -> Evidence {
         let client = await link.current
         _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
         // The version check belongs to the hello stage, so a mismatch names it (not 'shutdown').
@@ -141,7 +152,13 @@ public struct TargetRunner: Sendable {
         collected.merge(await probing.hypervisorView(guest, known: qemuDevices))
         let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
         collected.merge(channel)
-        if let why = WatchdogExpiryStage.skipReason(guest.launch) {
+        if let hold {
+            await hold.arrive(MemberGuest(name: guest.launch.target.name, link: link, guest: guest, collected: collected,
+                                          timeouts: timeouts))
+        }
+        if collected.evidence?.hostObservations[WatchdogExpiryStage.observation] != nil {
+            // The system stage already let this VM's watchdog fire (AVPS2-WDT-05 watches its siblings meanwhile).
+        } else if let why = WatchdogExpiryStage.skipReason(guest.launch) {
             collected.merge([Evidence.notRecordedKey(WatchdogExpiryStage.observation): .string(why)])
         } else if let expiry = guest.launch.target.devices.compactMap(\.watchdogExpiry).first {
             let next = try await stages.run("watchdog expiry") {

@@ -6,7 +6,8 @@ extension CheckEvaluator {
     /// extensions but an emulating accelerator (TCG): FAIL; extensions used: PASS.
     static func hardwareVirtualization(_ observations: [String: FactValue]) -> Outcome {
         guard case .string(let accelerator)? = observations[HardwareVirtualization.acceleratorKey] else {
-            return Outcome(verdict: .skipped, reason: "The host did not record which accelerator ran the guest.", evidence: [])
+            let why = observations[Evidence.notRecordedKey(HardwareVirtualization.acceleratorKey)].map { ": \($0)" } ?? ""
+            return Outcome(verdict: .skipped, reason: "The host did not record which accelerator ran the guest\(why).", evidence: [])
         }
         let used = "accelerator \(accelerator)"
         guard case .string(let cpu)? = observations[HardwareVirtualization.extensionsKey] else {

@@ -92,7 +92,7 @@ public enum Scorer {
         if let condition = requirement.appliesIf, Applicability.lacksInput(condition, evidence) { return true }
         switch requirement.check {
         case .probe(let name, _, _, _)?: return !evidence.probes.contains { $0.name == name }
-        case .host(let observation, _)?:
+        case .host(let observation, _)?, .system(let observation, _)?:
             return evidence.hostObservations[observation] == nil
                 && evidence.hostObservations[Evidence.notRecordedKey(observation)] == nil
         default: return false

@@ -1,6 +1,7 @@
 /* avps-agent: answers avps host requests from inside a guest under test.
  * See PROTOCOL.md for the wire format and README.md for building. */
 #include "agent.h"
+#include "autonomous.h"
 #include "channel.h"
 #include "log.h"
 #include "methods.h"
@@ -18,18 +19,23 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: avps-agent [--stdio | --channel PATH] [--sysfs ROOT]\n"
+            "       avps-agent --autonomous PLAN [--sysfs ROOT]\n"
             "       avps-agent --version\n"
             "  (default)       listen on vsock port 1024 (bulk 1025) and use the\n"
             "                  virtio-serial port named " AGENT_PORT_NAME " if present\n"
             "  --stdio         use stdin/stdout; exit at end of input (tests)\n"
             "  --channel PATH  use this device or file, read-write\n"
-            "  --sysfs ROOT    read sysfs from ROOT instead of /sys (tests)\n");
+            "  --sysfs ROOT    read sysfs from ROOT instead of /sys (tests)\n"
+            "  --autonomous PLAN  answer the plan's requests without a host, evidence\n"
+            "                  lines on stdout (PROTOCOL.md 8); the kernel command line\n"
+            "                  word avps.autonomous[=PATH] does the same on the console\n");
 }
 
 int main(int argc, char **argv)
 {
     agent_t a = {.sysfs_root = "/sys"};
     const char *channel_path = NULL;
+    const char *plan_path = NULL;
     bool use_stdio = false;
 
     for (int i = 1; i < argc; i++) {
@@ -42,6 +48,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(arg, "--stdio") == 0) {
             use_stdio = true;
+        } else if (strcmp(arg, "--autonomous") == 0 && i + 1 < argc) {
+            plan_path = argv[++i];
         } else if ((strcmp(arg, "--sysfs") == 0 || strcmp(arg, "--channel") == 0) && i + 1 < argc) {
             if (arg[2] == 's')
                 a.sysfs_root = argv[++i];
@@ -60,6 +68,18 @@ int main(int argc, char **argv)
 
     /* A vanished reader must surface as EPIPE from write(), not kill us. */
     signal(SIGPIPE, SIG_IGN);
+
+    /* A test's --autonomous never powers the machine off; the command line word in a guest may. */
+    if (plan_path)
+        return autonomous_run(&a, plan_path, stdout, false);
+    char requested[PATH_MAX];
+    if (!use_stdio && !channel_path && autonomous_requested(requested, sizeof requested)) {
+        FILE *console = fopen("/dev/console", "w");
+        autonomous_run(&a, requested, console ? console : stdout, true);
+        if (console)
+            fclose(console);
+        a.ch = (channel_t){.rfd = -1, .wfd = -1};
+    }
 
     int vsock_fd = -1, bulk_fd = -1;
     if (use_stdio) {

@@ -2,6 +2,7 @@
 
 #include "agent.h"
 #include "inventory.h"
+#include "sysfs.h"
 #include "jsonw.h"
 #include "log.h"
 #include "params.h"
@@ -124,12 +125,8 @@ static void do_hello(agent_t *a, int64_t id)
 bool agent_test_fault(const char *fault)
 {
     char line[4096], word[96];
-    FILE *f = fopen("/proc/cmdline", "r");
-    if (!f)
+    if (!proc_cmdline(line, sizeof line))
         return false;
-    size_t n = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[n] = '\0';
     snprintf(word, sizeof word, "avps.agent.test=%s", fault);
     size_t len = strlen(word);
     for (const char *p = strstr(line, word); p; p = strstr(p + 1, word)) {

@@ -128,3 +128,17 @@ bool sysfs_read_cstring(const char *dir, const char *name, char *buf, size_t cap
     buf[strcspn(buf, "\n")] = '\0';
     return buf[0] != '\0';
 }
+
+bool proc_cmdline(char *buf, size_t cap)
+{
+    FILE *f = fopen("/proc/cmdline", "r");
+    if (!f || cap == 0) {
+        if (f)
+            fclose(f);
+        return false;
+    }
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return true;
+}

@@ -21,6 +21,9 @@ bool sysfs_read_cstring(const char *dir, const char *name, char *buf, size_t cap
 /* Basename of the target of the symlink dir/name into buf. */
 bool sysfs_link_basename(const char *dir, const char *name, char *buf, size_t cap);
 
+/* The kernel command line (/proc/cmdline) into buf, NUL-terminated; false if unreadable. */
+bool proc_cmdline(char *buf, size_t cap);
+
 /* Joins two path parts into buf; false if it would not fit. */
 bool path_join(char *buf, size_t cap, const char *a, const char *b);
 

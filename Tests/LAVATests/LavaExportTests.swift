@@ -130,10 +130,12 @@ import Testing
 /// Exported jobs against lava-common's own schema (Debian's `lava-common`, which ci/setup installs):
 /// both must be valid, and broken variants must be refused at the right field.
 @Suite(.serialized) struct LavaSchemaTests {
-    static func job(_ target: TargetSpec, docker: String? = nil) async throws -> String {
+    static func job(_ target: TargetSpec, docker: String? = nil, autonomous: Bool = false) async throws -> String {
         let lava = try await LavaExportTests.lava(target)
-        return try LavaJob(target: lava, suite: "default", profiles: ["avps-2.0"], avpsVersion: "0.1.0",
-                           imageBaseURL: "file:///srv/avps/", dockerImage: docker).render()
+        var job = LavaJob(target: lava, suite: "default", profiles: ["avps-2.0"], avpsVersion: "0.1.0",
+                          imageBaseURL: "file:///srv/avps/", dockerImage: docker)
+        job.autonomous = autonomous
+        return try job.render()
     }
 
     static func check(_ text: String) async throws -> LavaSchemaCheck.Outcome {
@@ -147,7 +149,15 @@ import Testing
         for target in [LavaExportTests.q35, LavaExportTests.aarch64] {
             #expect(try await Self.check(try await Self.job(target)) == .valid)
             #expect(try await Self.check(try await Self.job(target, docker: "avps-worker:1")) == .valid)
+            #expect(try await Self.check(try await Self.job(target, autonomous: true)) == .valid)
         }
+    }
+
+    @Test func autonomousJobWatchesTheConsoleInsteadOfAttaching() async throws {
+        let text = try await Self.job(LavaExportTests.q35, docker: "avps-worker:1", autonomous: true)
+        try LavaExportTests().expectGolden("qemu-q35-reference.autonomous.job.yaml", text)
+        #expect(!text.contains("avps_run"), "nothing on the worker attaches")
+        #expect(text.contains("start: AVPS-EV1 0 E") && text.contains("end: AVPS-EV1-END"))
     }
 
     @Test(arguments: [

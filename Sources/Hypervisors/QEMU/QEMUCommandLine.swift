@@ -128,7 +128,8 @@ public enum QEMUCommandLine {
             }
             if let virtioID = device.virtioDeviceID { expected.append(virtioID) }
         }
-        return (args, expected.sorted())
+        let links = try linkArguments(target.membership, machine: machine)
+        return (args + links.arguments, (expected + links.expectedDevices).sorted())
     }
 
     /// `-m` value: plain RAM, or with virtio-pmem devices the hot-plug room they are plugged into
