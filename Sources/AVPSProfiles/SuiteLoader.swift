@@ -171,9 +171,10 @@ public enum SuiteLoader {
     }
 
     /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N},
-    /// console_ports: {PORT_NAME: SOCKET_PATH, ...}, host_files: {block: [...], 9p: [...], pmem: [...]}}`
+    /// console_ports: {PORT_NAME: SOCKET_PATH, ...}, host_files: {block: [...], 9p: [...], pmem: [...]},
+    /// remote: {host, user, identity, known_hosts, ..., upload: {NAME: LOCAL_PATH}}}`
     static func externalSpec(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalSpec {
-        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "console_ports", "host_files"])
+        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "console_ports", "host_files", "remote"])
         func argv(_ key: String) throws(LoadError) -> [String]? {
             guard let value = mapping.optional(key) else { return nil }
             let items = try value.sequence().map { item throws(LoadError) in try item.nonEmptyString() }
@@ -207,9 +208,14 @@ public enum SuiteLoader {
             for entry in try ports.mapping().entries { found[entry.key] = try entry.value.nonEmptyString() }
             consolePorts = found
         }
-        return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel,
-                            consolePorts: consolePorts,
-                            hostFiles: try mapping.optional("host_files").map { files throws(LoadError) in try hostFiles(files) })
+        let (stop, reset) = (try argv("stop"), try argv("reset"))
+        let remote = try mapping.optional("remote").map { reader throws(LoadError) in try externalRemote(reader) }
+        if remote != nil, (start + (stop ?? []) + (reset ?? [])).contains(where: { $0.contains("{avps}") }) {
+            throw try mapping.required("remote").error("{avps} is this machine's avps binary and cannot run on the remote host; name the tool installed there")
+        }
+        return ExternalSpec(start: start, stop: stop, reset: reset, channel: channel, consolePorts: consolePorts,
+                            hostFiles: try mapping.optional("host_files").map { files throws(LoadError) in try hostFiles(files) },
+                            remote: remote)
     }
 
     /// `host_files: {block: [PATH...], 9p: [DIR...], pmem: [PATH...]}` (each list optional, paths non-empty).
