@@ -106,6 +106,20 @@ public enum Check: Sendable, Equatable {
     /// Every matching device sits on virtio-pci or virtio-mmio (VIRTIO 1.2 §4.1, §4.2), the
     /// transports AVPS platforms use; read from the inventory's `transport`.
     case standardTransport(DeviceSelector)
+    /// Every matching virtio-pci device presents the VIRTIO vendor capabilities of the modern
+    /// interface: common, notify, ISR and PCI-config-access, and device config where its type has
+    /// a config space (VIRTIO 1.2 §4.1.4). NOT_APPLICABLE without virtio-pci devices.
+    case pciModernCapabilities(DeviceSelector)
+    /// Every matching device presents (`present: true`) or does not present the legacy interface:
+    /// a transitional PCI function's legacy I/O BAR, virtio-mmio `Version` 1 (VIRTIO 1.2 §4.1.2,
+    /// §4.2.4). Not the same as `notLegacy`, which asks whether the driver uses it.
+    case legacyInterface(DeviceSelector, present: Bool)
+    /// Every matching virtio-mmio device's `Version` register reads `version` (VIRTIO 1.2
+    /// §4.2.2). NOT_APPLICABLE without virtio-mmio devices.
+    case mmioVersion(DeviceSelector, version: Int)
+    /// Every matching device presents 0 in each feature word beyond the highest bit any VIRTIO
+    /// version defines for its type or the transport (the agent reads words 0..7).
+    case definedFeatureWords(DeviceSelector)
     /// A decoded device-config field of every matching device satisfies a comparison.
     case config(DeviceSelector, field: String, Comparison)
     /// A fact of a guest probe satisfies a comparison.
@@ -129,7 +143,8 @@ public enum Check: Sendable, Equatable {
         switch self {
         case .devicePresent(let selector), .featureNegotiated(let selector, _), .driverReady(let selector),
              .featureOffered(let selector, _), .negotiatedSubsetOfOffered(let selector), .notLegacy(let selector),
-             .standardTransport(let selector), .config(let selector, _, _):
+             .standardTransport(let selector), .config(let selector, _, _), .pciModernCapabilities(let selector),
+             .legacyInterface(let selector, _), .mmioVersion(let selector, _), .definedFeatureWords(let selector):
             selector
         case .probe(_, let device, _, _):
             device
@@ -174,6 +189,10 @@ public enum Check: Sendable, Equatable {
         case .negotiatedSubsetOfOffered: "negotiated_subset_of_offered"
         case .notLegacy: "not_legacy"
         case .standardTransport: "standard_transport"
+        case .pciModernCapabilities: "pci_modern_capabilities"
+        case .legacyInterface: "legacy_interface"
+        case .mmioVersion: "mmio_version"
+        case .definedFeatureWords: "defined_feature_words"
         case .config: "config"
         case .probe: "probe"
         case .host: "host"

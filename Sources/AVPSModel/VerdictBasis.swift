@@ -36,7 +36,8 @@ public enum VerdictBasis: String, Codable, Sendable, Equatable, CaseIterable {
         case .devicePresent, .featureOffered:
             // The device list and offered bits are what QMP corroborates.
             return corroborated ? .hostCorroborated : .guestReported
-        case .featureNegotiated, .driverReady, .negotiatedSubsetOfOffered, .notLegacy, .standardTransport, .config:
+        case .featureNegotiated, .driverReady, .negotiatedSubsetOfOffered, .notLegacy, .standardTransport, .config,
+             .pciModernCapabilities, .legacyInterface, .mmioVersion, .definedFeatureWords:
             return .guestReported
         }
     }

@@ -62,9 +62,10 @@ struct ProbeStage {
         }
     }
 
-    /// Port name -> host socket of every console data port the QEMU adapter created.
+    /// Port name -> host socket of every console data port the QEMU adapter created, or that an
+    /// external target declares (`console_ports`).
     static func consoleSockets(_ launch: PreparedLaunch) -> [String: String] {
-        guard launch.target.adapter == "qemu" else { return [:] }
+        guard launch.target.adapter == "qemu" else { return launch.consoleSockets }
         var sockets: [String: String] = [:]
         for (index, device) in launch.target.devices.enumerated() where device == .console {
             sockets[QEMUCommandLine.consolePortName(index)] = QEMUCommandLine.consoleSocketPath(index, workspace: launch.workspace.path)

@@ -29,6 +29,12 @@ public struct TargetRunner: Sendable {
     public var targetBoots: [String: TargetBoot] = [:]
     /// Overrides the accelerator-scaled default timeouts.
     public var timeouts: RunTimeouts?
+    /// Verified vendor attestations, by target name and requirement key (`avps run --attestation`).
+    public var attestations: AttestationIndex = [:]
+    /// Negative controls only: isolation a system's VMs are run without (never from a suite).
+    public var isolationFaults: IsolationFaults = []
+    /// The run's seed: secrets the system checks plant derive from it.
+    public var seed: UInt64 = 0
 
     public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil,
                 adapters: [String: any Hypervisor] = [:], targetBoots: [String: TargetBoot] = [:]) {
@@ -211,12 +217,13 @@ public struct TargetRunner: Sendable {
     private func outcome(_ target: TargetSpec, _ profiles: [LoadedProfile], _ stages: StageLog,
                          launch: PreparedLaunch?, evidence: Evidence?, infra: String?,
                          artifacts: ArtifactSet) -> TargetOutcome {
+        let attested = attestations[target.name] ?? [:]
         let results = profiles.map { loaded in
             let verdicts = switch (evidence, infra) {
-            case (let evidence?, nil): Scorer.score(loaded.profile, evidence: evidence)
+            case (let evidence?, nil): Scorer.score(loaded.profile, evidence: evidence, attestations: attested)
             // A later stage broke: what earlier stages measured still stands (see Scorer).
             case (let evidence?, let infra?):
-                Scorer.score(loaded.profile, partialEvidence: evidence, fault: Self.firstLine(infra))
+                Scorer.score(loaded.profile, partialEvidence: evidence, fault: Self.firstLine(infra), attestations: attested)
             // The full message (serial tail included) is the target's infra_error, once; each
             // result carries its first line only.
             case (nil, let infra): Scorer.infra(loaded.profile, reason: infra.map(Self.firstLine) ?? "no evidence collected")

@@ -56,6 +56,14 @@ enum CheckEvaluator {
             return notLegacy(selector, matching: matching)
         case .standardTransport:
             return standardTransport(selector, matching: matching)
+        case .pciModernCapabilities:
+            return pciModernCapabilities(selector, matching: matching)
+        case .legacyInterface(_, let present):
+            return legacyInterface(selector, present: present, matching: matching)
+        case .mmioVersion(_, let version):
+            return mmioVersion(selector, version: version, matching: matching)
+        case .definedFeatureWords:
+            return definedFeatureWords(selector, matching: matching)
         case .config(_, let field, let comparison):
             return config(field, comparison, selector: selector, matching: matching)
         case .devicePresent, .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system:

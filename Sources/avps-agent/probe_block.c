@@ -113,6 +113,11 @@ probe_status_t probe_block_integrity(probe_env_t *env)
     uint64_t off, bytes, seed;
     storage_region(env, &off, &bytes, &seed);
     (void)storage_round_trip(env, fd, off, bytes, seed);
+    if (obj_bool(env->params, "keep", false)) { /* a secret for a sibling to look for: leave it */
+        fact_bool(env, "kept", true);
+        close(fd);
+        return PROBE_OK;
+    }
 
     /* Discard and write-zeroes take the last quarter of the pattern (data that was not zero), so
      * the first three quarters stay on the disk for the host to find in its image. */

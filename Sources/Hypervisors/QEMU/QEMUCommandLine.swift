@@ -129,7 +129,7 @@ public enum QEMUCommandLine {
             if let virtioID = device.virtioDeviceID { expected.append(virtioID) }
         }
         let links = try linkArguments(target.membership, machine: machine)
-        return (args + links.arguments, (expected + links.expectedDevices).sorted())
+        return (applyFaults(args + links.arguments, target: target, paths: paths), (expected + links.expectedDevices).sorted())
     }
 
     /// `-m` value: plain RAM, or with virtio-pmem devices the hot-plug room they are plugged into

@@ -5,11 +5,11 @@ import HypervisorCore
 /// SFTP over an SSH connection: the remote launch directory, uploads of the boot artifacts and
 /// downloads of the logs. Each batch opens its own SFTP session on the connection's queue and frees
 /// it before returning, so no SFTP handle outlives the batch (or the connection).
-enum SFTPTransfer {
+package enum SFTPTransfer {
     /// Chunk size of one SFTP write or read request (OpenSSH's sftp-server accepts up to 256 KiB).
-    static let chunk = 64 * 1024
+    package static let chunk = 64 * 1024
 
-    enum Step: Sendable {
+    package enum Step: Sendable {
         /// Creates a directory only we may enter; fails if it exists (never reuse a stranger's).
         case makeDirectory(remote: String)
         case upload(local: String, remote: String)
@@ -17,7 +17,7 @@ enum SFTPTransfer {
         case download(remote: String, local: String)
     }
 
-    static func run(_ steps: [Step], on connection: SSHConnection) async throws(SSHError) {
+    package static func run(_ steps: [Step], on connection: SSHConnection) async throws(SSHError) {
         try await connection.perform { session -> Result<Void, SSHError> in
             guard let sftp = sftp_new(session) else {
                 return .failure(.channel(operation: "open the SFTP subsystem", reason: connection.lastError()))

@@ -7,13 +7,13 @@ import HypervisorCore
 /// command, so the target is INFRA and the run carries on), and the remote host's `timeout`
 /// kills the command a moment later, so nothing it started keeps running there. What it prints
 /// is kept as bounded tails (`outputLimit` per stream), whatever it sends.
-struct SSHRemoteCommand: Sendable {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+package struct SSHRemoteCommand: Sendable {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
 
     /// Runs `command`; a non-zero status is returned, not thrown (`check` turns it into an error).
-    static func run(_ command: String, label: String, on connection: SSHConnection,
+    package static func run(_ command: String, label: String, on connection: SSHConnection,
                     timeout: Duration = .seconds(30)) async throws(SSHError) -> SSHRemoteCommand {
         let channel = try await SSHChannel.exec(bounded(command, timeout), label: label, on: connection)
         do {
@@ -41,13 +41,13 @@ struct SSHRemoteCommand: Sendable {
 
     /// Throws `remoteCommand` with the stderr tail unless the status is 0.
     @discardableResult
-    func check(_ label: String) throws(SSHError) -> SSHRemoteCommand {
+    package func check(_ label: String) throws(SSHError) -> SSHRemoteCommand {
         guard status != 0 else { return self }
         throw .remoteCommand(command: label, status: status, stderrTail: Self.tail(stderr))
     }
 
     /// Reads stdout and stderr until both end, or throws at the deadline.
-    static func drain(_ channel: SSHChannel, until deadline: ContinuousClock.Instant) async throws(SSHError) -> ([UInt8], [UInt8]) {
+    package static func drain(_ channel: SSHChannel, until deadline: ContinuousClock.Instant) async throws(SSHError) -> ([UInt8], [UInt8]) {
         var stdout: [UInt8] = [], stderr: [UInt8] = []
         var outDone = false, errDone = false
         let start = ContinuousClock.now
@@ -80,7 +80,7 @@ struct SSHRemoteCommand: Sendable {
     }
 
     /// The last lines of a command's stderr on one line, for messages.
-    static func tail(_ text: String, lines: Int = 5) -> String {
+    package static func tail(_ text: String, lines: Int = 5) -> String {
         text.split(whereSeparator: \.isNewline).suffix(lines).joined(separator: " | ")
     }
 }
