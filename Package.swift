@@ -46,16 +46,36 @@ let package = Package(
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         // libssh's C API (libssh-dev), for the remote adapter over SSH.
         .systemLibrary(name: "CLibssh", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
-        // Hypervisor adapters (QEMU first). They boot and tear down; they never score.
-        .target(name: "Hypervisors", dependencies: [
-            "AVPSModel", "AgentProtocol", "VhostUserVsock", "CLibvirt", "CLibssh",
+        // What every hypervisor adapter shares: the `Hypervisor` protocol, launches, errors, workspaces,
+        // the orphan guard, agent streams, QMP. Adapters boot and tear down; they never score.
+        .target(name: "HypervisorCore", dependencies: [
+            "AVPSModel", "AgentProtocol", "VhostUserVsock",
             .product(name: "Subprocess", package: "swift-subprocess"),
-        ], swiftSettings: strict),
+        ], path: "Sources/Hypervisors/Core", exclude: ["README.md"], swiftSettings: strict),
+        // One target per adapter (Sources/Hypervisors/<Adapter>/README.md): each depends on the core, the
+        // remote ones (ssh, external with `remote:`) on SSHTransport; the ssh adapter runs the qemu
+        // adapter's command line on another host.
+        .target(name: "QEMUHypervisor", dependencies: [
+            "AVPSModel", "AgentProtocol", "HypervisorCore",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ], path: "Sources/Hypervisors/QEMU", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "LibvirtHypervisor", dependencies: ["AVPSModel", "AgentProtocol", "HypervisorCore", "CLibvirt"],
+                path: "Sources/Hypervisors/Libvirt", exclude: ["README.md"], swiftSettings: strict),
+        // libssh sessions, channels, SFTP, remote supervisors and janitors: what the remote adapters share.
+        .target(name: "SSHTransport", dependencies: ["AVPSModel", "AgentProtocol", "HypervisorCore", "CLibssh"],
+                path: "Sources/Hypervisors/SSHTransport", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "SSHHypervisor", dependencies: [
+            "AVPSModel", "AgentProtocol", "HypervisorCore", "QEMUHypervisor", "SSHTransport",
+        ], path: "Sources/Hypervisors/SSH", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "ExternalHypervisor", dependencies: [
+            "AVPSModel", "AgentProtocol", "HypervisorCore", "SSHTransport",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ], path: "Sources/Hypervisors/External", exclude: ["README.md"], swiftSettings: strict),
         // Pure: checks x evidence -> verdicts.
         .target(name: "Scoring", dependencies: ["AVPSModel"], swiftSettings: strict),
         // Plan, lifecycle, stages, timeouts: turns a target + profile into a TargetResult.
         .target(name: "Runner", dependencies: [
-            "AVPSModel", "AVPSProfiles", "AgentProtocol", "GuestImage", "Hypervisors", "Scoring",
+            "AVPSModel", "AVPSProfiles", "AgentProtocol", "GuestImage", "HypervisorCore", "QEMUHypervisor", "Scoring",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // libxml2's streaming writer (libxml2-dev): junit.xml escaping without building a DOM.
@@ -66,12 +86,13 @@ let package = Package(
         ], swiftSettings: strict),
         // LAVA back end: a target's QEMU launch as a LAVA device dictionary, job and attached suite.
         .target(name: "LAVA", dependencies: [
-            "AVPSModel", "Hypervisors", .product(name: "Yams", package: "Yams"),
+            "AVPSModel", "HypervisorCore", "QEMUHypervisor", .product(name: "Yams", package: "Yams"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: strict),
         // swift-argument-parser commands; `avps` main stays tiny.
         .target(name: "AVPSCommands", dependencies: [
-            "AVPSModel", "AVPSProfiles", "GuestImage", "Hypervisors", "Runner", "Reports", "VhostUserVsock", "LAVA",
+            "AVPSModel", "AVPSProfiles", "GuestImage", "Runner", "Reports", "VhostUserVsock", "LAVA",
+            "HypervisorCore", "QEMUHypervisor", "LibvirtHypervisor", "SSHHypervisor", "ExternalHypervisor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "avps", dependencies: ["AVPSCommands"], swiftSettings: strict),
@@ -84,12 +105,13 @@ let package = Package(
                     resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Reports"], swiftSettings: strict),
         .testTarget(name: "VhostUserVsockTests", dependencies: ["VhostUserVsock", "CVhostShim"], swiftSettings: strict),
-        .testTarget(name: "LAVATests", dependencies: ["LAVA", "AVPSProfiles", "Reports"],
+        .testTarget(name: "LAVATests", dependencies: ["LAVA", "AVPSProfiles", "Reports", "ExternalHypervisor"],
                     exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "GuestImageTests", dependencies: ["GuestImage"], swiftSettings: strict),
         // Boots real QEMU guests; needs the packages ci/setup installs.
         .testTarget(name: "IntegrationTests", dependencies: [
-            "Runner", "Hypervisors", "GuestImage", "AVPSProfiles", "Reports",
+            "Runner", "GuestImage", "AVPSProfiles", "Reports",
+            "HypervisorCore", "QEMUHypervisor", "LibvirtHypervisor", "SSHHypervisor", "SSHTransport", "ExternalHypervisor",
         ], exclude: ["HostilePlatform"], swiftSettings: strict),
     ]
 )

@@ -2,7 +2,7 @@ import AVPSModel
 import AVPSProfiles
 import ArgumentParser
 import GuestImage
-import Hypervisors
+import HypervisorCore
 import Reports
 import Runner
 

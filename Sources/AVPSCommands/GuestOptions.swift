@@ -2,7 +2,7 @@ import AVPSModel
 import ArgumentParser
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
 
 /// Options that choose and build the reference guest; shared by `avps run` and `avps guest build`.
 struct GuestOptions: ParsableArguments {

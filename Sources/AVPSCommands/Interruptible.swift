@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Hypervisors
+import HypervisorCore
 import Runner
 import Synchronization
 #if canImport(Glibc)

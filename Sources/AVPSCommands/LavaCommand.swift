@@ -2,6 +2,7 @@ import AVPSModel
 import AVPSProfiles
 import ArgumentParser
 import Foundation
+import GuestImage
 import LAVA
 import Runner
 
@@ -42,6 +43,9 @@ struct LavaExportCommand: AsyncParsableCommand {
     @Option(help: "Seconds the worker's avps waits for the LAVA-booted guest's agent (avps run --boot-timeout).")
     var bootTimeout: Int?
 
+    @Flag(help: "Jobs for the autonomous agent: the plan goes into the initramfs, the job watches the console, and `avps score --from-console` scores the job log (no avps on the worker).")
+    var autonomous = false
+
     @OptionGroup var guest: GuestOptions
 
     func run() async throws {
@@ -58,9 +62,14 @@ struct LavaExportCommand: AsyncParsableCommand {
             let loaded = try SuiteLoader.load(contentsOf: suiteURL)
             // LAVA workers run TCG unless a device says otherwise; never probe this host's KVM for them.
             // The agent channel is virtio-serial: a LAVA worker runs no vhost-user vsock backend.
-            let targets = loaded.targets.map { target -> TargetSpec in
+            // A LAVA job boots one device: a system of several guests has no LAVA form (docs/lava.md).
+            for system in loaded.targets where system.isSystem {
+                Console.info("\(system.name): a system of \(system.vms.count) VMs is not exported (a LAVA job boots one guest)")
+            }
+            let targets = loaded.targets.filter { !$0.isSystem }.map { target -> TargetSpec in
                 var target = target
                 if target.accelerator == "auto" { target.accelerator = "tcg" }
+                if autonomous { target.kernelAppend.append("avps.autonomous") }
                 if target.agentChannel == .auto, target.adapter == "qemu", !target.devices.contains(.vsock) {
                     target.agentChannel = .virtioSerial
                     Console.info("\(target.name): agent over virtio-serial and no vsock device (a LAVA worker runs no "
@@ -77,6 +86,7 @@ struct LavaExportCommand: AsyncParsableCommand {
             writerOptions.imageBaseURL = imageBaseURL
             writerOptions.dockerImage = dockerImage
             writerOptions.bootTimeoutSeconds = bootTimeout
+            writerOptions.autonomous = autonomous
             let writer = LavaExportWriter(options: writerOptions)
             let directory = URL(fileURLWithPath: out, isDirectory: true)
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-\(UUID().uuidString.prefix(8))")
@@ -85,7 +95,8 @@ struct LavaExportCommand: AsyncParsableCommand {
             for target in targets {
                 let launch = try await planner.preparedLaunch(target, scratch: scratch)
                 defer { planner.discard(launch) }
-                let lava = try LavaTarget(launch: launch)
+                var lava = try LavaTarget(launch: launch)
+                if autonomous { lava = try withPlan(lava, scratch: scratch) }
                 let job = try writer.write(lava, into: directory)
                 switch await LavaSchemaCheck.check(jobFile: job.path) {
                 case .valid:
@@ -104,5 +115,20 @@ struct LavaExportCommand: AsyncParsableCommand {
         } catch {
             return ErrorReporting.report(error).rawValue
         }
+    }
+
+    /// The target with its initramfs replaced by a copy that holds the autonomous plan.
+    private func withPlan(_ lava: LavaTarget, scratch: URL) throws -> LavaTarget {
+        var lava = lava
+        guard let index = lava.images.firstIndex(where: { $0.key == "initrd" }) else {
+            throw LavaExportError(target: lava.target.name, reason: "no initramfs to put the autonomous plan into")
+        }
+        let plan = try AutonomousScoring.plan(for: lava.target).joined(separator: "\n") + "\n"
+        let source = URL(fileURLWithPath: lava.images[index].source)
+        let combined = scratch.appendingPathComponent(source.deletingPathExtension().lastPathComponent + "-autonomous.cpio")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try AutonomousPlanFile.appended(to: try Data(contentsOf: source), plan: Data(plan.utf8)).write(to: combined)
+        lava.images[index].source = combined.path
+        return lava
     }
 }

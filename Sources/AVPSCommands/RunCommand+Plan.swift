@@ -28,15 +28,41 @@ extension RunCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         for target in targets {
+            if target.isSystem {
+                try await printSystemPlan(planner, target, profiles: profiles, scratch: scratch)
+                continue
+            }
             let plan = try await planner.plan(target, profiles: profiles, scratch: scratch)
             print("target \(target.name) (\(target.adapter), \(target.machine), \(target.devices.map(\.kind).joined(separator: ", ")))")
             print("  command: \(ShellQuoting.join(plan.commandLine))")
-            for (profile, rows) in plan.rows {
-                print("  profile \(profile):")
-                for row in rows {
-                    let decision = row.decision.padding(toLength: 15, withPad: " ", startingAt: 0)
-                    print("    \(decision) \(row.key) [\(row.level.rawValue)] \(row.reason)")
-                }
+            printRows(plan.rows, indent: "  ")
+        }
+    }
+
+    /// A system: its links, then each VM as a target of its own, then the requirements about the VMs together.
+    private func printSystemPlan(_ planner: Planner, _ target: TargetSpec, profiles: [LoadedProfile], scratch: URL) async throws {
+        let plan = try await planner.planSystem(target, profiles: profiles, scratch: scratch)
+        print("system \(target.name) (\(target.adapter), \(target.vms.count) VMs started together)")
+        for link in plan.system.links {
+            let ports = link.ports.map { " on host UDP ports \($0.map(String.init).joined(separator: ", "))" } ?? ""
+            let size = link.sizeMiB.map { ", \($0) MiB" } ?? ""
+            print("  link \(link.kind.rawValue): \(link.vms.joined(separator: " <-> "))\(size)\(ports)")
+        }
+        for vm in plan.vms {
+            print("  vm \(vm.target.name) (\(vm.target.machine), \(vm.target.memoryMiB) MiB, \(vm.target.devices.map(\.kind).joined(separator: ", ")))")
+            print("    command: \(ShellQuoting.join(vm.commandLine))")
+            printRows(vm.rows, indent: "    ")
+        }
+        print("  requirements about the VMs together (result \(target.name)):")
+        printRows(plan.rows, indent: "    ")
+    }
+
+    private func printRows(_ plans: [(profile: String, rows: [Planner.Row])], indent: String) {
+        for (profile, rows) in plans {
+            print("\(indent)profile \(profile):")
+            for row in rows {
+                let decision = row.decision.padding(toLength: 15, withPad: " ", startingAt: 0)
+                print("\(indent)  \(decision) \(row.key) [\(row.level.rawValue)] \(row.reason)")
             }
         }
     }

@@ -3,7 +3,7 @@ import AVPSProfiles
 import ArgumentParser
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
 import Reports
 import Runner
 
@@ -126,6 +126,7 @@ struct RunCommand: AsyncParsableCommand {
             target.accelerator = accel
         }
         target.kernelAppend += kernelAppend
+        target.vms = try target.vms.map(applyOverrides)
         return target
     }
 

@@ -1,7 +1,10 @@
 import AVPSModel
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
+import LibvirtHypervisor
+import SSHHypervisor
+import ExternalHypervisor
 import Reports
 import Runner
 
@@ -32,6 +35,7 @@ struct RunExecution {
                                   adapters: Self.adapters)
         runner.targetBoots = resources.targetBoots
         runner.attestations = try attestations.install(into: runDirectory)
+        runner.seed = plan.seed
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
         // and `avps report recover` rebuilds the reports from what was journaled.

@@ -1,7 +1,8 @@
 import AVPSModel
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Runner
 
 /// Everything the targets of a run boot: the default reference guest, the reference guest of every
@@ -38,7 +39,8 @@ extension GuestOptions {
         var resources = RunResources(reference: try await build())
         var built: [GuestVariant: TargetBoot] = [:]
         var otherArchitectures: [GuestArchitecture: TargetBoot] = [:]
-        for target in targets {
+        let guests = targets.flatMap(\.guests)
+        for target in guests {
             if target.arch != arch {
                 if otherArchitectures[target.arch] == nil { otherArchitectures[target.arch] = await boot(architecture: target.arch) }
                 resources.targetBoots[target.name] = otherArchitectures[target.arch]
@@ -50,7 +52,7 @@ extension GuestOptions {
             if built[variant] == nil { built[variant] = await boot(variant) }
             resources.targetBoots[target.name] = built[variant]
         }
-        if targets.contains(where: { $0.qemuFrom == .backports }) {
+        if guests.contains(where: { $0.qemuFrom == .backports }) {
             do {
                 let qemu = try await QEMUProvider(cacheRoot: cacheRoot, progress: { Console.info($0) }).backports()
                 resources.installations.append(qemu.installation)

@@ -38,6 +38,10 @@ public struct Evidence: Codable, Sendable, Equatable {
         "hypervisor.withheld.\(kind)"
     }
 
+    /// Present (naming the system) only in the evidence a system's own result is scored from, so
+    /// `system` checks are judged there and SKIPPED on single guests.
+    public static let systemScopeKey = "system.name"
+
     /// Host observation explaining why the observation `name` was not recorded on this target
     /// (a destructive test that was not enabled), so its check can say so when SKIPPED.
     public static func notRecordedKey(_ name: String) -> String {

@@ -129,6 +129,14 @@ public enum Check: Sendable, Equatable {
     /// The hypervisor used the CPU's virtualization extensions where the host CPU has them
     /// (AVPS2-HWV-01): NOT_APPLICABLE without extensions, FAIL when it emulated (TCG) instead.
     case hardwareVirtualization
+    /// Self-check of the harness: the agent's inventory (device list, offered bits) agrees with
+    /// the hypervisor's own account of its devices where the host can ask it (QEMU's QMP). A
+    /// disagreement is ERROR naming both values: the agent or its channel cannot be trusted.
+    case inventoryCorroborated
+    /// A fact the run observed about a system of two or more guests (isolation between VMs,
+    /// guest-to-guest traffic) satisfies a comparison. Decided in the system's own result; a
+    /// single guest cannot measure it and reports SKIPPED saying so.
+    case system(observation: String, Comparison)
 
     /// The devices the check looks at; nil for checks that are not about inventory devices.
     public var selector: DeviceSelector? {
@@ -140,9 +148,24 @@ public enum Check: Sendable, Equatable {
             selector
         case .probe(_, let device, _, _):
             device
-        case .host, .hardwareVirtualization:
+        case .host, .hardwareVirtualization, .inventoryCorroborated, .system:
             nil
         }
+    }
+
+    /// True when the check is decided from the agent's inventory (device list, features, status,
+    /// config), the part QMP corroboration compares with the hypervisor's own account.
+    public var readsInventory: Bool {
+        switch self {
+        case .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system: false
+        default: true
+        }
+    }
+
+    /// True for a requirement about a pair of VMs, decided in a system's own result.
+    public var isSystemScoped: Bool {
+        if case .system = self { return true }
+        return false
     }
 
     /// True when a failing check means "the platform does not offer it" (a device or a feature bit
@@ -174,6 +197,8 @@ public enum Check: Sendable, Equatable {
         case .probe: "probe"
         case .host: "host"
         case .hardwareVirtualization: "hardware_virtualization"
+        case .inventoryCorroborated: "inventory_corroborated"
+        case .system: "system"
         }
     }
 }

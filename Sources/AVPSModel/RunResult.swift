@@ -102,6 +102,17 @@ public struct TargetResult: Codable, Sendable, Equatable {
     /// The target's conformance outcome, derived from `results` by `Conformance.outcome`. Written
     /// into results.json for other tools; readers recompute it, so it is never trusted on load.
     public var conformance: Conformance.TargetOutcome?
+    /// The system this result belongs to: set on each VM's result (`<system>/<vm>`) and on the
+    /// system's own result; nil for a single guest.
+    public var system: String?
+    /// Set on a system's own result only: the names of its VMs' results. That result holds the
+    /// requirements about the VMs together (isolation, guest-to-guest traffic), naming them all.
+    public var vms: [String]?
+    /// What the run measured between the VMs (a system's own result only), by name.
+    public var systemObservations: [String: FactValue]?
+
+    /// True for a system's own result (as opposed to one of its VMs or a single guest).
+    public var isSystemResult: Bool { vms != nil }
 
     public init(name: String, adapter: String, accelerator: String?, commandLine: [String],
                 profile: ProfileReference, stages: [StageTiming], evidence: Evidence?, infraError: String?,
@@ -126,7 +137,8 @@ public struct TargetResult: Codable, Sendable, Equatable {
         case results, artifacts, attempts
         case hypervisorVersion = "hypervisor_version"
         case guestKernel = "guest_kernel"
-        case conformance
+        case conformance, system, vms
+        case systemObservations = "system_observations"
     }
 }
 

@@ -172,6 +172,13 @@ public struct TargetSpec: Sendable, Equatable, Codable {
     public var transport: DeviceTransport
     /// Remote host for `adapter: ssh`.
     public var ssh: SSHSpec?
+    /// A system's guests (suite `vms:`), each a full target named `<system>/<vm>`; empty for a
+    /// single guest. A system's own devices are empty: every device belongs to one VM.
+    public var vms: [TargetSpec] = []
+    /// What the platform must connect between the system's VMs (suite `links:`).
+    public var links: [SystemLink] = []
+    /// Set on a VM of a system: which system, which VM, and the system's links.
+    public var membership: SystemMembership?
 
     /// - Parameter machine: nil means `q35` for x86_64, `virt` for aarch64.
     public init(name: String, adapter: String = "qemu", machine: String? = nil, memoryMiB: Int = 256,
@@ -198,7 +205,7 @@ public struct TargetSpec: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case name, adapter, machine, memoryMiB, cpus, accelerator, devices, agentChannel, kernelAppend, external
-        case qemuFrom, kernelFrom, arch, transport, ssh
+        case qemuFrom, kernelFrom, arch, transport, ssh, vms, links, membership
     }
 
     /// Plans written before `qemuFrom`, `kernelFrom`, `arch`, `transport` and `ssh` existed still
@@ -217,5 +224,31 @@ public struct TargetSpec: Sendable, Equatable, Codable {
                   arch: try c.decodeIfPresent(GuestArchitecture.self, forKey: .arch) ?? .x86_64,
                   transport: try c.decodeIfPresent(DeviceTransport.self, forKey: .transport) ?? .pci,
                   ssh: try c.decodeIfPresent(SSHSpec.self, forKey: .ssh))
+        vms = try c.decodeIfPresent([TargetSpec].self, forKey: .vms) ?? []
+        links = try c.decodeIfPresent([SystemLink].self, forKey: .links) ?? []
+        membership = try c.decodeIfPresent(SystemMembership.self, forKey: .membership)
+    }
+
+    /// Single guests keep the plan.json shape they always had: system keys only when used.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(adapter, forKey: .adapter)
+        try c.encode(machine, forKey: .machine)
+        try c.encode(memoryMiB, forKey: .memoryMiB)
+        try c.encode(cpus, forKey: .cpus)
+        try c.encode(accelerator, forKey: .accelerator)
+        try c.encode(devices, forKey: .devices)
+        try c.encode(agentChannel, forKey: .agentChannel)
+        try c.encode(kernelAppend, forKey: .kernelAppend)
+        try c.encodeIfPresent(external, forKey: .external)
+        try c.encodeIfPresent(qemuFrom, forKey: .qemuFrom)
+        try c.encodeIfPresent(kernelFrom, forKey: .kernelFrom)
+        try c.encode(arch, forKey: .arch)
+        try c.encode(transport, forKey: .transport)
+        try c.encodeIfPresent(ssh, forKey: .ssh)
+        if !vms.isEmpty { try c.encode(vms, forKey: .vms) }
+        if !links.isEmpty { try c.encode(links, forKey: .links) }
+        try c.encodeIfPresent(membership, forKey: .membership)
     }
 }

@@ -4,8 +4,8 @@ import AVPSModel
 enum CheckReader {
     static let kinds = ["device_present", "feature_negotiated", "driver_ready", "feature_offered",
                         "negotiated_subset_of_offered", "not_legacy", "standard_transport", "config", "probe", "host",
-                        "hardware_virtualization", "pci_modern_capabilities", "legacy_interface", "mmio_version",
-                        "defined_feature_words"]
+                        "hardware_virtualization", "inventory_corroborated", "system", "pci_modern_capabilities",
+                        "legacy_interface", "mmio_version", "defined_feature_words"]
 
     static func check(_ reader: YAMLNodeReader) throws(LoadError) -> Check {
         let mapping = try reader.mapping(allowedKeys: kinds)
@@ -32,6 +32,9 @@ enum CheckReader {
         case "hardware_virtualization":
             _ = try value.mapping(allowedKeys: [])
             return .hardwareVirtualization
+        case "inventory_corroborated":
+            _ = try value.mapping(allowedKeys: [])
+            return .inventoryCorroborated
         case "feature_negotiated", "feature_offered":
             let fields = try value.mapping(allowedKeys: ["device", "feature"])
             let selector = try DeviceReader.selector(fields.required("device"))
@@ -48,6 +51,11 @@ enum CheckReader {
             let device = try fields.optional("device").map { reader throws(LoadError) in try DeviceReader.selector(reader) }
             let fact = try identifier(fields.required("fact"), dotted: false, what: "fact name")
             return .probe(name: name, device: device, fact: fact, try comparison(fields))
+        case "system":
+            let fields = try value.mapping(allowedKeys: ["observation", "op", "value"])
+            let observation = try identifier(fields.required("observation"), dotted: true,
+                                             what: "system observation (e.g. storage_isolation.secret_found)")
+            return .system(observation: observation, try comparison(fields))
         default:
             let fields = try value.mapping(allowedKeys: ["observation", "op", "value"])
             let observation = try identifier(fields.required("observation"), dotted: false,

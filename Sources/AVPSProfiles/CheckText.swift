@@ -22,8 +22,12 @@ public enum CheckText {
             return "probe: \(name)\(device.map { " on \($0)" } ?? "") fact \(fact) \(comparison)"
         case .host(let observation, let comparison):
             return "host: \(observation) \(comparison)"
+        case .system(let observation, let comparison):
+            return "system: \(observation) \(comparison) (decided on a system of two or more VMs)"
         case .hardwareVirtualization:
             return "hardware_virtualization: accelerator used vs the host CPU's extensions"
+        case .inventoryCorroborated:
+            return "inventory_corroborated: the agent's devices and offered bits vs the hypervisor's own (QMP)"
         }
     }
 

@@ -112,6 +112,9 @@ public enum ProfileSchema {
                                      required: ["name", "fact"])),
             ("host", withComparison(["observation": ref("identifier")], required: ["observation"])),
             ("hardware_virtualization", object([:], required: [])),
+            ("inventory_corroborated", object([:], required: [])),
+            // Measured between the VMs of a system target; dotted like a probe name.
+            ("system", withComparison(["observation": ref("probeName")], required: ["observation"])),
         ]
         return .object([
             ("type", .string("object")), ("minProperties", .int(1)), ("maxProperties", .int(1)),

@@ -54,7 +54,9 @@ public enum SuiteLoader {
             try reader.nonEmptyString()
         }
         let targetsReader = try mapping.required("targets")
-        let targets = try targetsReader.sequence().map { reader throws(LoadError) in try target(reader) }
+        let targets = try targetsReader.sequence().map { reader throws(LoadError) in
+            try isSystem(reader) ? try system(reader) : try target(reader)
+        }
         guard !targets.isEmpty else { throw targetsReader.error("a suite needs at least one target") }
         guard !profiles.isEmpty else { throw try mapping.required("profiles").error("a suite needs at least one profile") }
         var seen: [String: Int] = [:]
@@ -72,13 +74,12 @@ public enum SuiteLoader {
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
                              "external", "agent_channel", "qemu", "kernel", "arch", "transport", "ssh"]
 
-    static func target(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
-        let mapping = try reader.mapping(allowedKeys: targetKeys)
-        let name = try mapping.requiredString("name")
-        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw try mapping.required("name").error("target names may use letters, digits, '-', '_' and '.' only")
-        }
-        let accelerator = try mapping.optionalString("accelerator") ?? "auto"
+    /// A single guest, or (with `inherited`) one VM of a system: the system decides the adapter
+    /// and the default accelerator, the VM everything else.
+    static func target(_ reader: YAMLNodeReader, inherited: SystemDefaults? = nil) throws(LoadError) -> TargetSpec {
+        let mapping = try reader.mapping(allowedKeys: inherited == nil ? targetKeys : vmKeys)
+        let name = try validName(mapping)
+        let accelerator = try mapping.optionalString("accelerator") ?? (inherited?.accelerator ?? "auto")
         guard ["auto", "kvm", "tcg"].contains(accelerator) else {
             throw try mapping.required("accelerator").error("must be auto, kvm or tcg")
         }
@@ -94,7 +95,8 @@ public enum SuiteLoader {
         guard let channel = AgentChannelKind(rawValue: channelName) else {
             throw try mapping.required("agent_channel").error("must be auto, vsock or virtio-serial")
         }
-        let adapter = try mapping.optionalString("adapter") ?? "qemu"
+        var adapter = try mapping.optionalString("adapter") ?? "qemu"
+        if let inherited { adapter = inherited.adapter }
         let external = try mapping.optional("external").map { reader throws(LoadError) in try externalSpec(reader) }
         if adapter == "external", external == nil {
             throw try mapping.required("adapter").error("adapter external needs an `external:` section (start, channel)")
@@ -113,10 +115,19 @@ public enum SuiteLoader {
             throw try mapping.required(key).error("`\(key): {from: backports}` is fetched for x86_64 only; arch \(arch.rawValue) uses the system's")
         }
         return TargetSpec(
-            name: name, adapter: adapter, machine: try mapping.optionalString("machine"),
+            name: inherited.map { TargetSpec.memberName(system: $0.system, vm: name) } ?? name, adapter: adapter, machine: try mapping.optionalString("machine"),
             memoryMiB: try mapping.optionalInt("memory_mib") ?? 256, cpus: try mapping.optionalInt("cpus") ?? 1,
             accelerator: accelerator, devices: devices, agentChannel: channel, kernelAppend: append, external: external,
             qemuFrom: qemuFrom, kernelFrom: kernelFrom, arch: arch, transport: transport, ssh: ssh)
+    }
+
+    /// A target's `name`: letters, digits, '-', '_' and '.' (it names a directory of the run).
+    static func validName(_ mapping: YAMLMapping) throws(LoadError) -> String {
+        let name = try mapping.requiredString("name")
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw try mapping.required("name").error("target names may use letters, digits, '-', '_' and '.' only")
+        }
+        return name
     }
 
     /// `{from: system | backports}`: where a QEMU build or guest kernel comes from.
@@ -159,9 +170,11 @@ public enum SuiteLoader {
         }
     }
 
-    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N}}`
+    /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N},
+    /// console_ports: {PORT_NAME: SOCKET_PATH, ...}, host_files: {block: [...], 9p: [...], pmem: [...]},
+    /// remote: {host, user, identity, known_hosts, ..., upload: {NAME: LOCAL_PATH}}}`
     static func externalSpec(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalSpec {
-        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel"])
+        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "console_ports", "host_files", "remote"])
         func argv(_ key: String) throws(LoadError) -> [String]? {
             guard let value = mapping.optional(key) else { return nil }
             let items = try value.sequence().map { item throws(LoadError) in try item.nonEmptyString() }
@@ -189,7 +202,29 @@ public enum SuiteLoader {
             }
             channel = .hybridVsock(path: try kind.value.nonEmptyString(), port: port)
         }
-        return ExternalSpec(start: start, stop: try argv("stop"), reset: try argv("reset"), channel: channel)
+        var consolePorts: [String: String]?
+        if let ports = mapping.optional("console_ports") {
+            var found: [String: String] = [:]
+            for entry in try ports.mapping().entries { found[entry.key] = try entry.value.nonEmptyString() }
+            consolePorts = found
+        }
+        let (stop, reset) = (try argv("stop"), try argv("reset"))
+        let remote = try mapping.optional("remote").map { reader throws(LoadError) in try externalRemote(reader) }
+        if remote != nil, (start + (stop ?? []) + (reset ?? [])).contains(where: { $0.contains("{avps}") }) {
+            throw try mapping.required("remote").error("{avps} is this machine's avps binary and cannot run on the remote host; name the tool installed there")
+        }
+        return ExternalSpec(start: start, stop: stop, reset: reset, channel: channel, consolePorts: consolePorts,
+                            hostFiles: try mapping.optional("host_files").map { files throws(LoadError) in try hostFiles(files) },
+                            remote: remote)
+    }
+
+    /// `host_files: {block: [PATH...], 9p: [DIR...], pmem: [PATH...]}` (each list optional, paths non-empty).
+    static func hostFiles(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalHostFiles {
+        let mapping = try reader.mapping(allowedKeys: ["block", "9p", "pmem"])
+        func paths(_ key: String) throws(LoadError) -> [String] {
+            try mapping.optional(key)?.sequence().map { item throws(LoadError) in try item.nonEmptyString() } ?? []
+        }
+        return ExternalHostFiles(block: try paths("block"), ninep: try paths("9p"), pmem: try paths("pmem"))
     }
 
     /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What an agent in autonomous mode (PROTOCOL.md 8) printed on a console, read back from its log.
 ///
 /// Each frame arrives as checksummed lines, possibly with kernel messages or a farm's prefixes
@@ -32,7 +34,8 @@ public struct ConsoleEvidence: Sendable, Equatable {
     public init(log: String) {
         var pending: [Int: Pending] = [:]
         // Consoles end lines with "\r\n", which Swift reads as one Character: split on any newline.
-        for line in log.split(whereSeparator: \.isNewline) {
+        for rawLine in log.split(whereSeparator: \.isNewline) {
+            guard let line = Self.consoleText(rawLine) else { continue }
             if let end = line.range(of: Self.endMarker) {
                 endCount = Int(line[end.upperBound...].prefix { $0.isNumber })
                 continue
@@ -76,6 +79,20 @@ public struct ConsoleEvidence: Sendable, Equatable {
             }
             frames.append(Frame(seq: seq, kind: entry.kind, text: text))
         }
+    }
+
+    /// The console text of one log line. A LAVA job log (lava-run's JSON lines on stderr, or a
+    /// server's `output.yaml`, the same objects as `- {…}`) carries the guest console in `msg` of
+    /// `target`/`feedback` records, with `"` escaped as `\"`; other records are not console text.
+    static func consoleText(_ line: Substring) -> Substring? {
+        let trimmed = line.hasPrefix("- {") ? line.dropFirst(2) : line
+        guard trimmed.hasPrefix("{"), trimmed.contains("\"msg\""),
+              let record = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
+              let message = record["msg"] as? String else {
+            return line
+        }
+        guard let level = record["lvl"] as? String, level == "target" || level == "feedback" else { return nil }
+        return Substring(message.replacingOccurrences(of: "\\\"", with: "\""))
     }
 
     private static func fraction(_ field: Substring) -> (Int, Int)? {

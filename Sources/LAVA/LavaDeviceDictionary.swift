@@ -1,4 +1,4 @@
-import Hypervisors
+import HypervisorCore
 
 /// The LAVA device dictionary of a target: a jinja2 file that extends LAVA's `qemu.jinja2`, which a
 /// LAVA server renders into the device description `lava-run --device` takes.

@@ -15,6 +15,8 @@ public struct LavaExportWriter: Sendable {
         public var dockerImage: String?
         /// `avps run --boot-timeout` in the worker's `avps_run` (nil: avps's default).
         public var bootTimeoutSeconds: Int?
+        /// Jobs for the autonomous agent (`LavaJob.autonomous`); the initramfs must hold the plan.
+        public var autonomous = false
         /// Exit statuses of `avps run` that mean verdicts were reported.
         public var reportedStatuses: [Int32]
 
@@ -41,11 +43,14 @@ public struct LavaExportWriter: Sendable {
                               ?? "file://" + out.path + "/",
                           dockerImage: options.dockerImage)
         job.dockerAVPS = options.avps
+        job.autonomous = options.autonomous
         var dictionary = LavaDeviceDictionary(target: target, avps: options.avps, suitePath: suiteFile.path,
                                               reportedStatuses: options.reportedStatuses)
         dictionary.bootTimeoutSeconds = options.bootTimeoutSeconds
         try write(dictionary.render(), to: out.appendingPathComponent("\(target.device).jinja2"))
-        try write(LavaAttachedSuite(target: target, suite: options.suite, profiles: options.profiles).render(), to: suiteFile)
+        if !options.autonomous {
+            try write(LavaAttachedSuite(target: target, suite: options.suite, profiles: options.profiles).render(), to: suiteFile)
+        }
         let jobFile = out.appendingPathComponent("job.yaml")
         try write(job.render(), to: jobFile)
         if options.dockerImage != nil { try write(job.dispatcherSnippet(), to: out.appendingPathComponent("dispatcher.yaml")) }

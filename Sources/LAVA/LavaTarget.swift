@@ -1,5 +1,6 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 
 /// One avps target as LAVA sees it: a `qemu` device (its dictionary's variables) and the images a
 /// job deploys, derived from the exact launch `avps run` would start, so LAVA boots the same guest.

@@ -19,16 +19,14 @@ extension HTMLReport {
         return """
         <section class="target" aria-labelledby="\(anchor)">
         <h2 id="\(anchor)">\(target.name) \(statusBadge(status))</h2>
-        \(infra)
+        \(systemSection(target))\(infra)
         \(conformanceSection(target))
         \(scoreTable(target))
         \(targetFacts(target))
         <h3>Command line</h3>
         <pre class="cmd"><code>\(CommandLineText.shellQuoted(target.commandLine))</code></pre>
         \(StageChart.render(target.stages))
-        \(guestSection(target.evidence))
-        \(deviceDetails(target.evidence))
-        \(probeSection(target.evidence))
+        \(guestSections(target))
         \(categories)
         \(artifactList(target.artifacts))
         </section>

@@ -103,6 +103,8 @@ enum JUnitXML {
             ("avps.adapter", target.adapter),
         ]
         if let accelerator = target.accelerator { pairs.append(("avps.accelerator", accelerator)) }
+        if let system = target.system { pairs.append(("avps.system", system)) }
+        if let vms = target.vms { pairs.append(("avps.system.vms", vms.joined(separator: " "))) }
         pairs += [
             ("avps.profile.id", target.profile.id),
             ("avps.profile.path", target.profile.path),

@@ -55,7 +55,8 @@ public struct Matrix: Sendable {
             let report = loaded.directory.appendingPathComponent(HTMLReport.fileName)
             let href = hasReport(report) ? RelativePath.from(outputDirectory, to: report) : nil
             for (index, target) in loaded.run.targets.enumerated() {
-                let guest = target.evidence.map { "\($0.guest.kernelRelease) (\($0.guest.machine))" } ?? "no guest answer"
+                let guest = target.vms.map { "system of \($0.joined(separator: ", "))" }
+                    ?? target.evidence.map { "\($0.guest.kernelRelease) (\($0.guest.machine))" } ?? "no guest answer"
                 columns.append(Column(
                     target: target.name, run: loaded.label, vendor: target.adapter,
                     version: target.hypervisorVersion ?? loaded.run.host.hypervisorVersion ?? "unknown", guest: guest, profile: target.profile.id,

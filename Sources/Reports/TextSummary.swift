@@ -28,7 +28,7 @@ public enum TextSummary {
         let levels = Tally.scoreByLevel(target.results)
             .map { "\($0.level.rawValue) \($0.score.passed)/\($0.score.total)" }.joined(separator: ", ")
         let outcome = Conformance.outcome(of: target)
-        var lines = ["\(clean(target.name)): \(outcome.status.rawValue) (\(levels)): \(clean(Conformance.sentence(outcome)))"]
+        var lines = ["\(clean(target.name))\(role(target)): \(outcome.status.rawValue) (\(levels)): \(clean(Conformance.sentence(outcome)))"]
         if let infraError = target.infraError {
             lines.append("  INFRA: \(clean(infraError))")
         }
@@ -51,6 +51,13 @@ public enum TextSummary {
         lines.append("  verdicts: " + (counts.isEmpty ? "none" : counts.joined(separator: ", ")))
         if let basis = Tally.basisLine(target.results) { lines.append("  " + basis) }
         return lines
+    }
+
+    /// ` (system of a, b)` or ` (VM of system s)`; nothing for a single guest.
+    static func role(_ target: TargetResult) -> String {
+        guard let system = target.system else { return "" }
+        if let vms = target.vms { return " (system of \(vms.map(clean).joined(separator: ", ")))" }
+        return " (VM of system \(clean(system)))"
     }
 
     private static func clean(_ text: String) -> String { TextSanitizing.terminalLine(text) }

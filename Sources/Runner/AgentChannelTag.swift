@@ -1,5 +1,5 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
 
 /// Marks the inventory device that exists only because avps added it for its agent: the
 /// virtio-serial controller (id 3) when the target asked for no console, or the vsock device

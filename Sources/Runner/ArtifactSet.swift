@@ -1,6 +1,6 @@
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
 import Synchronization
 
 /// The files a target leaves in the run directory, recorded by name with paths relative to it.
@@ -64,4 +64,4 @@ final class ArtifactSet: Sendable {
 }
 
 /// Shell quoting lives with the adapters (the SSH adapter quotes remote commands); kept visible here.
-public typealias ShellQuoting = Hypervisors.ShellQuoting
+public typealias ShellQuoting = HypervisorCore.ShellQuoting

@@ -1,5 +1,5 @@
 import Foundation
-import Hypervisors
+import HypervisorCore
 
 /// Follows the guest's serial log while it boots and time-stamps the stages it can see there,
 /// so a boot that stalls says how far it got.

@@ -1,5 +1,5 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
 
 /// Compares the inventory with the devices an external or libvirt target declares it configured.
 ///

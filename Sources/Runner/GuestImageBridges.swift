@@ -1,5 +1,6 @@
 import GuestImage
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 
 extension ReferenceGuest {
     /// What a hypervisor boots for this guest, naming where its kernel came from.

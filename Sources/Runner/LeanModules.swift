@@ -1,6 +1,6 @@
 import AVPSModel
 import GuestImage
-import Hypervisors
+import HypervisorCore
 
 extension BootArtifacts {
     /// The boot of one target: the reference guest loads only the driver modules its devices need
@@ -10,7 +10,7 @@ extension BootArtifacts {
     func lean(for target: TargetSpec) -> BootArtifacts {
         var words: [String] = []
         if target.adapter != "external",
-           let word = ModuleGroups.commandLineWord(forDeviceKinds: target.devices.map(\.kind)) {
+           let word = ModuleGroups.commandLineWord(forDeviceKinds: target.devices.map(\.kind) + Self.linkDeviceKinds(target)) {
             words.append(word)
         }
         words += FastBoot.kernelParameters(for: target)
@@ -22,6 +22,12 @@ extension BootArtifacts {
         var boot = self
         boot.kernelCommandLine += " " + words.joined(separator: " ")
         return boot
+    }
+
+    /// A system's network links are NICs avps adds to each VM: their driver must load too.
+    static func linkDeviceKinds(_ target: TargetSpec) -> [String] {
+        let networked = target.membership?.ownLinks.contains { $0.link.kind == .network } ?? false
+        return networked ? ["net"] : []
     }
 }
 

@@ -1,6 +1,6 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+import HypervisorCore
 
 /// `avps run --plan`: what would run, without starting anything.
 ///
@@ -25,7 +25,7 @@ public struct Planner: Sendable {
     public struct Row: Sendable, Equatable {
         public var key: String
         public var level: RequirementLevel
-        /// `RUN`, `NOT_APPLICABLE` or `UNTESTED`.
+        /// `RUN`, `NOT_APPLICABLE`, `SKIPPED` (a system check on a single guest) or `UNTESTED`.
         public var decision: String
         public var reason: String
     }
@@ -90,6 +90,10 @@ public struct Planner: Sendable {
             if let reason {
                 return Row(key: requirement.key, level: requirement.level, decision: "NOT_APPLICABLE", reason: reason)
             }
+        }
+        if requirement.isSystemScoped {
+            return Row(key: requirement.key, level: requirement.level, decision: "SKIPPED",
+                       reason: "measured between two or more VMs; this target is a single guest (see system targets, vms:)")
         }
         guard requirement.check != nil else {
             return Row(key: requirement.key, level: requirement.level, decision: "UNTESTED", reason: "no machine check yet")

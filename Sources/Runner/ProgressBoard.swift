@@ -1,5 +1,5 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
 
 /// The state behind `avps run`'s progress output, fed by `RunEvent`s: one row per target with
 /// its current stage, and the text for both output styles — a redrawn frame on a terminal and one

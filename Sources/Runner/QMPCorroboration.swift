@@ -1,5 +1,6 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 
 /// Checks the agent's inventory against QEMU's own account of its virtio devices (QMP
 /// `x-query-virtio` + `x-query-virtio-status`), on every run where QMP is there.

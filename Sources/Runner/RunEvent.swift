@@ -1,5 +1,5 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
 
 /// What a suite run reports while it works, for progress displays: a live per-target stage view
 /// on a terminal, one plain line per event in CI logs. Never part of the results.

@@ -1,5 +1,5 @@
 import AgentProtocol
-import Hypervisors
+import HypervisorCore
 
 /// Errors that stop a run before any target is examined (bad suite, missing profile).
 /// Trouble with one target never throws: it becomes that target's INFRA result.

@@ -1,6 +1,6 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+import HypervisorCore
 import Scoring
 
 /// How a suite run is carried out.

@@ -1,5 +1,5 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
 
 /// The guest one target boots, when it is not the run's default: another kernel (`kernel: {from:
 /// backports}`) or extra modules (sound). A guest that could not be built makes only the targets

@@ -1,7 +1,8 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Scoring
 
 /// What examining one target produced: one result per profile, plus the host-side plan facts
@@ -30,6 +31,10 @@ public struct TargetRunner: Sendable {
     public var timeouts: RunTimeouts?
     /// Verified vendor attestations, by target name and requirement key (`avps run --attestation`).
     public var attestations: AttestationIndex = [:]
+    /// Negative controls only: isolation a system's VMs are run without (never from a suite).
+    public var isolationFaults: IsolationFaults = []
+    /// The run's seed: secrets the system checks plant derive from it.
+    public var seed: UInt64 = 0
 
     public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil,
                 adapters: [String: any Hypervisor] = [:], targetBoots: [String: TargetBoot] = [:]) {
@@ -45,6 +50,17 @@ public struct TargetRunner: Sendable {
     /// - Parameter events: told of each stage as it starts and ends (progress displays).
     public func run(_ target: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL,
                     runDirectory: URL, events: (@Sendable (RunEvent) -> Void)? = nil) async throws(RunnerError) -> TargetOutcome {
+        if target.isSystem {
+            return try await SystemRunner(runner: self).run(target, profiles: profiles, artifactDirectory: artifactDirectory,
+                                                             runDirectory: runDirectory, events: events)
+        }
+        return try await run(target, profiles: profiles, artifactDirectory: artifactDirectory, runDirectory: runDirectory,
+                             events: events, hold: nil)
+    }
+
+    /// - Parameter hold: set for a VM of a system: where it waits, up and probed, for the system stage.
+    func run(_ target: TargetSpec, profiles: [LoadedProfile], artifactDirectory: URL, runDirectory: URL,
+             events: (@Sendable (RunEvent) -> Void)?, hold: SystemHold?) async throws(RunnerError) -> TargetOutcome {
         guard let hypervisor = target.adapter == hypervisor.name ? hypervisor : adapters[target.adapter] else {
             let known = ([hypervisor.name] + adapters.keys.sorted()).joined(separator: ", ")
             throw .usage("target \(target.name): unknown adapter \(target.adapter) (known: \(known))")
@@ -85,7 +101,7 @@ public struct TargetRunner: Sendable {
                 let watcher = Task { await BootWatcher(serialLog: guest.launch.serialLog, stages: stages).watch() }
                 defer { watcher.cancel() }
                 do {
-                    let evidence = try await collect(link, guest: guest, stages: stages, timeouts: timeouts, into: collected)
+                    let evidence = try await collect(link, guest: guest, stages: stages, timeouts: timeouts, into: collected, hold: hold)
                     await transcript.set(await link.transcript)
                     return evidence
                 } catch {
@@ -114,7 +130,7 @@ public struct TargetRunner: Sendable {
     /// ready → hello → inventory → probes → vsock measurement → (watchdog expiry) → poweroff,
     /// each a timed stage.
     private func collect(_ link: AgentLink, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts,
-                         into collected: EvidenceSoFar) async throws -> Evidence {
+                         into collected: EvidenceSoFar, hold: SystemHold?) async throws -> Evidence {
         let client = await link.current
         _ = try await stages.run("agent ready") { try await client.waitForReady(deadline: .now + timeouts.boot) }
         // The version check belongs to the hello stage, so a mismatch names it (not 'shutdown').
@@ -128,8 +144,9 @@ public struct TargetRunner: Sendable {
         collected.set(identity: identity)
         let inventory = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
         let devices = AgentChannelTag.tag(inventory, launch: guest.launch)
-        let qemuDevices = try await corroborate(devices, guest: guest, stages: stages, timeouts: timeouts)
+        let (qemuDevices, disagreements) = try await corroborate(devices, guest: guest, stages: stages, timeouts: timeouts)
         collected.set(devices: devices)
+        collected.merge(disagreements)
         collected.merge(Self.withheldObservations(guest.launch))
         collected.merge(DeclaredDevices.observations(guest.launch, inventory: devices))
         if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
@@ -142,7 +159,13 @@ public struct TargetRunner: Sendable {
         collected.merge(await probing.hypervisorView(guest, known: qemuDevices))
         let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
         collected.merge(channel)
-        if let why = WatchdogExpiryStage.skipReason(guest.launch) {
+        if let hold {
+            await hold.arrive(MemberGuest(name: guest.launch.target.name, link: link, guest: guest, collected: collected,
+                                          timeouts: timeouts))
+        }
+        if collected.evidence?.hostObservations[WatchdogExpiryStage.observation] != nil {
+            // The system stage already let this VM's watchdog fire (AVPS2-WDT-05 watches its siblings meanwhile).
+        } else if let why = WatchdogExpiryStage.skipReason(guest.launch) {
             collected.merge([Evidence.notRecordedKey(WatchdogExpiryStage.observation): .string(why)])
         } else if let expiry = guest.launch.target.devices.compactMap(\.watchdogExpiry).first {
             let next = try await stages.run("watchdog expiry") {
@@ -160,24 +183,25 @@ public struct TargetRunner: Sendable {
     }
 
     /// Where QMP is there, the inventory must agree with QEMU's own device list and host features
-    /// before any verdict rests on it (`QMPCorroboration`); a disagreement ends the target with
-    /// both values named. Returns QEMU's devices (nil without QMP, or when QEMU cannot say).
+    /// before any verdict rests on it (`QMPCorroboration`). Returns QEMU's devices when they agree
+    /// (nil without QMP, when QEMU cannot say, or on a disagreement) and, on a disagreement, the
+    /// host observation naming both values: the self-check requirement (`inventory_corroborated`)
+    /// is then ERROR and no verdict rests on the inventory (`Scorer`).
     private func corroborate(_ devices: [VirtioDeviceRecord], guest: RunningGuest, stages: StageLog,
-                             timeouts: RunTimeouts) async throws -> [QEMUVirtioDevice]? {
-        guard let qmp = guest.qmp else { return nil }
+                             timeouts: RunTimeouts) async throws -> ([QEMUVirtioDevice]?, [String: FactValue]) {
+        guard let qmp = guest.qmp else { return (nil, [:]) }
         return try await stages.run("qmp corroboration") {
             let qemu: [QEMUVirtioDevice]
             do {
                 qemu = try await QEMUVirtioStatus.query(qmp, deadline: .now + timeouts.request)
             } catch {
-                return nil  // recorded by hypervisorView as qemu.virtio_status_unavailable
+                return (nil, [:])  // recorded by hypervisorView as qemu.virtio_status_unavailable
             }
             let disagreements = QMPCorroboration.disagreements(agent: devices, qemu: qemu)
             guard disagreements.isEmpty else {
-                throw AgentError.protocolViolation("the agent's inventory disagrees with QEMU's x-query-virtio-status: "
-                    + disagreements.prefix(4).joined(separator: "; "))
+                return (nil, [VerdictBasis.disagreementKey: .list(disagreements.prefix(16).map { .string($0) })])
             }
-            return qemu
+            return (qemu, [:])
         }
     }
 

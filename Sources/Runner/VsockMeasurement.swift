@@ -1,7 +1,7 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
 
 /// Measures the host↔agent vsock channel through the agent's bulk port (PROTOCOL.md §1.2): a
 /// 64-byte round trip and throughput each way. The facts go to `Evidence.hostObservations`, so a

@@ -1,7 +1,7 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
 
 /// The destructive watchdog test (suite `{watchdog: {expiry_test: true}}`): the agent arms the
 /// guest's watchdog with a short timeout and stops feeding it; the host, not the guest, then

@@ -31,6 +31,13 @@ enum CheckEvaluator {
             return host(observation, comparison, observations: evidence.hostObservations)
         case .hardwareVirtualization:
             return hardwareVirtualization(evidence.hostObservations)
+        case .inventoryCorroborated:
+            return inventoryCorroborated(evidence.hostObservations)
+        case .system(let observation, let comparison) where evidence.hostObservations[Evidence.systemScopeKey] != nil:
+            return system(observation, comparison, observations: evidence.hostObservations)
+        case .system(let observation, _):
+            return Outcome(verdict: .skipped, reason: "\(observation) is measured between two or more VMs; this target is a single guest. "
+                           + "A system target (vms:, e.g. Suites/targets/system-two-vms.yaml) decides it.", evidence: [])
         default:
             break
         }
@@ -59,7 +66,7 @@ enum CheckEvaluator {
             return definedFeatureWords(selector, matching: matching)
         case .config(_, let field, let comparison):
             return config(field, comparison, selector: selector, matching: matching)
-        case .devicePresent, .probe, .host, .hardwareVirtualization:
+        case .devicePresent, .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system:
             return noMatch(selector, all: devices)
         }
     }

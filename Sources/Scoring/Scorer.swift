@@ -17,9 +17,11 @@ import Foundation
 ///    `Conformance`). A MAY requirement about the behaviour of something offered (a probe, a
 ///    config field) keeps its FAIL: a broken optional device is broken; it still never decides
 ///    conformance, which only MUST requirements do.
-/// 5. a verified vendor attestation for this target turns UNTESTED or SKIPPED into ATTESTED; a
+/// 5. a check that reads the agent's inventory is ERROR when that inventory disagreed with the
+///    hypervisor's own account (QMP): a verdict must not rest on an agent the host caught out.
+/// 6. a verified vendor attestation for this target turns UNTESTED or SKIPPED into ATTESTED; a
 ///    measured verdict always wins over it, a measured FAIL included (see `Attestations`).
-/// 6. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
+/// 7. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
 ///    underlying verdict in the reason; an expired waiver changes nothing and says so.
 public enum Scorer {
     /// - Parameter attestations: this target's verified attestations, by requirement key.
@@ -51,6 +53,11 @@ public enum Scorer {
         if let id = requirement.check?.selector?.deviceID,
            case .string(let why)? = evidence.hostObservations[Evidence.undeclaredKey(deviceID: id)] {
             outcome = .init(verdict: .error, reason: why, evidence: [outcome.reason])
+        }
+        if let check = requirement.check, check.readsInventory, evidence.hostObservations[VerdictBasis.disagreementKey] != nil {
+            outcome = .init(verdict: .error,
+                            reason: "Not judged: the agent's inventory disagrees with QEMU's own account of its devices (see the inventory_corroborated self-check).",
+                            evidence: [outcome.reason])
         }
         if let fault, outcome.verdict == .skipped, lacksInput(requirement, evidence) {
             outcome = .init(verdict: .infra, reason: "Not measured: \(fault)", evidence: [outcome.reason])
@@ -104,7 +111,7 @@ public enum Scorer {
         if let condition = requirement.appliesIf, Applicability.lacksInput(condition, evidence) { return true }
         switch requirement.check {
         case .probe(let name, _, _, _)?: return !evidence.probes.contains { $0.name == name }
-        case .host(let observation, _)?:
+        case .host(let observation, _)?, .system(let observation, _)?:
             return evidence.hostObservations[observation] == nil
                 && evidence.hostObservations[Evidence.notRecordedKey(observation)] == nil
         default: return false

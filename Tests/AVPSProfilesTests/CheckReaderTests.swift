@@ -39,6 +39,13 @@ import Testing
         #expect(try condition("{ device_present: pmem }") == .devicePresent(.deviceID(27)))
     }
 
+    @Test func systemChecksReadDottedObservations() throws {
+        #expect(try check("{ system: { observation: storage_isolation.secret_found, op: eq, value: false } }")
+                == .system(observation: "storage_isolation.secret_found", Comparison(.eq, .bool(false))))
+        #expect(throws: LoadError.self) { try check("{ system: { observation: Storage.Secret, op: eq, value: false } }") }
+        #expect(throws: LoadError.self) { try check("{ system: { observation: a.b, op: ge, value: yes } }") }
+    }
+
     @Test func badConditionsAreLintErrors() {
         #expect(conditionError("{ not_withheld: watchdgo }").contains("did you mean \"watchdog\""))
         #expect(conditionError("{}").contains("expected at least one of device_present, not_withheld, probe"))

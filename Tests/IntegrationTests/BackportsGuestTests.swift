@@ -1,7 +1,8 @@
 import AVPSModel
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Runner
 import Testing
 

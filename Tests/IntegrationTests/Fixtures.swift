@@ -1,7 +1,11 @@
 import AVPSModel
 import Foundation
 import GuestImage
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
+import LibvirtHypervisor
+import SSHHypervisor
+import ExternalHypervisor
 import Reports
 import Runner
 import Synchronization

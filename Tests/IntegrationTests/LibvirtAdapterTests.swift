@@ -1,7 +1,8 @@
 import AVPSModel
 import Foundation
 import FoundationXML
-import Hypervisors
+import HypervisorCore
+import LibvirtHypervisor
 import Runner
 import Testing
 

@@ -1,6 +1,7 @@
 import AVPSModel
 import Foundation
-@testable import Hypervisors
+@testable import HypervisorCore
+@testable import QEMUHypervisor
 import Runner
 import Testing
 

@@ -1,7 +1,9 @@
 import AVPSModel
 import AVPSProfiles
 import Foundation
-@testable import Hypervisors
+@testable import HypervisorCore
+@testable import QEMUHypervisor
+@testable import SSHHypervisor
 import Testing
 
 /// What a watchdog, virtio-pmem and an emulated CAN controller add to the QEMU command line, exactly (the same text `--plan`

@@ -1,5 +1,6 @@
 import AVPSModel
-@testable import Hypervisors
+@testable import HypervisorCore
+@testable import QEMUHypervisor
 
 /// QEMU's host-features per virtio device, from the runner's `qemu.host_features.<key>`
 /// observations (QEMU's own `x-query-virtio-status`, an oracle independent of the agent). Keys are

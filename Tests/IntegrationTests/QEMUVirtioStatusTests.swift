@@ -1,6 +1,7 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Testing
 
 /// Decoding QEMU 7.2's named feature lists back into bits (no guest needed).

@@ -1,7 +1,8 @@
 import AVPSModel
 import AVPSProfiles
 import Foundation
-import Hypervisors
+import HypervisorCore
+import SSHHypervisor
 import Runner
 import Testing
 
@@ -153,7 +154,7 @@ struct SSHAdapterTests {
         let boot = BootArtifacts(kernel: "/local/vmlinuz", initrd: "/local/initrd", kernelCommandLine: "console=ttyS0")
         let launch = try await SSHAdapter().prepare(target, boot: boot, artifactDirectory: URL(fileURLWithPath: "/tmp/ssh-plan"))
         defer { SSHAdapter().discard(launch) }
-        let plan = try #require(launch.remote)
+        let plan = try #require(launch.adapterPlan as? SSHRemotePlan)
         #expect(plan.uploads.map(\.local) == ["/local/vmlinuz", "/local/initrd"])
         #expect(!launch.commandLine.contains("/local/vmlinuz") && launch.commandLine.contains("\(plan.directory)/kernel"))
         #expect(plan.script.contains("truncate -s 16M \(plan.directory)/disk1.raw"), "\(plan.script)")

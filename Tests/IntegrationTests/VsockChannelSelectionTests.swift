@@ -1,5 +1,6 @@
 import AVPSModel
-@testable import Hypervisors
+@testable import HypervisorCore
+@testable import QEMUHypervisor
 import Testing
 
 /// The channel policy, without the devices it asks about (this machine has no /dev/vhost-vsock).

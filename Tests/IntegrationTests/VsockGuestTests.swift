@@ -1,7 +1,8 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Runner
 import Testing
 #if canImport(Glibc)

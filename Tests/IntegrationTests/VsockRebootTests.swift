@@ -1,6 +1,6 @@
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
 import Testing
 #if canImport(Glibc)
 import Glibc

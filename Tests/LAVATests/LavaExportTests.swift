@@ -1,7 +1,9 @@
 import AVPSModel
 import AVPSProfiles
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
+import ExternalHypervisor
 import LAVA
 import Testing
 
@@ -102,6 +104,13 @@ import Testing
             #expect(suite.targets.first?.adapter == "external")
             #expect(suite.targets.first?.arch == target.arch)
             #expect(suite.targets.first?.external?.channel == .unix(path: lava.agentSocket))
+            // Each console port's host end, where LAVA's QEMU creates it, so CON-04 is decided on the host.
+            let consoles = target.devices.indices.filter { target.devices[$0] == .console }
+            #expect(suite.targets.first?.external?.consolePorts?.count == (consoles.isEmpty ? nil : consoles.count))
+            for index in consoles {
+                #expect(suite.targets.first?.external?.consolePorts?["org.avps.console.\(index)"]
+                        == "\(lava.socketDirectory)/console\(index).sock")
+            }
         }
     }
 
@@ -128,10 +137,12 @@ import Testing
 /// Exported jobs against lava-common's own schema (Debian's `lava-common`, which ci/setup installs):
 /// both must be valid, and broken variants must be refused at the right field.
 @Suite(.serialized) struct LavaSchemaTests {
-    static func job(_ target: TargetSpec, docker: String? = nil) async throws -> String {
+    static func job(_ target: TargetSpec, docker: String? = nil, autonomous: Bool = false) async throws -> String {
         let lava = try await LavaExportTests.lava(target)
-        return try LavaJob(target: lava, suite: "default", profiles: ["avps-2.0"], avpsVersion: "0.1.0",
-                           imageBaseURL: "file:///srv/avps/", dockerImage: docker).render()
+        var job = LavaJob(target: lava, suite: "default", profiles: ["avps-2.0"], avpsVersion: "0.1.0",
+                          imageBaseURL: "file:///srv/avps/", dockerImage: docker)
+        job.autonomous = autonomous
+        return try job.render()
     }
 
     static func check(_ text: String) async throws -> LavaSchemaCheck.Outcome {
@@ -145,7 +156,15 @@ import Testing
         for target in [LavaExportTests.q35, LavaExportTests.aarch64] {
             #expect(try await Self.check(try await Self.job(target)) == .valid)
             #expect(try await Self.check(try await Self.job(target, docker: "avps-worker:1")) == .valid)
+            #expect(try await Self.check(try await Self.job(target, autonomous: true)) == .valid)
         }
+    }
+
+    @Test func autonomousJobWatchesTheConsoleInsteadOfAttaching() async throws {
+        let text = try await Self.job(LavaExportTests.q35, docker: "avps-worker:1", autonomous: true)
+        try LavaExportTests().expectGolden("qemu-q35-reference.autonomous.job.yaml", text)
+        #expect(!text.contains("avps_run"), "nothing on the worker attaches")
+        #expect(text.contains("start: AVPS-EV1 0 E") && text.contains("end: AVPS-EV1-END"))
     }
 
     @Test(arguments: [

@@ -1,5 +1,5 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
 @testable import Runner
 import Testing
 

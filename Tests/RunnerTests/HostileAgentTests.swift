@@ -1,6 +1,6 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+import HypervisorCore
 import Reports
 import Testing
 #if canImport(FoundationXML)

@@ -1,5 +1,5 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
 import Runner
 import Testing
 

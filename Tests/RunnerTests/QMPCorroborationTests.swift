@@ -1,5 +1,6 @@
 import AVPSModel
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Testing
 @testable import Runner
 

@@ -1,6 +1,6 @@
 import AVPSModel
 import Foundation
-@testable import Hypervisors
+@testable import HypervisorCore
 @testable import AgentProtocol
 #if canImport(Glibc)
 import Glibc

@@ -1,0 +1,107 @@
+import AVPSModel
+
+/// What a system passes down to each of its VMs.
+struct SystemDefaults {
+    var system: String
+    var adapter: String
+    var accelerator: String
+}
+
+/// Systems: a target with `vms:` is several guests started together under one hypervisor, with
+/// `links:` between them.
+///
+/// ```yaml
+/// - name: two-vms
+///   adapter: qemu              # systems run on qemu (docs/adapters.md)
+///   accelerator: auto          # default for every VM
+///   vms:                       # two or more; each takes the keys of a single target except adapter
+///     - {name: a, memory_mib: 256, devices: [{block: {size_mib: 16}}, 9p]}
+///     - {name: b, devices: [{block: {size_mib: 16}}]}
+///   links:
+///     - {kind: network, vms: [a, b]}           # guest-to-guest IP (a second NIC in each)
+///     - {kind: vsock, vms: [a, b]}             # sibling vsock, routed by CID
+///     - {kind: shared-memory, vms: [a, b], size_mib: 4}
+/// ```
+extension SuiteLoader {
+    static let systemKeys = ["name", "adapter", "accelerator", "vms", "links"]
+    static let vmKeys = targetKeys.filter { !["adapter", "external", "ssh"].contains($0) }
+    /// Adapters that can start a system today (docs/adapters.md says what the others lack).
+    static let systemAdapters = ["qemu"]
+    static let linkKeys = ["kind", "vms", "size_mib"]
+
+    static func isSystem(_ reader: YAMLNodeReader) throws(LoadError) -> Bool {
+        guard case .mapping = reader.node else { return false }
+        return try reader.mapping().optional("vms") != nil
+    }
+
+    static func system(_ reader: YAMLNodeReader) throws(LoadError) -> TargetSpec {
+        let mapping = try reader.mapping(allowedKeys: systemKeys)
+        let name = try validName(mapping)
+        let adapter = try mapping.optionalString("adapter") ?? "qemu"
+        guard systemAdapters.contains(adapter) else {
+            throw try mapping.required("adapter").error(
+                "a system (vms:) runs on adapter \(systemAdapters.joined(separator: ", ")) only; \(adapter) cannot start several guests yet (docs/adapters.md)")
+        }
+        let accelerator = try mapping.optionalString("accelerator") ?? "auto"
+        guard ["auto", "kvm", "tcg"].contains(accelerator) else {
+            throw try mapping.required("accelerator").error("must be auto, kvm or tcg")
+        }
+        let defaults = SystemDefaults(system: name, adapter: adapter, accelerator: accelerator)
+        let vmsReader = try mapping.required("vms")
+        let vmReaders = try vmsReader.sequence()
+        guard vmReaders.count >= 2 else {
+            throw vmsReader.error("a system needs two or more VMs (got \(vmReaders.count)); a single guest is a plain target")
+        }
+        var vms: [TargetSpec] = []
+        var shortNames: [String] = []
+        for vmReader in vmReaders {
+            let vm = try target(vmReader, inherited: defaults)
+            let short = String(vm.name.dropFirst(name.count + 1))
+            if let first = shortNames.firstIndex(of: short) {
+                throw try vmReader.mapping().required("name").error("duplicate VM name \"\(short)\" (first used by vms[\(first)])")
+            }
+            shortNames.append(short)
+            vms.append(vm)
+        }
+        let links = try mapping.optional("links")?.sequence().map { reader throws(LoadError) in
+            try link(reader, vms: shortNames)
+        } ?? []
+        for index in vms.indices {
+            vms[index].membership = SystemMembership(system: name, vm: shortNames[index], index: index,
+                                                     siblings: shortNames, links: links)
+        }
+        var system = TargetSpec(name: name, adapter: adapter, accelerator: accelerator, devices: [])
+        system.vms = vms
+        system.links = links
+        return system
+    }
+
+    /// `{kind: network | vsock | shared-memory, vms: [a, b], size_mib: N}`.
+    static func link(_ reader: YAMLNodeReader, vms known: [String]) throws(LoadError) -> SystemLink {
+        let mapping = try reader.mapping(allowedKeys: linkKeys)
+        let kind = try mapping.requiredEnum("kind", SystemLink.Kind.self)
+        let vmsReader = try mapping.required("vms")
+        var names: [String] = []
+        for item in try vmsReader.sequence() {
+            let name = try item.nonEmptyString()
+            guard known.contains(name) else {
+                throw item.error("unknown VM \"\(name)\" (this system has: \(known.joined(separator: ", ")))"
+                                 + YAMLNodeReader.suggestion(for: name, among: known))
+            }
+            guard !names.contains(name) else { throw item.error("VM \"\(name)\" is named twice in this link") }
+            names.append(name)
+        }
+        guard names.count >= 2 else { throw vmsReader.error("a link joins two or more VMs (got \(names.count))") }
+        var size: Int?
+        if let sizeReader = mapping.optional("size_mib") {
+            guard kind == .sharedMemory else { throw sizeReader.error("size_mib is an option of shared-memory links only") }
+            let value = try sizeReader.int()
+            guard (1...1024).contains(value), value & (value - 1) == 0 else {
+                throw sizeReader.error("size_mib must be a power of two from 1 to 1024 (got \(value))")
+            }
+            size = value
+        }
+        if kind == .sharedMemory { size = size ?? SystemLink.defaultSharedMemoryMiB }
+        return SystemLink(kind: kind, vms: names, sizeMiB: size)
+    }
+}
