@@ -52,19 +52,23 @@ let package = Package(
             "AVPSModel", "AgentProtocol", "VhostUserVsock",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], path: "Sources/Hypervisors/Core", exclude: ["README.md"], swiftSettings: strict),
-        // One target per adapter (Sources/Hypervisors/<Adapter>/README.md): each depends on the core only,
-        // except the ssh adapter, which runs the qemu adapter's command line on another host.
+        // One target per adapter (Sources/Hypervisors/<Adapter>/README.md): each depends on the core, the
+        // remote ones (ssh, external with `remote:`) on SSHTransport; the ssh adapter runs the qemu
+        // adapter's command line on another host.
         .target(name: "QEMUHypervisor", dependencies: [
             "AVPSModel", "AgentProtocol", "HypervisorCore",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], path: "Sources/Hypervisors/QEMU", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "LibvirtHypervisor", dependencies: ["AVPSModel", "AgentProtocol", "HypervisorCore", "CLibvirt"],
                 path: "Sources/Hypervisors/Libvirt", exclude: ["README.md"], swiftSettings: strict),
+        // libssh sessions, channels, SFTP, remote supervisors and janitors: what the remote adapters share.
+        .target(name: "SSHTransport", dependencies: ["AVPSModel", "AgentProtocol", "HypervisorCore", "CLibssh"],
+                path: "Sources/Hypervisors/SSHTransport", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "SSHHypervisor", dependencies: [
-            "AVPSModel", "AgentProtocol", "HypervisorCore", "QEMUHypervisor", "CLibssh",
+            "AVPSModel", "AgentProtocol", "HypervisorCore", "QEMUHypervisor", "SSHTransport",
         ], path: "Sources/Hypervisors/SSH", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "ExternalHypervisor", dependencies: [
-            "AVPSModel", "AgentProtocol", "HypervisorCore",
+            "AVPSModel", "AgentProtocol", "HypervisorCore", "SSHTransport",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], path: "Sources/Hypervisors/External", exclude: ["README.md"], swiftSettings: strict),
         // Pure: checks x evidence -> verdicts.
@@ -107,7 +111,7 @@ let package = Package(
         // Boots real QEMU guests; needs the packages ci/setup installs.
         .testTarget(name: "IntegrationTests", dependencies: [
             "Runner", "GuestImage", "AVPSProfiles", "Reports",
-            "HypervisorCore", "QEMUHypervisor", "LibvirtHypervisor", "SSHHypervisor", "ExternalHypervisor",
+            "HypervisorCore", "QEMUHypervisor", "LibvirtHypervisor", "SSHHypervisor", "SSHTransport", "ExternalHypervisor",
         ], exclude: ["HostilePlatform"], swiftSettings: strict),
     ]
 )

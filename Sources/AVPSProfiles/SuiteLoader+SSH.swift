@@ -5,8 +5,8 @@ extension SuiteLoader {
                           "remote_dir", "connect_timeout_s"]
 
     /// `ssh: {host, port, user, identity, known_hosts, accept_new_host_key, qemu, remote_dir, connect_timeout_s}`
-    static func sshSpec(_ reader: YAMLNodeReader) throws(LoadError) -> SSHSpec {
-        let mapping = try reader.mapping(allowedKeys: sshKeys)
+    static func sshSpec(_ reader: YAMLNodeReader, allowedKeys: [String] = sshKeys) throws(LoadError) -> SSHSpec {
+        let mapping = try reader.mapping(allowedKeys: allowedKeys)
         let host = try mapping.requiredString("host")
         guard !host.contains(where: { $0.isWhitespace || $0 == "@" }) else {
             throw try mapping.required("host").error("a host name or address only (put the login name in `user:`)")
@@ -31,6 +31,27 @@ extension SuiteLoader {
             acceptNewHostKey: try mapping.optional("accept_new_host_key")?.bool() ?? false,
             qemu: try nonEmpty("qemu") ?? "qemu-system-x86_64", remoteDirectory: remoteDirectory,
             connectTimeoutSeconds: timeout)
+    }
+
+    /// `external.remote`: the `ssh:` keys (except `qemu`: the external commands name their own
+    /// programs) plus `upload: {NAME: LOCAL_PATH}`, files copied into the remote `{workspace}`.
+    static func externalRemote(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalRemote {
+        let keys = sshKeys.filter { $0 != "qemu" } + ["upload"]
+        let ssh = try sshSpec(reader, allowedKeys: keys)
+        var uploads: [String: String] = [:]
+        if let upload = try reader.mapping(allowedKeys: keys).optional("upload") {
+            let files = try upload.mapping()
+            for name in files.keys {
+                let value = try files.required(name)
+                guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."),
+                      !ExternalRemote.reservedNames.contains(name) else {
+                    throw value.error("upload name \"\(name)\" must be a plain file name (no `/`, not hidden, not one of "
+                        + "\(ExternalRemote.reservedNames.sorted().joined(separator: ", ")))")
+                }
+                uploads[name] = try value.nonEmptyString()
+            }
+        }
+        return ExternalRemote(ssh: ssh, uploads: uploads)
     }
 
     /// `adapter: ssh` needs `ssh:`, and `ssh:` means nothing to any other adapter.

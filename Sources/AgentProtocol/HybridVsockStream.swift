@@ -11,21 +11,36 @@ import Glibc
 /// the guest is not listening yet (the backend then closes the socket because the guest answered
 /// RST) — so "wait for the agent's ready event" also covers the guest's boot.
 public final class HybridVsockStream: ByteStream {
+    /// Opens one connection to the hybrid-vsock socket, by `deadline`; `.timeout` means "not there
+    /// or refusing yet" and is retried.
+    public typealias Connector = @Sendable (ContinuousClock.Instant) async throws(AgentError) -> any ByteStream
+
+    /// The socket, in messages (a local path, or a remote one forwarded over SSH).
     public let path: String
     public let port: UInt32
+    private let connector: Connector
     private struct State {
-        var inner: UnixSocketStream?
+        var inner: (any ByteStream)?
         /// Bytes read together with the `OK` line.
         var leftover: [UInt8] = []
         var closed = false
         /// The connection still in its CONNECT handshake, so `close()` can interrupt it too.
-        var pending: UnixSocketStream?
+        var pending: (any ByteStream)?
     }
     private let state = Mutex(State())
 
-    public init(path: String, port: UInt32) {
+    /// The hybrid-vsock Unix socket at `path` on this host.
+    public convenience init(path: String, port: UInt32) {
+        self.init(describing: path, port: port) { deadline throws(AgentError) in
+            try await UnixSocketStream.connect(path: path, deadline: deadline)
+        }
+    }
+
+    /// A hybrid-vsock socket reached through `connect` (e.g. forwarded over SSH).
+    public init(describing path: String, port: UInt32, connect: @escaping Connector) {
         self.path = path
         self.port = port
+        self.connector = connect
     }
 
     /// Connects now unless already connected; retries until `deadline`.
@@ -33,7 +48,7 @@ public final class HybridVsockStream: ByteStream {
         _ = try await connected(deadline: deadline)
     }
 
-    private func connected(deadline: ContinuousClock.Instant) async throws(AgentError) -> UnixSocketStream {
+    private func connected(deadline: ContinuousClock.Instant) async throws(AgentError) -> any ByteStream {
         var lastProblem = "the guest did not accept vsock port \(port)"
         let start = ContinuousClock.now
         while true {
@@ -46,9 +61,9 @@ public final class HybridVsockStream: ByteStream {
             }
             // Short slices, so a `close()` (the guest died) is noticed while the backend's socket
             // refuses or is gone, instead of retrying until the boot deadline.
-            let stream: UnixSocketStream
+            let stream: any ByteStream
             do {
-                stream = try await UnixSocketStream.connect(path: path, deadline: min(deadline, .now + .milliseconds(200)))
+                stream = try await connector(min(deadline, .now + .milliseconds(200)))
             } catch .timeout {
                 lastProblem = "the vsock backend socket \(path) refuses connections"
                 continue
@@ -78,7 +93,7 @@ public final class HybridVsockStream: ByteStream {
 
     private enum Handshake { case accepted([UInt8]), refused(String) }
 
-    private func handshake(_ stream: UnixSocketStream, deadline: ContinuousClock.Instant) async throws(AgentError) -> Handshake {
+    private func handshake(_ stream: any ByteStream, deadline: ContinuousClock.Instant) async throws(AgentError) -> Handshake {
         do {
             try await stream.write(Array("CONNECT \(port)\n".utf8), deadline: deadline)
         } catch .closed {
@@ -120,7 +135,7 @@ public final class HybridVsockStream: ByteStream {
     }
 
     public func close() {
-        let (inner, pending) = state.withLock { state -> (UnixSocketStream?, UnixSocketStream?) in
+        let (inner, pending) = state.withLock { state -> ((any ByteStream)?, (any ByteStream)?) in
             state.closed = true
             return (state.inner, state.pending)
         }

@@ -31,6 +31,9 @@ struct SystemStage: Sendable {
             guard context.missingVMs == nil else { continue }
             observations.merge((try? await stages.run(stage) { await check.measure(context) }) ?? [:])
         }
+        let linked = LinkMembers(members: members, system: system)
+        observations.merge((try? await stages.run("system vsock link") { await VsockLinkCheck().measure(linked) }) ?? [:])
+        observations.merge((try? await stages.run("system shared memory") { await SharedMemoryLinkCheck().measure(linked) }) ?? [:])
     }
 }
 

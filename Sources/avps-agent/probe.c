@@ -36,6 +36,7 @@ static const probe_def_t PROBES[] = {
     {"crypto.cipher", 20, probe_crypto_cipher, 8},
     {"sound.pcms", 25, probe_sound_pcms, 6},
     {"pmem.integrity", 27, probe_pmem_integrity, 12},
+    {"vsock.peer_echo", 19, probe_vsock_peer_echo, 12},
     {"platform.buses", PLATFORM, probe_platform_buses, 0},
     {"watchdog.basic", PLATFORM, probe_watchdog_basic, 0},
     {"watchdog.expire", PLATFORM, probe_watchdog_expire, 0},
@@ -44,6 +45,7 @@ static const probe_def_t PROBES[] = {
     {"block.scan", PLATFORM, probe_block_scan, 20},
     {"9p.scan", PLATFORM, probe_9p_scan, 12},
     {"system.uptime", PLATFORM, probe_system_uptime, 0},
+    {"ivshmem.pattern", PLATFORM, probe_ivshmem_pattern, 0},
 };
 
 static char facts_buf[256 * 1024]; /* facts are small; bounded so one probe cannot fill a frame */

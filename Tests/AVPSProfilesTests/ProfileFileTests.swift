@@ -147,10 +147,12 @@ import Testing
         }
     }
 
-    /// The levels aligned with the drafts (Profiles/CHANGELOG.md 1.1.0) stay where the drafts put them.
+    /// The levels aligned with the drafts (Profiles/CHANGELOG.md 1.1.0) stay where the drafts put them;
+    /// the inventory self-check (1.2.0) is a MUST, so an untrustworthy run is never CONFORMANT.
     @Test func levelsFollowTheDrafts() throws {
         let profile = try ProfileLoader.load(contentsOf: Self.profiles.appendingPathComponent("avps-2.0.yaml"))
         #expect(profile.version == "1.2.0")
+        #expect(profile.requirements.first { $0.key == "AVPS2-SELF-01" }.map { $0.level == .must && $0.check == .inventoryCorroborated } == true)
         let levels = Dictionary(uniqueKeysWithValues: profile.requirements.map { ($0.key, $0.level) })
         for key in ["AVPS2-HWV-01", "AVPS2-STOR-01", "AVPS2-STOR-03", "AVPS2-STOR-06", "AVPS2-STOR-07", "AVPS2-STOR-10", "AVPS2-STOR-11",
                     "AVPS2-NET-07", "AVPS2-BOOT-03", "AVPS2-CON-05", "AVPS2-CON-06", "AVPS2-CON-07"] {
@@ -179,7 +181,7 @@ import Testing
         let boot = try #require(profile.requirements.first { $0.key == "AUTO-BOOT-01" })
         #expect(boot.check == .host(observation: "boot_to_agent_seconds", Comparison(.le, .int(30))))
         let checkKinds = Set(profile.requirements.compactMap(\.check?.kind))
-        #expect(checkKinds == ["host", "probe"])
+        #expect(checkKinds == ["host", "probe", "system"])
     }
 
     @Test func headerCarriesAttribution() throws {

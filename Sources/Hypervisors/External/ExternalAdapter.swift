@@ -2,6 +2,7 @@ import AVPSModel
 import AgentProtocol
 import Foundation
 import HypervisorCore
+import SSHTransport
 import Subprocess
 #if canImport(System)
 import System
@@ -23,6 +24,9 @@ public struct ExternalAdapter: Hypervisor {
     public func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch {
         guard let spec = target.external else { throw .invalidTarget("adapter external needs an `external:` section") }
         guard let program = spec.start.first, !program.isEmpty else { throw .invalidTarget("external.start is empty") }
+        if let remote = spec.remote {
+            return try prepareRemote(target, spec: spec, remote: remote, boot: boot, artifactDirectory: artifactDirectory)
+        }
         let workspace = try Workspace.create()
         let placeholders = ExternalPlaceholders(
             values: ["kernel": boot.kernel, "initrd": boot.initrd,
@@ -37,18 +41,30 @@ public struct ExternalAdapter: Hypervisor {
         case .hybridVsock(let path, _): placeholders.apply(path)
         case .tcp(let host, let port): "\(host):\(port)"
         }
-        return PreparedLaunch(
+        var launch = PreparedLaunch(
             target: target, accelerator: "external", commandLine: start,
             expectedVirtioDevices: target.devices.compactMap(\.virtioDeviceID).sorted(), workspace: workspace,
             agentSocket: channelPath, qmpSocket: "",
             serialLog: artifactDirectory.appendingPathComponent("serial.log"),
             stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"))
+        launch.consoleSockets = (spec.consolePorts ?? [:]).mapValues { placeholders.apply($0) }
+        if let files = spec.hostFiles {
+            launch.hostDataEnds = HostDataEnds(blockImages: placeholders.apply(files.block),
+                                               shareDirectories: placeholders.apply(files.ninep), pmemFiles: placeholders.apply(files.pmem))
+        }
+        return launch
     }
 
     public func withRunningGuest<T: Sendable>(
         _ launch: PreparedLaunch, timeouts: LaunchTimeouts, stages: StageLog,
         _ body: @Sendable (RunningGuest) async throws -> T
     ) async throws -> T {
+        if let plan = launch.adapterPlan as? RemoteExternalPlan, let remote = launch.target.external?.remote {
+            let session = RemoteExternalSession(launch: launch, plan: plan, remote: remote, timeouts: timeouts, stages: stages)
+            // Remotely the supervisor and the janitor sweep the launch when the connection drops;
+            // locally the guard removes the (empty) workspace if avps dies.
+            return try await guardedSession(launch) { try await session.run(body) }
+        }
         defer { discard(launch) }
         guard let spec = launch.target.external else { throw HypervisorError.invalidTarget("missing external section") }
         let stderrFD: FileDescriptor
@@ -88,6 +104,31 @@ public struct ExternalAdapter: Hypervisor {
     }
 
     public func version() async -> String? { nil }
+
+    /// The remote form: paths are the remote host's, the recorded command line is
+    /// `["ssh", "user@host:port", start…]`; local files to upload must exist now.
+    private func prepareRemote(_ target: TargetSpec, spec: ExternalSpec, remote: ExternalRemote, boot: BootArtifacts,
+                               artifactDirectory: URL) throws(HypervisorError) -> PreparedLaunch {
+        for (name, local) in remote.uploads.sorted(by: { $0.key < $1.key })
+        where !FileManager.default.isReadableFile(atPath: local) {
+            throw .invalidTarget("external.remote.upload.\(name): cannot read \(local)")
+        }
+        return try withNewWorkspace { workspace throws(HypervisorError) in
+            let plan = RemoteExternalPlan(target, spec: spec, remote: remote, boot: boot, workspace: workspace,
+                                          artifactDirectory: artifactDirectory)
+            let channel: String = switch plan.channel {
+            case .unix(let path), .hybridVsock(let path, _): path
+            case .tcp(let host, let port): "\(host):\(port)"
+            }
+            return PreparedLaunch(
+                target: target, accelerator: "external", commandLine: ["ssh", SSHPaths.endpoint(remote.ssh)] + plan.start,
+                expectedVirtioDevices: target.devices.compactMap(\.virtioDeviceID).sorted(), workspace: workspace,
+                agentSocket: channel, qmpSocket: "",
+                serialLog: artifactDirectory.appendingPathComponent("serial.log"),
+                stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"),
+                adapterPlan: plan)
+        }
+    }
 }
 
 /// `{name}` substitution in argument lists; unknown placeholders stay as written.

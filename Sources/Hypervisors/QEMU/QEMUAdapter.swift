@@ -74,6 +74,11 @@ public struct QEMUAdapter: Hypervisor {
             serialLog: artifactDirectory.appendingPathComponent("serial.log").path,
             workspace: workspace.path)
         paths.vsockSocket = workspace.appendingPathComponent("vhost-vsock.sock").path
+        var vsockUDS = workspace.appendingPathComponent("vsock.sock").path
+        if let shared = SharedVsockBackend.member(of: target) {  // a system's vsock link: one backend for its VMs
+            paths.vsockSocket = shared.socket
+            vsockUDS = shared.uds
+        }
         var vsock: AgentChannelChoice?
         do {
             let (channel, provision) = try VsockPlanning.plan(target)
@@ -87,10 +92,12 @@ public struct QEMUAdapter: Hypervisor {
                 expectedVirtioDevices: expected, workspace: workspace, agentSocket: paths.agentSocket,
                 qmpSocket: paths.qmpSocket, serialLog: URL(fileURLWithPath: paths.serialLog),
                 stderrLog: artifactDirectory.appendingPathComponent("qemu-stderr.log"),
-                agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket,
-                vsockUDS: workspace.appendingPathComponent("vsock.sock").path)
+                agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket, vsockUDS: vsockUDS)
             launch.hypervisorVersion = version
             launch.withhold(withheld)
+            launch.hostDataEnds = .workspaceFiles(
+                target, omitting: Set(withheld.keys), disk: { QEMUCommandLine.diskPath($0, paths) },
+                share: { QEMUCommandLine.sharePath($0, paths) }, pmem: { QEMUCommandLine.pmemPath($0, workspace: paths.workspace) })
             return launch
         } catch {
             if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
@@ -138,8 +145,10 @@ public struct QEMUAdapter: Hypervisor {
         let stderrFD = try openLog(launch.stderrLog)
         var options = PlatformOptions()
         // Own group (a terminal's Ctrl-C reaches avps, which shuts QEMU down in order); with our
-        // vsock backend, QEMU joins the backend's group so the orphan guard kills both.
-        options.processGroupID = backend?.processID ?? 0
+        // vsock backend, QEMU joins the backend's group so the orphan guard kills both (not a
+        // backend shared by a system's VMs: one VM's teardown would kill its siblings).
+        let backendGroup = backend.flatMap { $0.shared ? nil : $0.processID }
+        options.processGroupID = backendGroup ?? 0
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
         let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages, backend: backend)
         do {
@@ -149,7 +158,7 @@ public struct QEMUAdapter: Hypervisor {
                 error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
             ) { execution in
                 let pid = execution.processIdentifier.value
-                orphanGuard.announce(processGroup: backend?.processID ?? pid)
+                orphanGuard.announce(processGroup: backendGroup ?? pid)
                 return try await session.run(pid: pid, body)
             }
             return outcome.closureResult

@@ -208,11 +208,6 @@ public enum QEMUCommandLine {
         }
     }
 
-    /// The backing files of the target's virtio-pmem devices, with their sizes.
-    public static func pmemBackingFiles(_ target: TargetSpec, workspace: String) -> [(path: String, sizeMiB: Int)] {
-        target.devices.enumerated().compactMap { index, device in pmemFile(index, device, workspace: workspace) }
-    }
-
     private static func pmemFile(_ index: Int, _ device: DeviceSpec, workspace: String) -> (path: String, sizeMiB: Int)? {
         guard case .pmem(let sizeMiB) = device else { return nil }
         return (pmemPath(index, workspace: workspace), sizeMiB)

@@ -3,6 +3,7 @@ import AgentProtocol
 import Foundation
 import HypervisorCore
 import QEMUHypervisor
+import SSHTransport
 
 /// Runs the target's QEMU on another host over SSH (adapter name `ssh`): a vendor's board or lab
 /// server. The QEMU command line is the one the `qemu` adapter would use for the same device set,
@@ -32,7 +33,7 @@ public struct SSHAdapter: Hypervisor {
                                      artifactDirectory: artifactDirectory)
             return PreparedLaunch(
                 target: target, accelerator: accelerator,
-                commandLine: ["ssh", Self.endpoint(spec)] + plan.launch.qemuCommand,
+                commandLine: ["ssh", SSHPaths.endpoint(spec)] + plan.launch.qemuCommand,
                 expectedVirtioDevices: plan.expected, workspace: workspace,
                 agentSocket: plan.launch.agentSocket, qmpSocket: plan.launch.qmpSocket,
                 serialLog: artifactDirectory.appendingPathComponent("serial.log"),
@@ -58,10 +59,6 @@ public struct SSHAdapter: Hypervisor {
 
     /// The remote QEMU's version is only known once connected; results record the command line.
     public func version() async -> String? { nil }
-
-    static func endpoint(_ spec: SSHSpec) -> String {
-        "\(spec.user ?? SSHPaths.localUserName)@\(spec.host):\(spec.port)"
-    }
 
     /// Remote paths mirror the local QEMU adapter's workspace layout, inside `remote_dir`.
     static func plan(_ target: TargetSpec, spec: SSHSpec, accelerator: String, boot: BootArtifacts, workspace: URL,

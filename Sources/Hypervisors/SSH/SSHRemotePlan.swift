@@ -1,6 +1,7 @@
 import AVPSModel
 import HypervisorCore
 import QEMUHypervisor
+import SSHTransport
 
 /// Everything a remote launch does on the other host, decided before connecting (pure, so
 /// `--plan` shows it): the private directory, what is uploaded where, and the supervisor script
@@ -32,13 +33,9 @@ public struct SSHRemotePlan: Sendable, Equatable {
     /// `KILL` signals QEMU, and its end — avps closing the channel, or the connection dropping
     /// because avps died — kills QEMU. SIGPIPE is ignored: once avps is gone, nobody reads stdout.
     static func script(directory: String, qemu: [String], setup: [String]) -> String {
-        let q = ShellQuoting.quote
         let binary = qemu.first ?? "qemu-system-x86_64"
         return """
-            trap '' PIPE
-            exec 3<&0  # background jobs get /dev/null as stdin: the guard reads the control line as fd 3
-            cd \(q(directory)) || exit 125
-            command -v \(q(binary)) >/dev/null 2>&1 || { printf '%s: not found on the remote host (PATH=%s)\\n' \(q(binary)) "$PATH" >&2; exit 127; }
+            \(RemoteProcess.scriptPrologue(directory: directory, program: binary))
             \(setup.map { $0 + " || exit 125" }.joined(separator: "\n"))
             \(ShellQuoting.join(qemu)) </dev/null >/dev/null 2>qemu-stderr.log 3<&- &
             pid=$!
@@ -50,12 +47,6 @@ public struct SSHRemotePlan: Sendable, Equatable {
             kill "$guard" 2>/dev/null
             echo "\(exitedPrefix)$status"
             """
-    }
-
-    /// The janitor, started right after the directory is created: when its stdin ends (avps is
-    /// done, or died and sshd closed the channel), it removes the directory.
-    static func janitor(directory: String) -> String {
-        "exec /bin/sh -c " + ShellQuoting.quote("while read -r _; do :; done; rm -rf -- \(ShellQuoting.quote(directory))")
     }
 
     /// Shell commands that create what the devices need before QEMU opens it: 9p share

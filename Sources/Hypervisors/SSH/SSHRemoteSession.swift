@@ -2,6 +2,7 @@ import AVPSModel
 import AgentProtocol
 import Foundation
 import HypervisorCore
+import SSHTransport
 
 /// The live part of a remote launch: connect, upload, start QEMU remotely, attach the agent and
 /// QMP over the connection, hand the guest to the caller, and tear everything down whatever happens.
@@ -19,36 +20,28 @@ struct SSHRemoteSession: Sendable {
         } catch {
             throw Self.mapped(error)
         }
-        var janitor: SSHChannel?
-        var qemu: SSHRemoteQEMU?
+        var workspace: RemoteWorkspace?
+        var qemu: RemoteProcess?
         var qmp: QMPClient?
         var agent: SSHChannelStream?
         do {
             try await stages.run("artifacts uploaded") { () async throws in
-                try await SFTPTransfer.run([.makeDirectory(remote: plan.directory)], on: connection)
-                do {
-                    janitor = try await SSHChannel.exec(SSHRemotePlan.janitor(directory: plan.directory),
-                                                        label: "cleanup of \(plan.directory)", on: connection)
-                } catch {
-                    _ = try? await SSHRemoteCommand.run("rm -rf -- \(ShellQuoting.quote(plan.directory))",
-                                                        label: "rm -rf \(plan.directory)", on: connection)
-                    throw error
-                }
+                workspace = try await RemoteWorkspace.create(plan.directory, launchID: nil, on: connection)
                 try await SFTPTransfer.run(plan.uploads.map { .upload(local: $0.local, remote: $0.remote) }, on: connection)
             }
-            let started = try await stages.run("hypervisor started") { () async throws -> (SSHRemoteQEMU, SSHChannelStream, QMPClient) in
+            let started = try await stages.run("hypervisor started") { () async throws -> (RemoteProcess, SSHChannelStream, QMPClient) in
                 try await start(on: connection, qemu: &qemu)
             }
             (agent, qmp) = (started.1, started.2)
             let value = try await whileRunning(started.0, agent: started.1, qmp: started.2, body)
             await stop(started.0, qmp: started.2, graceful: true)
-            await finish(connection, qemu: started.0, janitor: janitor)
+            await finish(connection, qemu: started.0, workspace: workspace)
             return value
         } catch {
             let exited = await qemu?.pollExit()
             if let qemu { await stop(qemu, qmp: qmp, graceful: false) }
             agent?.close()
-            await finish(connection, qemu: qemu, janitor: janitor)
+            await finish(connection, qemu: qemu, workspace: workspace)
             if let exited, !(error is CancellationError), !(error as? AgentError == .cancelled) {
                 throw HypervisorError.exitedEarly(status: "remote QEMU exited with status \(exited)", detail: launch.stderrTail)
             }
@@ -57,9 +50,12 @@ struct SSHRemoteSession: Sendable {
     }
 
     /// Supervisor (QEMU paused) → agent channel → QMP → `cont`: the host listens before the guest runs.
-    private func start(on connection: SSHConnection, qemu: inout SSHRemoteQEMU?) async throws -> (SSHRemoteQEMU, SSHChannelStream, QMPClient) {
+    private func start(on connection: SSHConnection, qemu: inout RemoteProcess?) async throws -> (RemoteProcess, SSHChannelStream, QMPClient) {
         let deadline = ContinuousClock.now + timeouts.control
-        let running = try await SSHRemoteQEMU.start(plan, on: connection, deadline: deadline)
+        let running = try await RemoteProcess.start(
+            script: plan.script, label: "\(plan.qemuCommand.first ?? "qemu") on \(connection.endpoint)",
+            startedPrefix: SSHRemotePlan.startedPrefix, exitedPrefix: SSHRemotePlan.exitedPrefix,
+            on: connection, deadline: deadline)
         qemu = running
         let agent = try await forward(plan.agentSocket, connection: connection, qemu: running, deadline: deadline)
         do {
@@ -75,7 +71,7 @@ struct SSHRemoteSession: Sendable {
 
     /// Opens a forwarded channel to a socket QEMU creates, retrying until it exists; fails fast
     /// when QEMU has already exited.
-    private func forward(_ path: String, connection: SSHConnection, qemu: SSHRemoteQEMU,
+    private func forward(_ path: String, connection: SSHConnection, qemu: RemoteProcess,
                          deadline: ContinuousClock.Instant) async throws -> SSHChannelStream {
         while true {
             do {
@@ -93,7 +89,7 @@ struct SSHRemoteSession: Sendable {
 
     /// Runs the caller's body; a QEMU that ends meanwhile closes the agent stream, turning a long
     /// read timeout into an immediate, explained failure.
-    private func whileRunning<T: Sendable>(_ qemu: SSHRemoteQEMU, agent: SSHChannelStream, qmp: QMPClient,
+    private func whileRunning<T: Sendable>(_ qemu: RemoteProcess, agent: SSHChannelStream, qmp: QMPClient,
                                            _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
         // processID stays 0: the pid is the remote host's, never one to signal here.
         try await whileWatching(agent, every: .milliseconds(200), hasEnded: { await qemu.pollExit() != nil }) {
@@ -103,7 +99,7 @@ struct SSHRemoteSession: Sendable {
 
     /// Guest poweroff (when the caller asked for it), then QMP `quit`, then SIGTERM, then SIGKILL.
     /// Runs in a fresh task so that it completes even when the caller was cancelled.
-    private func stop(_ qemu: SSHRemoteQEMU, qmp: QMPClient?, graceful: Bool) async {
+    private func stop(_ qemu: RemoteProcess, qmp: QMPClient?, graceful: Bool) async {
         let grace = graceful ? timeouts.shutdown : .zero
         await Task {
             await terminate(qemu, qmp: qmp, grace: grace)
@@ -111,7 +107,7 @@ struct SSHRemoteSession: Sendable {
         }.value
     }
 
-    private func terminate(_ qemu: SSHRemoteQEMU, qmp: QMPClient?, grace: Duration) async {
+    private func terminate(_ qemu: RemoteProcess, qmp: QMPClient?, grace: Duration) async {
         if await qemu.waitForExit(timeout: grace) { return }
         if let qmp {
             _ = try? await qmp.execute("quit", deadline: .now + .seconds(2))
@@ -124,18 +120,14 @@ struct SSHRemoteSession: Sendable {
     }
 
     /// Logs back into the artifacts, QEMU's supervisor ended, then the janitor removes the remote
-    /// directory (ending its stdin; it answers once `rm -rf` is done), then the connection closes.
-    private func finish(_ connection: SSHConnection, qemu: SSHRemoteQEMU?, janitor: SSHChannel?) async {
+    /// directory (it answers once `rm -rf` is done), then the connection closes.
+    private func finish(_ connection: SSHConnection, qemu: RemoteProcess?, workspace: RemoteWorkspace?) async {
         await Task {
-            if janitor != nil {
+            if workspace != nil {
                 try? await SFTPTransfer.run(plan.downloads.map { .download(remote: $0.remote, local: $0.local) }, on: connection)
             }
             await qemu?.finish()
-            if let janitor {
-                await janitor.sendEOF()
-                _ = try? await SSHRemoteCommand.drain(janitor, until: .now + .seconds(10))
-                await janitor.close()
-            }
+            await workspace?.remove()
             await connection.close()
         }.value
     }

@@ -6,14 +6,14 @@ import Synchronization
 /// host, forwarded to us. Reads wait in short slices on the connection's queue, so other channels
 /// of the same connection (QMP, the remote QEMU's status) are served in between and a
 /// cancellation is noticed within one slice.
-final class SSHChannelStream: ByteStream {
-    static let sliceMilliseconds: Int32 = 50
+package final class SSHChannelStream: ByteStream {
+    package static let sliceMilliseconds: Int32 = 50
     private let channel: SSHChannel
     private let closed = Atomic<Bool>(false)
 
-    init(_ channel: SSHChannel) { self.channel = channel }
+    package init(_ channel: SSHChannel) { self.channel = channel }
 
-    func read(maxBytes: Int, deadline: ContinuousClock.Instant, waitingFor: String) async throws(AgentError) -> [UInt8] {
+    package func read(maxBytes: Int, deadline: ContinuousClock.Instant, waitingFor: String) async throws(AgentError) -> [UInt8] {
         let start = ContinuousClock.now
         while true {
             if closed.load(ordering: .acquiring) { throw .closed(while: waitingFor) }
@@ -37,7 +37,7 @@ final class SSHChannelStream: ByteStream {
         }
     }
 
-    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws(AgentError) {
+    package func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws(AgentError) {
         if closed.load(ordering: .acquiring) { throw .closed(while: "writing") }
         do {
             try await channel.write(bytes)
@@ -47,7 +47,7 @@ final class SSHChannelStream: ByteStream {
     }
 
     /// Pending reads end within one slice; the channel is freed on the connection's queue.
-    func close() {
+    package func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         channel.closeSoon()
     }

@@ -52,5 +52,5 @@ public enum SSHError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Every SSH failure stops a remote launch before or while the guest runs: infrastructure trouble.
-    var hypervisorError: HypervisorError { .launchFailed(description) }
+    package var hypervisorError: HypervisorError { .launchFailed(description) }
 }

@@ -5,11 +5,11 @@ import HypervisorCore
 /// SFTP over an SSH connection: the remote launch directory, uploads of the boot artifacts and
 /// downloads of the logs. Each batch opens its own SFTP session on the connection's queue and frees
 /// it before returning, so no SFTP handle outlives the batch (or the connection).
-enum SFTPTransfer {
+package enum SFTPTransfer {
     /// Chunk size of one SFTP write or read request (OpenSSH's sftp-server accepts up to 256 KiB).
-    static let chunk = 64 * 1024
+    package static let chunk = 64 * 1024
 
-    enum Step: Sendable {
+    package enum Step: Sendable {
         /// Creates a directory only we may enter; fails if it exists (never reuse a stranger's).
         case makeDirectory(remote: String)
         case upload(local: String, remote: String)
@@ -17,7 +17,7 @@ enum SFTPTransfer {
         case download(remote: String, local: String)
     }
 
-    static func run(_ steps: [Step], on connection: SSHConnection) async throws(SSHError) {
+    package static func run(_ steps: [Step], on connection: SSHConnection) async throws(SSHError) {
         try await connection.perform { session -> Result<Void, SSHError> in
             guard let sftp = sftp_new(session) else {
                 return .failure(.channel(operation: "open the SFTP subsystem", reason: connection.lastError()))
@@ -80,13 +80,26 @@ enum SFTPTransfer {
             return .failure(.sftp(operation: "open", path: remote, reason: reason(sftp, connection)))
         }
         defer { sftp_close(file) }
+        // Only the tail of a remote log: a console the remote guest filled is not carried whole.
         var contents = Data()
+        if let attributes = sftp_fstat(file) {
+            let size = attributes.pointee.size
+            sftp_attributes_free(attributes)
+            if size > UInt64(FileTail.copyLimit) {
+                contents = FileTail.cutNote(size: size, kept: FileTail.copyLimit)
+                guard sftp_seek64(file, size - UInt64(FileTail.copyLimit)) == 0 else {
+                    return .failure(.sftp(operation: "seek", path: remote, reason: reason(sftp, connection)))
+                }
+            }
+        }
+        let limit = contents.count + FileTail.copyLimit
         var buffer = [UInt8](repeating: 0, count: chunk)
         while true {
             let count = buffer.withUnsafeMutableBytes { sftp_read(file, $0.baseAddress, $0.count) }
             guard count >= 0 else { return .failure(.sftp(operation: "read", path: remote, reason: reason(sftp, connection))) }
             if count == 0 { break }
-            contents.append(contentsOf: buffer.prefix(count))
+            contents.append(contentsOf: buffer.prefix(min(count, limit - contents.count)))
+            if contents.count >= limit { break }  // the file grew while it was read
         }
         do {
             try contents.write(to: URL(fileURLWithPath: local))

@@ -11,10 +11,10 @@ import HypervisorCore
 /// Dispatch queue, never on Swift's cooperative pool; reads wait in short slices so that a pending
 /// read never holds the queue for long. `freed` and the channels' own flags are touched only on
 /// that queue.
-final class SSHConnection: @unchecked Sendable {
+package final class SSHConnection: @unchecked Sendable {
     /// `user@host:port`, for messages.
-    let endpoint: String
-    let queue: DispatchQueue
+    package let endpoint: String
+    package let queue: DispatchQueue
     private let session: OpaquePointer
     private(set) var freed = false
 
@@ -25,9 +25,9 @@ final class SSHConnection: @unchecked Sendable {
     }
 
     /// Connects, verifies the host key against known_hosts and authenticates; each failure is named.
-    static func open(_ spec: SSHSpec) async throws(SSHError) -> SSHConnection {
+    package static func open(_ spec: SSHSpec) async throws(SSHError) -> SSHConnection {
         let login = spec.user ?? SSHPaths.localUserName
-        let endpoint = "\(login)@\(spec.host):\(spec.port)"
+        let endpoint = SSHPaths.endpoint(spec)
         let queue = DispatchQueue(label: "avps.ssh")
         return try await BlockingCall.run(on: queue) { () -> Result<SSHConnection, SSHError> in
             guard let session = ssh_new() else { return .failure(.connect(endpoint: endpoint, reason: "ssh_new failed")) }
@@ -39,7 +39,7 @@ final class SSHConnection: @unchecked Sendable {
     }
 
     /// Runs `body` with the session on the queue; fails with `.closed` once the session is freed.
-    func perform<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) -> Result<T, SSHError>) async throws(SSHError) -> T {
+    package func perform<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) -> Result<T, SSHError>) async throws(SSHError) -> T {
         try await BlockingCall.run(on: queue) { () -> Result<T, SSHError> in
             guard !self.freed else { return .failure(.closed("session already closed")) }
             return body(self.session)
@@ -47,7 +47,7 @@ final class SSHConnection: @unchecked Sendable {
     }
 
     /// Disconnects and frees the session (and with it every channel libssh still holds). Idempotent.
-    func close() async {
+    package func close() async {
         _ = try? await BlockingCall.run(on: queue) { () -> Result<Void, SSHError> in
             self.free()
             return .success(())
@@ -55,7 +55,7 @@ final class SSHConnection: @unchecked Sendable {
     }
 
     /// libssh's message for the last failure on this session. Call on the queue.
-    func lastError() -> String {
+    package func lastError() -> String {
         guard let text = ssh_get_error(UnsafeMutableRawPointer(session)) else { return "unknown error" }
         let message = String(cString: text)
         return message.isEmpty ? "unknown error" : message
@@ -99,13 +99,18 @@ final class SSHConnection: @unchecked Sendable {
 }
 
 /// `~` expansion and the local login name, for paths and defaults in target files.
-enum SSHPaths {
-    static func expand(_ path: String) -> String {
+package enum SSHPaths {
+    package static func expand(_ path: String) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
         return FileManager.default.homeDirectoryForCurrentUser.path + path.dropFirst()
     }
 
-    static var localUserName: String {
+    /// `user@host:port`, the endpoint recorded in command lines and named in messages.
+    package static func endpoint(_ spec: SSHSpec) -> String {
+        "\(spec.user ?? localUserName)@\(spec.host):\(spec.port)"
+    }
+
+    package static var localUserName: String {
         ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
     }
 }

@@ -3,15 +3,15 @@ import HypervisorCore
 
 /// One SSH channel (`ssh_channel`): a remote command, or a stream forwarded to a Unix socket on
 /// the remote host. All calls run on the owning connection's queue; `freed` is touched only there.
-final class SSHChannel: @unchecked Sendable {
-    let connection: SSHConnection
+package final class SSHChannel: @unchecked Sendable {
+    package let connection: SSHConnection
     /// What the channel is for, in messages ("remote QEMU", "agent socket /tmp/…/agent.sock").
-    let label: String
+    package let label: String
     private let pointer: OpaquePointer
     private var freed = false
 
     /// What one bounded wait for data produced.
-    enum Chunk: Sendable, Equatable {
+    package enum Chunk: Sendable, Equatable {
         case data([UInt8])
         case nothingYet
         case endOfFile
@@ -24,7 +24,7 @@ final class SSHChannel: @unchecked Sendable {
     }
 
     /// Opens a session channel and starts `command` in the remote user's shell.
-    static func exec(_ command: String, label: String, on connection: SSHConnection) async throws(SSHError) -> SSHChannel {
+    package static func exec(_ command: String, label: String, on connection: SSHConnection) async throws(SSHError) -> SSHChannel {
         try await open(label: label, on: connection) { channel in
             guard ssh_channel_open_session(channel) == SSH_OK else { return "open a session channel" }
             guard ssh_channel_request_exec(channel, command) == SSH_OK else { return "run \(label)" }
@@ -33,9 +33,17 @@ final class SSHChannel: @unchecked Sendable {
     }
 
     /// Opens a `direct-streamlocal` channel: sshd connects to the Unix socket at `path` for us.
-    static func forwardUnix(_ path: String, on connection: SSHConnection) async throws(SSHError) -> SSHChannel {
+    package static func forwardUnix(_ path: String, on connection: SSHConnection) async throws(SSHError) -> SSHChannel {
         try await open(label: "remote socket \(path)", on: connection) { channel in
             ssh_channel_open_forward_unix(channel, path, "127.0.0.1", 0) == SSH_OK ? nil : "connect to remote socket \(path)"
+        }
+    }
+
+    /// Opens a `direct-tcpip` channel: sshd connects to `host:port` as seen from the remote host.
+    package static func forwardTCP(host: String, port: Int, on connection: SSHConnection) async throws(SSHError) -> SSHChannel {
+        try await open(label: "remote endpoint \(host):\(port)", on: connection) { channel in
+            ssh_channel_open_forward(channel, host, Int32(port), "127.0.0.1", 0) == SSH_OK
+                ? nil : "connect to \(host):\(port) from the remote host"
         }
     }
 
@@ -56,7 +64,7 @@ final class SSHChannel: @unchecked Sendable {
     }
 
     /// Waits up to `waitMilliseconds` for bytes on stdout (or stderr), then returns what is there.
-    func read(maxBytes: Int, stderr: Bool = false, waitMilliseconds: Int32) async throws(SSHError) -> Chunk {
+    package func read(maxBytes: Int, stderr: Bool = false, waitMilliseconds: Int32) async throws(SSHError) -> Chunk {
         try await perform { channel in
             let stream: Int32 = stderr ? 1 : 0
             let available = ssh_channel_poll_timeout(channel, waitMilliseconds, stream)
@@ -76,7 +84,7 @@ final class SSHChannel: @unchecked Sendable {
     }
 
     /// Writes every byte (blocking on the queue while the peer's window is full).
-    func write(_ bytes: [UInt8]) async throws(SSHError) {
+    package func write(_ bytes: [UInt8]) async throws(SSHError) {
         try await perform { channel -> Result<Void, SSHError> in
             var offset = 0
             while offset < bytes.count {
@@ -91,18 +99,18 @@ final class SSHChannel: @unchecked Sendable {
     }
 
     /// Tells the remote side that no more input comes (its stdin reaches end of file).
-    func sendEOF() async {
+    package func sendEOF() async {
         _ = try? await perform { channel in .success(ssh_channel_send_eof(channel)) }
     }
 
     /// The remote command's exit status once it has ended; nil when the server sent none.
-    func exitStatus() async -> Int32? {
+    package func exitStatus() async -> Int32? {
         let status = try? await perform { channel in .success(ssh_channel_get_exit_status(channel)) }
         return status.flatMap { $0 >= 0 ? $0 : nil }
     }
 
     /// Closes and frees the channel. Idempotent; harmless after the connection was closed.
-    func close() async {
+    package func close() async {
         _ = try? await perform { channel in
             self.release(channel)
             return .success(())
@@ -110,7 +118,7 @@ final class SSHChannel: @unchecked Sendable {
     }
 
     /// Schedules `close` without waiting, for synchronous callers (`ByteStream.close`).
-    func closeSoon() {
+    package func closeSoon() {
         connection.queue.async {
             guard !self.freed, !self.connection.freed else { return }
             self.release(self.pointer)

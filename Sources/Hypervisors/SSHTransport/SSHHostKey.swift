@@ -4,10 +4,10 @@ import HypervisorCore
 /// Host-key verification against a known_hosts file, the way OpenSSH's `StrictHostKeyChecking`
 /// does it: a recorded key that matches passes; a different key is always refused; an unknown
 /// key is refused unless the target explicitly asks to record new keys (`accept-new`).
-enum SSHHostKey {
+package enum SSHHostKey {
     /// Runs on the connection's queue, right after `ssh_connect`.
     /// - Parameter endpoint: `host` or `[host]:port`, as known_hosts spells it.
-    static func verify(_ session: OpaquePointer, connection: SSHConnection, endpoint: String,
+    package static func verify(_ session: OpaquePointer, connection: SSHConnection, endpoint: String,
                        knownHosts: String, acceptNew: Bool) -> Result<Void, SSHError> {
         let state = ssh_session_is_known_server(session)
         switch state {
@@ -29,7 +29,7 @@ enum SSHHostKey {
     }
 
     /// "ssh-ed25519 SHA256:…", as `ssh-keygen -l` prints it, for the user to compare.
-    static func fingerprint(_ session: OpaquePointer) -> String {
+    package static func fingerprint(_ session: OpaquePointer) -> String {
         var key: OpaquePointer?
         guard ssh_get_server_publickey(session, &key) == SSH_OK, let key else { return "no server key" }
         defer { ssh_key_free(key) }

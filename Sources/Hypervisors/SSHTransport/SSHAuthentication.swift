@@ -5,9 +5,9 @@ import HypervisorCore
 /// Public-key authentication: the target's key file when it names one, otherwise the SSH agent
 /// (`SSH_AUTH_SOCK`) and the default keys in ~/.ssh. Passwords are deliberately not supported:
 /// unattended runs must not hold them.
-enum SSHAuthentication {
+package enum SSHAuthentication {
     /// Runs on the connection's queue, after the host key was verified.
-    static func authenticate(_ session: OpaquePointer, connection: SSHConnection, login: String,
+    package static func authenticate(_ session: OpaquePointer, connection: SSHConnection, login: String,
                              identity: String?) -> Result<Void, SSHError> {
         let status: Int32
         let tried: String
