@@ -1,3 +1,4 @@
+import AVPSModel
 import ArgumentParser
 
 /// `avps`: certify a hypervisor against AVPS requirement profiles.
@@ -8,13 +9,12 @@ public struct AVPSCommand: AsyncParsableCommand {
         commandName: "avps",
         abstract: "Certify hypervisors against the Automotive Virtual Platform Specification.",
         discussion: """
-            Exit codes of `avps run`: 0 every MUST requirement passed (or did not apply), \
-            1 a MUST requirement failed, 2 usage, suite or profile error, 3 infrastructure error \
-            (guest did not boot, agent unreachable, interrupted).
+            Exit codes of `avps run` (the run's conformance outcome):
+            \(RunOutcome.table.map { "  \($0.code)  \($0.meaning)" }.joined(separator: "\n"))
             """,
         version: version,
         subcommands: [RunCommand.self, ReplayCommand.self, GuestCommand.self, ProfileCommand.self,
-                      ReportCommand.self, BundleCommand.self, VsockdCommand.self, LavaCommand.self,
+                      ReportCommand.self, BundleCommand.self, AttestCommand.self, VsockdCommand.self, LavaCommand.self,
                       ScoreCommand.self],
         defaultSubcommand: nil
     )

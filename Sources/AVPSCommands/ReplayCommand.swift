@@ -33,7 +33,10 @@ struct ReplayCommand: AsyncParsableCommand {
         do {
             let directory = URL(fileURLWithPath: runDirectory)
             var plan = try RunPlan.read(from: directory)
-            let profiles = try plan.loadProfiles().compactMap { loaded -> LoadedProfile? in
+            let recorded = try plan.loadProfiles()
+            let attestations = try VerifiedAttestations.load(plan.attestations ?? [], profiles: recorded.map(\.profile),
+                                                             targets: nil)
+            let profiles = recorded.compactMap { loaded -> LoadedProfile? in
                 var loaded = loaded
                 loaded.profile.requirements = loaded.profile.requirements.filter { $0.key == check }
                 return loaded.profile.requirements.isEmpty ? nil : loaded
@@ -49,7 +52,7 @@ struct ReplayCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             Console.info("replaying \(check) on \(plan.targets.map(\.name).joined()) with seed \(plan.seed) into \(out.path)")
             return try await RunExecution(plan: plan, profiles: profiles, resources: try await guest.resources(for: plan.targets),
-                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout)
+                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, attestations: attestations)
                 .perform(into: out)
         } catch {
             return ErrorReporting.report(error)

@@ -15,9 +15,12 @@ extension RunCommand {
             results.count == profiles.count && !results.contains { $0.infraError?.hasPrefix("not started") == true }
         }
         let prior = journaled.filter { complete[$0.name] != nil }
+        let attestations = try VerifiedAttestations.load(plan.attestations ?? [], profiles: profiles.map(\.profile),
+                                                         targets: nil)
         Console.info("resuming \(directory.path) with seed \(plan.seed)")
         return try await RunExecution(plan: plan, profiles: profiles, resources: try await guest.resources(for: plan.targets),
-                                      cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, prior: prior, progress: progress)
+                                      cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, prior: prior, progress: progress,
+                                      attestations: attestations)
             .perform(into: directory)
     }
 }

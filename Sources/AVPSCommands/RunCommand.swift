@@ -61,6 +61,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Progress on stderr: auto (live on a terminal, plain in CI or a pipe), live or plain.")
     var progress: ProgressStyle = .auto
 
+    @OptionGroup var attestation: AttestationOptions
+
     @OptionGroup var guest: GuestOptions
 
     func run() async throws {
@@ -85,6 +87,10 @@ struct RunCommand: AsyncParsableCommand {
                 try LoadedProfile.load(ProjectLocator.profileURL(name, root: root))
             }
             let targets = try (shard?.select(loadedSuite.targets) ?? loadedSuite.targets).map(applyOverrides)
+            // Verified before anything is built or booted: a refused attestation costs no guest.
+            let attestations = try VerifiedAttestations.load(loadedSuite.attestations + attestation.sources(),
+                                                             profiles: loadedProfiles.map(\.profile),
+                                                             targets: loadedSuite.targets.map(\.name))
             let resources = try await guest.resources(for: targets)
             if plan {
                 try await printPlan(resources.planner(cacheDirectory: guest.cacheRoot), targets: targets, profiles: loadedProfiles)
@@ -94,10 +100,12 @@ struct RunCommand: AsyncParsableCommand {
             Console.info("run directory: \(runDirectory.path)")
             let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
             Console.info("seed: \(seed) (repeat with --seed \(seed))")
-            let runPlan = RunPlan(toolVersion: AVPSCommand.version, suiteName: loadedSuite.name, targets: targets,
+            var runPlan = RunPlan(toolVersion: AVPSCommand.version, suiteName: loadedSuite.name, targets: targets,
                                   profiles: loadedProfiles.map(\.reference), seed: seed, jobs: jobs, retries: retries)
+            runPlan.attestations = attestations.files.isEmpty ? nil : attestations.sources
             return try await RunExecution(plan: runPlan, profiles: loadedProfiles, resources: resources,
-                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, progress: progress)
+                                          cacheRoot: guest.cacheRoot, bootTimeout: bootTimeout, progress: progress,
+                                          attestations: attestations)
                 .perform(into: runDirectory)
         } catch {
             return ErrorReporting.report(error)

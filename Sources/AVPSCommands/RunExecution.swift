@@ -19,6 +19,8 @@ struct RunExecution {
     var prior: [TargetResult] = []
     /// Live stage display on a terminal, plain lines in logs.
     var progress: ProgressStyle = .plain
+    /// Signed vendor attestations, verified before the first boot.
+    var attestations = VerifiedAttestations()
 
     /// Adapters besides the default `qemu`, chosen by a target's `adapter:` (runs and `--plan`).
     static let adapters: [String: any Hypervisor] = ["external": ExternalAdapter(), "libvirt": LibvirtAdapter(),
@@ -32,6 +34,8 @@ struct RunExecution {
                                   timeouts: bootTimeout.map { RunTimeouts(boot: .milliseconds(Int($0 * 1000))) },
                                   adapters: Self.adapters)
         runner.targetBoots = resources.targetBoots
+        runner.attestations = try attestations.install(into: runDirectory)
+        runner.seed = plan.seed
         let options = SuiteRunOptions(jobs: plan.jobs, retries: plan.retries, seed: plan.seed)
         // Every finished target is journaled (flushed to disk) at once: a crash loses no verdict,
         // and `avps report recover` rebuilds the reports from what was journaled.

@@ -119,8 +119,12 @@ public enum Conformance {
                                     justifiedDeviations: [], notOffered: [], attested: [], waived: [],
                                     mustPassed: 0, mustNotApplicable: 0)
         if let infra = target.infraError {
+            // First line only, bounded: the full message (a serial tail) is the target's infra_error;
+            // this note is repeated in every report's outcome line, which is never cut.
+            let line = infra.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? infra
+            let brief = line.count > 200 ? String(line.prefix(199)) + "…" : line
             outcome.undecided.append(Item(key: "TARGET", title: "the target's run", verdict: .infra,
-                                          note: "The run broke (\(infra)); rerun once the test bench works."))
+                                          note: "The run broke (\(brief)); rerun once the test bench works."))
         }
         for result in target.results {
             let item = Item(key: result.key, title: result.title, verdict: result.verdict, note: result.reason)
@@ -158,11 +162,18 @@ public enum Conformance {
         return outcome
     }
 
+    /// The reason of a requirement that has no check (`Scorer`); anything after it (an expired
+    /// attestation) is news the decider repeats.
+    public static let noCheckReason = "No machine check exists for this requirement yet."
+
     /// What would decide an undecided MUST, in one sentence.
     static func decider(for result: RequirementResult) -> String {
         switch result.verdict {
-        case .untested: "No machine check exists yet: it needs one in avps, or a waiver (owner, expiry, reason) in a vendor overlay (\(result.key))."
-        case .skipped: "Could not be measured (\(result.reason)); rerun where the check can measure."
+        case .untested:
+            "No machine check exists yet: it needs one in avps, a signed vendor attestation (avps run --attestation), "
+                + "or a waiver (owner, expiry, reason) in a vendor overlay (\(result.key))."
+                + (result.reason.hasPrefix(noCheckReason) ? result.reason.dropFirst(noCheckReason.count) : " " + result.reason)
+        case .skipped: "Could not be measured (\(result.reason)); rerun where the check can measure, or attest it where no machine can."
         case .error: "The harness or a probe broke (\(result.reason)); fix it and rerun."
         case .infra: "Not measured because of test-bench trouble (\(result.reason)); rerun."
         default: result.reason
@@ -178,23 +189,27 @@ public enum Conformance {
         return .conformant
     }
 
-    /// One sentence for a target: what was proven, attested, waived and what is missing.
+    /// One sentence for a target saying exactly what was proven, attested and missing: every MUST
+    /// requirement is counted in one of failed, missing, proven (measured: passed or not
+    /// applicable), attested or waived, and each group names its keys (proven only counts them).
+    /// A failure comes first, then what is missing, so the reason for the status leads.
     public static func sentence(_ outcome: TargetOutcome) -> String {
         var parts: [String] = []
-        switch outcome.status {
-        case .notConformant:
-            parts.append("MUST failed: " + names(outcome.mustFailures))
-        case .incomplete:
-            parts.append("undecided MUST: " + outcome.undecided.map { item in
-                item.key == "TARGET" ? "the whole target (\(item.verdict.rawValue): \(item.note))" : "\(item.key) (\(item.verdict.rawValue))"
-            }.joined(separator: ", "))
-        case .conformant:
-            parts.append("every MUST requirement decided")
+        if !outcome.mustFailures.isEmpty {
+            parts.append("failed \(outcome.mustFailures.count) MUST: " + names(outcome.mustFailures))
         }
-        var proven = "\(outcome.mustPassed) MUST passed, \(outcome.mustNotApplicable) not applicable"
-        if !outcome.attested.isEmpty { proven += ", \(outcome.attested.count) attested (\(names(outcome.attested)))" }
-        if !outcome.waived.isEmpty { proven += ", \(outcome.waived.count) waived (\(names(outcome.waived)))" }
-        parts.append(proven)
+        let missing = outcome.undecided.filter { $0.key != "TARGET" }
+        if let broken = outcome.undecided.first(where: { $0.key == "TARGET" }) {
+            parts.append("missing: the whole target (\(broken.verdict.rawValue): \(broken.note))")
+        }
+        if !missing.isEmpty {
+            parts.append("missing \(missing.count) MUST: " + missing.map { "\($0.key) (\($0.verdict.rawValue))" }.joined(separator: ", "))
+        }
+        if outcome.status == .conformant { parts.append("every MUST requirement decided") }
+        parts.append("proven \(outcome.mustPassed + outcome.mustNotApplicable) MUST: \(outcome.mustPassed) passed, "
+                     + "\(outcome.mustNotApplicable) not applicable")
+        parts.append(outcome.attested.isEmpty ? "attested 0 MUST" : "attested \(outcome.attested.count) MUST: " + names(outcome.attested))
+        if !outcome.waived.isEmpty { parts.append("waived \(outcome.waived.count) MUST: " + names(outcome.waived)) }
         let deviations = outcome.deviations.count + outcome.justifiedDeviations.count
         if deviations > 0 { parts.append("\(deviations) SHOULD deviation(s), \(outcome.justifiedDeviations.count) justified") }
         if !outcome.notOffered.isEmpty { parts.append("\(outcome.notOffered.count) optional (MAY) feature(s) not offered") }

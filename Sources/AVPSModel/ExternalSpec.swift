@@ -12,8 +12,9 @@ public enum ExternalChannel: Sendable, Equatable, Codable {
 /// Firecracker, ACRN, commercial ones): shell-free argument lists and where the agent appears.
 ///
 /// Arguments may use placeholders, replaced before anything runs: `{kernel}`, `{initrd}`,
-/// `{cmdline}`, `{workspace}` (a private temporary directory), `{serial_log}`, `{name}`, and in
-/// `stop`/`reset` also `{pid}` of the start command. With `remote`, every path is on the remote host.
+/// `{cmdline}`, `{workspace}` (a private temporary directory), `{serial_log}`, `{name}` (also in
+/// `console_ports` paths), and in `stop`/`reset` also `{pid}` of the start command. With `remote`,
+/// every path is on the remote host.
 public struct ExternalSpec: Sendable, Equatable, Codable {
     /// Starts the guest. Either it keeps running as the hypervisor process (stopped with SIGTERM,
     /// then SIGKILL, when `stop` is absent), or it returns at once after daemonizing (then `stop`
@@ -22,16 +23,40 @@ public struct ExternalSpec: Sendable, Equatable, Codable {
     public var stop: [String]?
     public var reset: [String]?
     public var channel: ExternalChannel
+    /// Console data ports the platform gives the guest, by port name, with the host-side Unix
+    /// socket of each (placeholders allowed): avps reads what the guest writes there, so the
+    /// console transfer requirement is decided on the host, as on the qemu adapter.
+    public var consolePorts: [String: String]?
+    /// Files on this host that the hypervisor serves to the guest (suite `host_files`), so avps
+    /// can check on its own side what the probes wrote; placeholders as in `start`.
+    public var hostFiles: ExternalHostFiles?
     /// Run the commands on another host over SSH instead of here; nil runs them locally.
     public var remote: ExternalRemote?
 
     public init(start: [String], stop: [String]? = nil, reset: [String]? = nil, channel: ExternalChannel,
-                remote: ExternalRemote? = nil) {
+                consolePorts: [String: String]? = nil, hostFiles: ExternalHostFiles? = nil, remote: ExternalRemote? = nil) {
         self.start = start
         self.stop = stop
         self.reset = reset
         self.channel = channel
+        self.consolePorts = consolePorts
+        self.hostFiles = hostFiles
         self.remote = remote
+    }
+}
+
+/// `external.host_files`: `{block: [raw images], 9p: [shared directories], pmem: [backing files]}`,
+/// every one on the machine avps runs on. A declared file is the platform's word about where the
+/// guest's data lands; avps reads it only after the guest wrote, and never writes to it.
+public struct ExternalHostFiles: Sendable, Equatable, Codable {
+    public var block: [String]
+    public var ninep: [String]
+    public var pmem: [String]
+
+    public init(block: [String] = [], ninep: [String] = [], pmem: [String] = []) {
+        self.block = block
+        self.ninep = ninep
+        self.pmem = pmem
     }
 }
 

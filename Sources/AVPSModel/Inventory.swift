@@ -80,6 +80,12 @@ public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
     public var transportVersion: Int?
     /// Number of virtqueues the device exposes (nil: not measured).
     public var queues: Int?
+    /// True when the device presents the legacy interface at all (a transitional PCI function's
+    /// legacy I/O BAR, virtio-mmio Version 1), whether or not its driver uses it (nil: unknown).
+    public var legacyInterface: Bool?
+    /// virtio-pci only: `cfg_type` of every VIRTIO vendor capability the function presents
+    /// (1 common, 2 notify, 3 ISR, 4 device, 5 PCI config access, 8 shared memory; nil: unknown).
+    public var pciCapabilities: [Int]?
     /// Decoded device-specific config fields, by spec field name (e.g. `capacity`, `mac`, `mtu`).
     public var config: [String: FactValue]?
 
@@ -108,6 +114,8 @@ public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
         case status, driver, offered, legacy, queues, config
         case transportVersion = "transport_version"
         case agentChannel = "agent_channel"
+        case legacyInterface = "legacy_interface"
+        case pciCapabilities = "pci_capabilities"
     }
 }
 
@@ -117,6 +125,11 @@ public struct VirtioDeviceRecord: Codable, Sendable, Equatable {
 /// `unavailableReason` then say why. A missing measurement is never reported as "no features".
 public struct OfferedFeatures: Codable, Sendable, Equatable {
     public var bits: FeatureBits?
+    /// The raw 32-bit feature words as read, index = selector (words 0..7 through a selector;
+    /// one word through the legacy I/O BAR). `bits` covers words 0..3 (PCI) or 0..1 (MMIO): the
+    /// words beyond are kept apart so a transport that repeats low words there is reported, not
+    /// believed (see `Check.definedFeatureWords`).
+    public var words: [Int]?
     /// e.g. `pci-cfg-window`, `mmio-registers`, `legacy-io-bar`, `debugfs`.
     public var method: String?
     public var unavailableReason: String?
@@ -128,7 +141,7 @@ public struct OfferedFeatures: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case bits, method
+        case bits, words, method
         case unavailableReason = "unavailable_reason"
     }
 }

@@ -25,6 +25,20 @@ public struct ProbeResult: Codable, Sendable, Equatable {
 
     public static func isHostObserved(_ fact: String) -> Bool { fact.hasPrefix(hostFactPrefix) }
 
+    /// The fact in which the host states its own view of the guest's `fact` (`verified` ->
+    /// `host_verified`: the pattern the guest claims to have written, found by the host in the
+    /// disk image); nil for a fact that is already the host's.
+    public static func hostView(of fact: String) -> String? {
+        isHostObserved(fact) ? nil : hostFactPrefix + fact
+    }
+
+    /// True when this run carries the host's view of `fact`, so a verdict on it does not rest on
+    /// the guest's word alone.
+    public func isCorroborated(_ fact: String) -> Bool {
+        guard let view = Self.hostView(of: fact) else { return false }
+        return facts[view] != nil
+    }
+
     public init(name: String, device: String?, status: Status, facts: [String: FactValue], reason: String? = nil) {
         self.name = name
         self.device = device

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A machine-readable requirement profile (for example `Profiles/avps-2.0.yaml`), after any
 /// `extends:` chain has been resolved: requirements carry their final level and waiver.
 public struct Profile: Sendable, Equatable {
@@ -198,5 +200,15 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
             String(repeating: "0", count: max(0, width - String(value).count)) + String(value)
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+}
+
+extension CalendarDay {
+    /// Today in UTC, the day waivers and attestations are judged against unless a caller fixes one.
+    public static func today(_ now: Date = Date()) -> CalendarDay {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: now)
+        return CalendarDay(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 }

@@ -106,6 +106,20 @@ public enum Check: Sendable, Equatable {
     /// Every matching device sits on virtio-pci or virtio-mmio (VIRTIO 1.2 §4.1, §4.2), the
     /// transports AVPS platforms use; read from the inventory's `transport`.
     case standardTransport(DeviceSelector)
+    /// Every matching virtio-pci device presents the VIRTIO vendor capabilities of the modern
+    /// interface: common, notify, ISR and PCI-config-access, and device config where its type has
+    /// a config space (VIRTIO 1.2 §4.1.4). NOT_APPLICABLE without virtio-pci devices.
+    case pciModernCapabilities(DeviceSelector)
+    /// Every matching device presents (`present: true`) or does not present the legacy interface:
+    /// a transitional PCI function's legacy I/O BAR, virtio-mmio `Version` 1 (VIRTIO 1.2 §4.1.2,
+    /// §4.2.4). Not the same as `notLegacy`, which asks whether the driver uses it.
+    case legacyInterface(DeviceSelector, present: Bool)
+    /// Every matching virtio-mmio device's `Version` register reads `version` (VIRTIO 1.2
+    /// §4.2.2). NOT_APPLICABLE without virtio-mmio devices.
+    case mmioVersion(DeviceSelector, version: Int)
+    /// Every matching device presents 0 in each feature word beyond the highest bit any VIRTIO
+    /// version defines for its type or the transport (the agent reads words 0..7).
+    case definedFeatureWords(DeviceSelector)
     /// A decoded device-config field of every matching device satisfies a comparison.
     case config(DeviceSelector, field: String, Comparison)
     /// A fact of a guest probe satisfies a comparison.
@@ -115,6 +129,10 @@ public enum Check: Sendable, Equatable {
     /// The hypervisor used the CPU's virtualization extensions where the host CPU has them
     /// (AVPS2-HWV-01): NOT_APPLICABLE without extensions, FAIL when it emulated (TCG) instead.
     case hardwareVirtualization
+    /// Self-check of the harness: the agent's inventory (device list, offered bits) agrees with
+    /// the hypervisor's own account of its devices where the host can ask it (QEMU's QMP). A
+    /// disagreement is ERROR naming both values: the agent or its channel cannot be trusted.
+    case inventoryCorroborated
     /// A fact the run observed about a system of two or more guests (isolation between VMs,
     /// guest-to-guest traffic) satisfies a comparison. Decided in the system's own result; a
     /// single guest cannot measure it and reports SKIPPED saying so.
@@ -125,12 +143,22 @@ public enum Check: Sendable, Equatable {
         switch self {
         case .devicePresent(let selector), .featureNegotiated(let selector, _), .driverReady(let selector),
              .featureOffered(let selector, _), .negotiatedSubsetOfOffered(let selector), .notLegacy(let selector),
-             .standardTransport(let selector), .config(let selector, _, _):
+             .standardTransport(let selector), .config(let selector, _, _), .pciModernCapabilities(let selector),
+             .legacyInterface(let selector, _), .mmioVersion(let selector, _), .definedFeatureWords(let selector):
             selector
         case .probe(_, let device, _, _):
             device
-        case .host, .hardwareVirtualization, .system:
+        case .host, .hardwareVirtualization, .inventoryCorroborated, .system:
             nil
+        }
+    }
+
+    /// True when the check is decided from the agent's inventory (device list, features, status,
+    /// config), the part QMP corroboration compares with the hypervisor's own account.
+    public var readsInventory: Bool {
+        switch self {
+        case .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system: false
+        default: true
         }
     }
 
@@ -161,10 +189,15 @@ public enum Check: Sendable, Equatable {
         case .negotiatedSubsetOfOffered: "negotiated_subset_of_offered"
         case .notLegacy: "not_legacy"
         case .standardTransport: "standard_transport"
+        case .pciModernCapabilities: "pci_modern_capabilities"
+        case .legacyInterface: "legacy_interface"
+        case .mmioVersion: "mmio_version"
+        case .definedFeatureWords: "defined_feature_words"
         case .config: "config"
         case .probe: "probe"
         case .host: "host"
         case .hardwareVirtualization: "hardware_virtualization"
+        case .inventoryCorroborated: "inventory_corroborated"
         case .system: "system"
         }
     }

@@ -18,6 +18,8 @@ public struct RequirementResult: Codable, Sendable, Equatable {
     public var justification: Justification?
     /// Whose word a PASS or FAIL rests on (nil for other verdicts and older results).
     public var basis: VerdictBasis?
+    /// The signed vendor statement an ATTESTED verdict rests on (nil for every other verdict).
+    public var attestation: Attestation?
 
     public init(key: String, title: String, chapter: String, category: String, level: RequirementLevel,
                 verdict: Verdict, reason: String, evidence: [String] = [], normative: Bool? = nil,

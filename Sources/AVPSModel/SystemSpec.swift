@@ -43,6 +43,8 @@ public struct SystemMembership: Sendable, Equatable, Codable {
     /// Where the run keeps what the VMs share on the host (shared-memory backing files): set by
     /// the run just before the launch, nil in a suite.
     public var sharedDirectory: String?
+    /// Negative controls only: isolation the run breaks on purpose (never set from a suite).
+    public var faults: IsolationFaults = []
 
     public init(system: String, vm: String, index: Int, siblings: [String], links: [SystemLink]) {
         self.system = system
@@ -91,4 +93,22 @@ extension TargetSpec {
 
     /// Every guest this target boots: the VMs of a system, or the target itself.
     public var guests: [TargetSpec] { isSystem ? vms : [self] }
+}
+
+/// Isolation deliberately broken between a system's VMs, for negative controls only (tests set it
+/// on the runner; no suite can): each makes one isolation check FAIL for real, so none of them can
+/// pass by construction.
+public struct IsolationFaults: OptionSet, Sendable, Codable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Every VM's first disk is backed by one file (AVPS2-STOR-09 must FAIL).
+    public static let sharedDisk = IsolationFaults(rawValue: 1)
+    /// Every VM's first 9p share exports one host directory (AVPS2-FS-04 must FAIL).
+    public static let sharedShare = IsolationFaults(rawValue: 2)
+    /// A watchdog expiry resets every VM of the system, as a platform whose watchdog handling is
+    /// system-wide would (AVPS2-WDT-05 must FAIL).
+    public static let systemWideWatchdog = IsolationFaults(rawValue: 4)
+    /// The network link delivers each VM's frames back to itself, never to its sibling (AVPS2-NET-06 must FAIL).
+    public static let severedNetwork = IsolationFaults(rawValue: 8)
 }

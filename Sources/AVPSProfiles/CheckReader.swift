@@ -4,7 +4,8 @@ import AVPSModel
 enum CheckReader {
     static let kinds = ["device_present", "feature_negotiated", "driver_ready", "feature_offered",
                         "negotiated_subset_of_offered", "not_legacy", "standard_transport", "config", "probe", "host",
-                        "hardware_virtualization", "system"]
+                        "hardware_virtualization", "inventory_corroborated", "system", "pci_modern_capabilities",
+                        "legacy_interface", "mmio_version", "defined_feature_words"]
 
     static func check(_ reader: YAMLNodeReader) throws(LoadError) -> Check {
         let mapping = try reader.mapping(allowedKeys: kinds)
@@ -15,9 +16,25 @@ enum CheckReader {
         case "negotiated_subset_of_offered": return .negotiatedSubsetOfOffered(try DeviceReader.selector(value))
         case "not_legacy": return .notLegacy(try DeviceReader.selector(value))
         case "standard_transport": return .standardTransport(try DeviceReader.selector(value))
+        case "pci_modern_capabilities": return .pciModernCapabilities(try DeviceReader.selector(value))
+        case "defined_feature_words": return .definedFeatureWords(try DeviceReader.selector(value))
+        case "legacy_interface":
+            let fields = try value.mapping(allowedKeys: ["device", "present"])
+            return .legacyInterface(try DeviceReader.selector(fields.required("device")), present: try fields.required("present").bool())
+        case "mmio_version":
+            let fields = try value.mapping(allowedKeys: ["device", "version"])
+            let versionReader = try fields.required("version")
+            let version = try versionReader.int()
+            guard [1, 2].contains(version) else {
+                throw versionReader.error("virtio-mmio Version is 1 (legacy) or 2 (modern), not \(version)")
+            }
+            return .mmioVersion(try DeviceReader.selector(fields.required("device")), version: version)
         case "hardware_virtualization":
             _ = try value.mapping(allowedKeys: [])
             return .hardwareVirtualization
+        case "inventory_corroborated":
+            _ = try value.mapping(allowedKeys: [])
+            return .inventoryCorroborated
         case "feature_negotiated", "feature_offered":
             let fields = try value.mapping(allowedKeys: ["device", "feature"])
             let selector = try DeviceReader.selector(fields.required("device"))

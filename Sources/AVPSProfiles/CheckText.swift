@@ -7,8 +7,12 @@ public enum CheckText {
         case .devicePresent(let selector):
             return "device_present: \(selector)"
         case .driverReady(let selector), .negotiatedSubsetOfOffered(let selector), .notLegacy(let selector),
-             .standardTransport(let selector):
+             .standardTransport(let selector), .pciModernCapabilities(let selector), .definedFeatureWords(let selector):
             return "\(check.kind): \(selector)"
+        case .legacyInterface(let selector, let present):
+            return "legacy_interface: \(selector) \(present ? "presents" : "does not present") the legacy interface"
+        case .mmioVersion(let selector, let version):
+            return "mmio_version: \(selector) Version == \(version)"
         case .featureNegotiated(let selector, let bit), .featureOffered(let selector, let bit):
             let feature = VirtioCatalogue.feature(bit: bit, forDevice: selector.deviceID)
             return "\(check.kind): \(selector) \(feature?.constant ?? "bit \(bit)") (bit \(bit))"
@@ -22,6 +26,8 @@ public enum CheckText {
             return "system: \(observation) \(comparison) (decided on a system of two or more VMs)"
         case .hardwareVirtualization:
             return "hardware_virtualization: accelerator used vs the host CPU's extensions"
+        case .inventoryCorroborated:
+            return "inventory_corroborated: the agent's devices and offered bits vs the hypervisor's own (QMP)"
         }
     }
 

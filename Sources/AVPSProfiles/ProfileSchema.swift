@@ -101,12 +101,18 @@ public enum ProfileSchema {
         let kinds: [(String, JSONText)] = [
             ("device_present", ref("device")), ("feature_negotiated", featureFields), ("driver_ready", ref("device")),
             ("feature_offered", featureFields), ("negotiated_subset_of_offered", ref("device")), ("not_legacy", ref("device")),
-            ("standard_transport", ref("device")),
+            ("standard_transport", ref("device")), ("pci_modern_capabilities", ref("device")),
+            ("legacy_interface", object(["device": ref("device"), "present": .object([("type", .string("boolean"))])],
+                                        required: ["device", "present"])),
+            ("mmio_version", object(["device": ref("device"), "version": .object([("enum", .array([.int(1), .int(2)]))])],
+                                    required: ["device", "version"])),
+            ("defined_feature_words", ref("device")),
             ("config", withComparison(["device": ref("device"), "field": ref("configField")], required: ["device", "field"])),
             ("probe", withComparison(["name": ref("probeName"), "device": ref("device"), "fact": ref("identifier")],
                                      required: ["name", "fact"])),
             ("host", withComparison(["observation": ref("identifier")], required: ["observation"])),
             ("hardware_virtualization", object([:], required: [])),
+            ("inventory_corroborated", object([:], required: [])),
             // Measured between the VMs of a system target; dotted like a probe name.
             ("system", withComparison(["observation": ref("probeName")], required: ["observation"])),
         ]

@@ -7,6 +7,8 @@ public struct Suite: Sendable, Equatable {
     /// Profile names (resolved to `Profiles/<name>.yaml`) or paths to profile files.
     public var profiles: [String]
     public var targets: [TargetSpec]
+    /// Signed vendor attestation files with the keys trusted for them (`attestations:`).
+    public var attestations: [AttestationSource] = []
 }
 
 /// Loads suite files with the same file:line:field errors as profiles.
@@ -43,7 +45,7 @@ public enum SuiteLoader {
     }
 
     static func suite(from root: YAMLNodeReader) throws(LoadError) -> Suite {
-        let mapping = try root.mapping(allowedKeys: ["schema", "name", "profiles", "targets"])
+        let mapping = try root.mapping(allowedKeys: ["schema", "name", "profiles", "targets", "attestations"])
         let schema = try mapping.required("schema")
         guard try schema.int() == currentSchemaVersion else {
             throw schema.error("unsupported suite schema (this avps reads schema \(currentSchemaVersion))")
@@ -65,7 +67,8 @@ public enum SuiteLoader {
             }
             seen[target.name] = index
         }
-        return Suite(name: try mapping.requiredString("name"), profiles: profiles, targets: targets)
+        return Suite(name: try mapping.requiredString("name"), profiles: profiles, targets: targets,
+                     attestations: try attestations(mapping.optional("attestations")))
     }
 
     static let targetKeys = ["name", "adapter", "machine", "memory_mib", "cpus", "accelerator", "devices", "kernel_append",
@@ -168,9 +171,10 @@ public enum SuiteLoader {
     }
 
     /// `external: {start: [...], stop: [...], reset: [...], channel: {unix: PATH} | {tcp: "HOST:PORT"} | {hybrid_vsock: PATH, port: N},
+    /// console_ports: {PORT_NAME: SOCKET_PATH, ...}, host_files: {block: [...], 9p: [...], pmem: [...]},
     /// remote: {host, user, identity, known_hosts, ..., upload: {NAME: LOCAL_PATH}}}`
     static func externalSpec(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalSpec {
-        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "remote"])
+        let mapping = try reader.mapping(allowedKeys: ["start", "stop", "reset", "channel", "console_ports", "host_files", "remote"])
         func argv(_ key: String) throws(LoadError) -> [String]? {
             guard let value = mapping.optional(key) else { return nil }
             let items = try value.sequence().map { item throws(LoadError) in try item.nonEmptyString() }
@@ -198,12 +202,29 @@ public enum SuiteLoader {
             }
             channel = .hybridVsock(path: try kind.value.nonEmptyString(), port: port)
         }
+        var consolePorts: [String: String]?
+        if let ports = mapping.optional("console_ports") {
+            var found: [String: String] = [:]
+            for entry in try ports.mapping().entries { found[entry.key] = try entry.value.nonEmptyString() }
+            consolePorts = found
+        }
         let (stop, reset) = (try argv("stop"), try argv("reset"))
         let remote = try mapping.optional("remote").map { reader throws(LoadError) in try externalRemote(reader) }
         if remote != nil, (start + (stop ?? []) + (reset ?? [])).contains(where: { $0.contains("{avps}") }) {
             throw try mapping.required("remote").error("{avps} is this machine's avps binary and cannot run on the remote host; name the tool installed there")
         }
-        return ExternalSpec(start: start, stop: stop, reset: reset, channel: channel, remote: remote)
+        return ExternalSpec(start: start, stop: stop, reset: reset, channel: channel, consolePorts: consolePorts,
+                            hostFiles: try mapping.optional("host_files").map { files throws(LoadError) in try hostFiles(files) },
+                            remote: remote)
+    }
+
+    /// `host_files: {block: [PATH...], 9p: [DIR...], pmem: [PATH...]}` (each list optional, paths non-empty).
+    static func hostFiles(_ reader: YAMLNodeReader) throws(LoadError) -> ExternalHostFiles {
+        let mapping = try reader.mapping(allowedKeys: ["block", "9p", "pmem"])
+        func paths(_ key: String) throws(LoadError) -> [String] {
+            try mapping.optional(key)?.sequence().map { item throws(LoadError) in try item.nonEmptyString() } ?? []
+        }
+        return ExternalHostFiles(block: try paths("block"), ninep: try paths("9p"), pmem: try paths("pmem"))
     }
 
     /// A device is a bare kind (`entropy`) or a one-key mapping with options (`{block: {size_mib: 64}}`).

@@ -14,6 +14,8 @@ enum AnswerValidation {
     static let deviceIDRange = 1...63
     /// Feature bits any transport view exposes today (two 64-bit words, or four 32-bit selects).
     static let featureBitLimit = 128
+    /// Feature words the agent reads through a selector (0..7).
+    static let featureWordLimit = 8
 
     /// What is wrong with one inventory record (empty when nothing).
     static func problems(_ device: VirtioDeviceRecord) -> [String] {
@@ -29,6 +31,16 @@ enum AnswerValidation {
             if let bad = bits.first(where: { !(0..<featureBitLimit).contains($0) }) {
                 found.append("\(name): \(view) feature bit \(bad) is outside 0...\(featureBitLimit - 1)")
             }
+        }
+        if let words = device.offered?.words {
+            if words.count > featureWordLimit {
+                found.append("\(name): \(words.count) feature words; the agent reads at most \(featureWordLimit)")
+            } else if let bad = words.first(where: { !(0...0xFFFF_FFFF).contains($0) }) {
+                found.append("\(name): feature word \(bad) is not a 32-bit value")
+            }
+        }
+        if let bad = device.pciCapabilities?.first(where: { !(1...15).contains($0) }) {
+            found.append("\(name): PCI capability cfg_type \(bad) is outside the 1...15 the agent reports")
         }
         return found
     }

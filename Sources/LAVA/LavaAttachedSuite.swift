@@ -1,4 +1,5 @@
 import AVPSModel
+import QEMUHypervisor
 import Yams
 
 /// The suite `avps_run` runs on the worker: the target as an `external` target that starts nothing
@@ -26,11 +27,19 @@ public struct LavaAttachedSuite: Sendable {
         if !spec.kernelAppend.isEmpty {
             fields.append(("kernel_append", YAMLNodes.list(spec.kernelAppend.map(YAMLNodes.string), flow: true)))
         }
-        fields.append(("external", YAMLNodes.map([
+        var external: [(String, Node)] = [
             ("start", YAMLNodes.list([YAMLNodes.string("true")], flow: true)),
             ("stop", YAMLNodes.list([YAMLNodes.string("true")], flow: true)),
             ("channel", YAMLNodes.map([("unix", YAMLNodes.string(target.agentSocket))], flow: true)),
-        ])))
+        ]
+        // The console ports' host ends are sockets LAVA's QEMU creates in the device directory:
+        // avps reads them as it does its own, so the console transfer is decided here too.
+        let ports = spec.devices.indices.filter { spec.devices[$0] == .console }.map { index in
+            (QEMUCommandLine.consolePortName(index),
+             YAMLNodes.string(QEMUCommandLine.consoleSocketPath(index, workspace: target.socketDirectory)))
+        }
+        if !ports.isEmpty { external.append(("console_ports", YAMLNodes.map(ports))) }
+        fields.append(("external", YAMLNodes.map(external)))
         let document = YAMLNodes.map([
             ("schema", "1"),
             ("name", YAMLNodes.string("lava-\(spec.name)")),

@@ -71,7 +71,7 @@ extension HTMLReport {
             <tr id="\(Anchors.requirement(target: target, key: result.key))" \
             class="r-\(Conformance.role(of: result).rawValue)"><td><code>\(result.key)</code></td>\
             <td>\(result.title)</td><td>\(result.chapter)</td><td>\(result.level.rawValue)</td>\
-            <td>\(badge(result))\(flaky)\(justified(result))\(basis(result))</td><td>\(result.reason)\(evidence)</td></tr>
+            <td>\(badge(result))\(flaky)\(justified(result))\(basis(result))\(attested(result))</td><td>\(result.reason)\(evidence)</td></tr>
             """
         }
         return """
@@ -91,6 +91,19 @@ extension HTMLReport {
     private static func basis(_ result: RequirementResult) -> HTML {
         guard let basis = result.basis else { return "" }
         return "<br><span class=\"basis b-\(basis.rawValue)\">\(basis.rawValue)</span>"
+    }
+
+    /// Who signed the statement an ATTESTED verdict rests on, with a link to the signed file the
+    /// run kept (`attestations/…`, verifiable again with `avps attest verify`).
+    private static func attested(_ result: RequirementResult) -> HTML {
+        guard result.verdict == .attested, let attestation = result.attestation else { return "" }
+        let file: HTML = ArtifactPaths.href(attestation.file).map { href -> HTML in "<a href=\"\(href)\">\(attestation.file)</a>" }
+            ?? "\(attestation.file)"
+        let (key, expires) = (String(attestation.signer.prefix(16)), attestation.expires.description)
+        return """
+            <br><span class="basis b-attested">signed statement, not a measurement</span> \
+            <em>(\(attestation.owner), until \(expires); key \(key)…; \(file))</em>
+            """
     }
 
     private static func justified(_ result: RequirementResult) -> HTML {

@@ -24,6 +24,8 @@ import Foundation
 ///   and suites say `0.000` rather than invent a number; `<testsuites>` carries the run's wall
 ///   time, and each suite's `<system-out>` lists the boot stage durations of its target.
 /// - `timestamp` is the run start in UTC without a zone suffix (the Ant/Surefire form).
+/// - The run's outcome line (`Tally.outcomeLine`) is an XML comment before `<testsuites>`, so the
+///   file's first lines say what was proven, attested and missing, as every other report does.
 public enum JUnitReport {
     public static let fileName = "junit.xml"
 
@@ -31,6 +33,9 @@ public enum JUnitReport {
         let allSuites = run.targets.flatMap { suites(for: $0, run: run) }
         let totals = allSuites.reduce(into: SuiteCounts()) { $0.add($1.counts) }
         let xml = try XMLStreamWriter()
+        // The first line a person reads: the run's outcome, what was proven, attested and missing
+        // (the schema has no place for it on <testsuites>; every suite also carries it as properties).
+        xml.comment(Tally.outcomeLine(run.targets))
         xml.start("testsuites", [
             ("name", "avps \(run.toolVersion)"),
             ("tests", String(totals.tests)),

@@ -63,6 +63,11 @@ enum JUnitXML {
         if let justification = result.justification {
             lines.append("justified by \(justification.owner) (\(justification.grantedBy)): \(justification.reason)")
         }
+        if let attestation = result.attestation {
+            lines += ["attested by \(attestation.byline), until \(attestation.expires): a signed statement, not a measurement",
+                      "statement: \(attestation.statement)", "evidence reference: \(attestation.evidence)",
+                      "attestation file: \(attestation.file) (sha256 \(attestation.sha256)), signer key sha256 \(attestation.signer)"]
+        }
         if result.verdict == .flaky { lines.append("FLAKY: passed only on retry; treat as a pass to investigate") }
         if !result.evidence.isEmpty {
             lines.append("evidence:")

@@ -3,7 +3,9 @@ import AVPSModel
 /// The few lines `avps run` prints when it finishes: the conformance outcome first (what was
 /// proven, attested and what is missing), what needs attention, and the outcome again last.
 ///
-/// Only non-PASS verdicts get a line (the reports hold the rest). A target that never booted gets
+/// The outcome line and each target's line are never cut: they say exactly what was proven,
+/// attested and what is missing, however long that is. Only non-PASS verdicts get a line (the
+/// reports hold the rest), cut at `lineLimit`. A target that never booted gets
 /// its infra error once instead of one INFRA line per requirement. Every untrusted string is made
 /// a single terminal-safe line, so a guest cannot forge summary lines or send escape sequences
 /// to the operator's terminal.
@@ -13,7 +15,7 @@ public enum TextSummary {
 
     public static func render(_ run: RunResult) -> String {
         let duration = Timestamps.seconds(run.finishedAt.timeIntervalSince(run.startedAt))
-        var lines = [shortened(clean(Tally.outcomeLine(run.targets))),
+        var lines = [clean(Tally.outcomeLine(run.targets)),
                      "avps \(clean(run.toolVersion)): \(run.targets.count) target(s), started "
                         + "\(Timestamps.iso8601Millis(run.startedAt)), \(duration) s"]
         for target in run.targets { lines += targetLines(target) }
@@ -26,7 +28,7 @@ public enum TextSummary {
         let levels = Tally.scoreByLevel(target.results)
             .map { "\($0.level.rawValue) \($0.score.passed)/\($0.score.total)" }.joined(separator: ", ")
         let outcome = Conformance.outcome(of: target)
-        var lines = [shortened("\(clean(target.name))\(role(target)): \(outcome.status.rawValue) (\(levels)): \(clean(Conformance.sentence(outcome)))")]
+        var lines = ["\(clean(target.name))\(role(target)): \(outcome.status.rawValue) (\(levels)): \(clean(Conformance.sentence(outcome)))"]
         if let infraError = target.infraError {
             lines.append("  INFRA: \(clean(infraError))")
         }

@@ -44,6 +44,14 @@ final class XMLStreamWriter {
         }
     }
 
+    /// `<!-- content -->`. XML forbids `--` inside a comment and a `-` before its end, so runs of
+    /// hyphens are split with spaces; the text is made XML-legal first like every other string.
+    func comment(_ content: String) {
+        var text = TextSanitizing.xmlLegal(content)
+        while text.contains("--") { text = text.replacingOccurrences(of: "--", with: "- -") }
+        check(xmlTextWriterWriteComment(writer, " \(text) "), "comment")
+    }
+
     /// Text content of the open element.
     func text(_ content: String) {
         check(xmlTextWriterWriteString(writer, TextSanitizing.xmlLegal(content)), "text")

@@ -26,7 +26,7 @@ public enum AutonomousScoring {
 
     /// Host-dependent probes are left out: no echo peer, no console port read by a host.
     static func probePlan(_ target: TargetSpec) -> ProbePlan {
-        ProbePlan(echoPort: nil, disksAreScratch: target.disksAreScratch, consolePorts: [])
+        ProbePlan(echoPort: nil, disksAreScratch: target.disksAreScratch, consolePorts: [], dataSeed: nil, keepFile: nil)
     }
 
     /// One result per profile; a log without an intact hello and inventory is INFRA naming why.

@@ -15,10 +15,13 @@ final class EchoPeer: Sendable {
     let port: Int
     /// Datagrams echoed so far (a host-side observation).
     var echoed: Int { counter.load(ordering: .acquiring) }
+    /// Datagrams received so far, echoed or not (what reached the host).
+    var received: Int { arrivals.load(ordering: .acquiring) }
 
     private let socket: Int32
     private let stopped = Atomic<Bool>(false)
     private let counter = Atomic<Int>(0)
+    private let arrivals = Atomic<Int>(0)
     private let finished = DispatchSemaphore(value: 0)
 
     /// Binds 127.0.0.1 on an ephemeral port; nil when the host refuses a UDP socket.
@@ -55,6 +58,7 @@ final class EchoPeer: Sendable {
                 }
             }
             guard count > 0 else { continue }
+            arrivals.add(1, ordering: .releasing)
             let sent = withUnsafePointer(to: &peer) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
                     sendto(socket, buffer, count, 0, raw, length)

@@ -18,6 +18,14 @@ struct ProbePlan {
     var disksAreScratch: Bool
     /// Named virtio-serial ports whose host end the runner can read (console.transfer).
     var consolePorts: [String] = []
+    /// Seed of this target's storage patterns (each device adds its index, so one disk's pattern
+    /// is never found in another's image); fresh per target, so a stale image from an earlier
+    /// run cannot stand in for this run's write. nil: the fixed `plannedSeed` for every device,
+    /// for a plan written before the guest's devices are known (autonomous mode).
+    var dataSeed: UInt64? = Self.freshSeed()
+    /// File the 9p probe leaves in the share for the host to check (`HostDataCheck`); nil when
+    /// no host will look (autonomous mode).
+    var keepFile: String? = "avps-host-check-" + String(Self.freshSeed(), radix: 16)
     /// Bytes and seed of each console.transfer.
     static let consoleBytes = 65536
     static let consoleSeed: UInt32 = 0x5eed_c0de
@@ -32,7 +40,8 @@ struct ProbePlan {
     func requests(for devices: [VirtioDeviceRecord]) -> [ProbeRequest] {
         var requests: [ProbeRequest] = []
         var netProbed = false
-        for device in devices {
+        for (index, device) in devices.enumerated() {
+            let seed = FactValue.int(Int64(dataSeed.map { $0 &+ UInt64(index) } ?? Self.plannedSeed))
             switch device.deviceID {
             case 1 where !netProbed && !Self.isSystemLinkNIC(device):
                 netProbed = true
@@ -45,8 +54,9 @@ struct ProbePlan {
                     requests.append(ProbeRequest(name: "net.udp_echo", device: device.name, params: params))
                 }
             case 2:
-                requests.append(ProbeRequest(name: "block.integrity", device: device.name,
-                                             params: ["allow_write": .bool(disksAreScratch), "bytes": .int(4 << 20)]))
+                requests.append(ProbeRequest(name: "block.integrity", device: device.name, params: [
+                    "allow_write": .bool(disksAreScratch), "offset": .int(1 << 20), "bytes": .int(4 << 20), "seed": seed,
+                ]))
             case 3:
                 requests.append(ProbeRequest(name: "console.ports", device: device.name))
                 for port in consolePorts {
@@ -57,14 +67,14 @@ struct ProbePlan {
             case 4: requests.append(ProbeRequest(name: "entropy.rate", device: device.name,
                                                  params: ["bytes": .int(16384), "max_seconds": .int(3)]))
             case 5: requests.append(ProbeRequest(name: "balloon.stats", device: device.name))
-            case 9: requests.append(ProbeRequest(name: "9p.fileops", device: device.name))
+            case 9: requests.append(ProbeRequest(name: "9p.fileops", device: device.name, params: keepFile.map { ["keep_file": .string($0)] } ?? [:]))
             case 16: requests.append(ProbeRequest(name: "gpu.modes", device: device.name))
             case 18: requests.append(ProbeRequest(name: "input.caps", device: device.name))
             case 20: requests.append(ProbeRequest(name: "crypto.cipher", device: device.name))
             case 23: requests.append(ProbeRequest(name: "iommu.groups", device: device.name))
             case 25: requests.append(ProbeRequest(name: "sound.pcms", device: device.name))
             case 27: requests.append(ProbeRequest(name: "pmem.integrity", device: device.name, params: [
-                "allow_write": .bool(disksAreScratch), "bytes": .int(Int64(Self.pmemBytes)), "seed": .int(Int64(Self.pmemSeed)),
+                "allow_write": .bool(disksAreScratch), "offset": .int(1 << 20), "bytes": .int(Int64(Self.pmemBytes)), "seed": seed,
             ]))
             default: continue
             }
@@ -82,7 +92,12 @@ struct ProbePlan {
     /// Probes that overwrite part of a device when the disks are scratch (params.allow_write).
     static let writingProbes: Set<String> = ["block.integrity", "pmem.integrity"]
 
-    /// Bytes and seed of the pmem pattern; the runner checks the same pattern in the backing file.
+    /// Bytes of the pmem pattern; the runner checks the same pattern in the backing file.
     static let pmemBytes = 4 << 20
-    static let pmemSeed: UInt64 = 0x5eed_9e11
+
+    /// The storage seed of a plan without `dataSeed`.
+    static let plannedSeed: UInt64 = 0x5eed_9e11
+
+    /// A random seed below 2^48: positive as a JSON integer however many devices add their index.
+    static func freshSeed() -> UInt64 { UInt64.random(in: 1..<(1 << 48)) }
 }

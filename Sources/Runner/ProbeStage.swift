@@ -18,10 +18,14 @@ struct ProbeStage {
         let peer = wantsNet ? EchoPeer() : nil
         let sockets = Self.consoleSockets(guest.launch)
         let target = guest.launch.target
-        let plan = ProbePlan(echoPort: peer?.port, disksAreScratch: target.disksAreScratch,
+        var plan = ProbePlan(echoPort: peer?.port, disksAreScratch: target.disksAreScratch,
                              consolePorts: sockets.keys.sorted())
+        // A file is left in a share only for a host that will read and remove it.
+        if guest.launch.hostDataEnds.shareDirectories.isEmpty { plan.keepFile = nil }
+        let hostCheck = HostDataCheck(ends: guest.launch.hostDataEnds, keepFile: plan.keepFile)
         var failure: AgentError?
         for request in plan.requests(for: devices) where failure == nil {
+            let peerBefore = peer?.received ?? 0
             let outcome = if request.name == "console.transfer", case .string(let port)? = request.params["port"], let path = sockets[port] {
                 await runTransfer(request, client, socket: path)
             } else {
@@ -33,10 +37,9 @@ struct ProbeStage {
                    result.reason?.contains("allow_write") == true {
                     result.reason = "not written: \(target.scratchHint)"
                 }
-                if request.name == "pmem.integrity" {
-                    // Host-observed facts: the agent cannot write these (AgentClient refuses them).
-                    result.facts.merge(await PmemBackingCheck.facts(for: result, backingFiles: Self.pmemFiles(guest.launch))) { _, host in host }
-                }
+                // Host-observed facts: the agent cannot write these (AgentClient refuses them).
+                let host = await hostCheck.facts(for: request, result: result, peerDatagrams: peer.map { $0.received - peerBefore })
+                result.facts.merge(host) { _, host in host }
                 record(result)
             case .failure(let error): failure = error
             }
@@ -59,20 +62,15 @@ struct ProbeStage {
         }
     }
 
-    /// Port name -> host socket of every console data port the QEMU adapter created.
+    /// Port name -> host socket of every console data port the QEMU adapter created, or that an
+    /// external target declares (`console_ports`).
     static func consoleSockets(_ launch: PreparedLaunch) -> [String: String] {
-        guard launch.target.adapter == "qemu" else { return [:] }
+        guard launch.target.adapter == "qemu" else { return launch.consoleSockets }
         var sockets: [String: String] = [:]
         for (index, device) in launch.target.devices.enumerated() where device == .console {
             sockets[QEMUCommandLine.consolePortName(index)] = QEMUCommandLine.consoleSocketPath(index, workspace: launch.workspace.path)
         }
         return sockets
-    }
-
-    /// Backing files of the virtio-pmem devices the QEMU adapter created (local launches only).
-    static func pmemFiles(_ launch: PreparedLaunch) -> [String] {
-        guard launch.target.adapter == "qemu" else { return [] }
-        return QEMUCommandLine.pmemBackingFiles(launch.target, workspace: launch.workspace.path).map(\.path)
     }
 
     /// console.transfer with its host end: the receiver connects first, reads while the agent

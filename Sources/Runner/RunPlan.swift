@@ -16,6 +16,9 @@ public struct RunPlan: Codable, Sendable, Equatable {
     public var seed: UInt64
     public var jobs: Int
     public var retries: Int
+    /// Signed vendor attestation files and the keys trusted for them (nil: none); a resume or
+    /// replay verifies them again and refuses a file whose text changed.
+    public var attestations: [AttestationSource]?
 
     public init(toolVersion: String, suiteName: String, targets: [TargetSpec], profiles: [ProfileReference],
                 seed: UInt64, jobs: Int, retries: Int) {
@@ -33,7 +36,7 @@ public struct RunPlan: Codable, Sendable, Equatable {
         case schemaVersion = "schema_version"
         case toolVersion = "tool_version"
         case suiteName = "suite_name"
-        case targets, profiles, seed, jobs, retries
+        case targets, profiles, seed, jobs, retries, attestations
     }
 
     public func write(to runDirectory: URL) throws(RunnerError) {

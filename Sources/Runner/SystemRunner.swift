@@ -17,8 +17,12 @@ struct SystemRunner: Sendable {
              events: (@Sendable (RunEvent) -> Void)?) async throws(RunnerError) -> TargetOutcome {
         do {
             return try await SystemWorkspace.with { shared in
-                try await runMembers(LinkPorts.assign(spec, sharedDirectory: shared.path), profiles: profiles,
-                              artifactDirectory: artifactDirectory, runDirectory: runDirectory, events: events)
+                var system = LinkPorts.assign(spec, sharedDirectory: shared.path)
+                for index in system.vms.indices { system.vms[index].membership?.faults = runner.isolationFaults }
+                return try await withVsockLinks(system, log: artifactDirectory, workspace: shared) {
+                    try await runMembers(system, profiles: profiles,
+                                         artifactDirectory: artifactDirectory, runDirectory: runDirectory, events: events)
+                }
             }
         } catch let error as RunnerError {
             throw error
@@ -32,7 +36,7 @@ struct SystemRunner: Sendable {
         let systemName = system.name
         let stages = StageLog(observer: events.map { events in { @Sendable stage in events(.stage(target: systemName, stage)) } })
         let observations = SystemObservations()
-        let checks = SystemStage(system: system, stages: stages)
+        let checks = SystemStage(system: system, stages: stages, faults: runner.isolationFaults, seed: runner.seed)
         let hold = SystemHold(expected: system.vms.map(\.name)) { members, absent in
             await checks.run(members, absent: absent, into: observations)
         }

@@ -29,6 +29,12 @@ public struct TargetRunner: Sendable {
     public var targetBoots: [String: TargetBoot] = [:]
     /// Overrides the accelerator-scaled default timeouts.
     public var timeouts: RunTimeouts?
+    /// Verified vendor attestations, by target name and requirement key (`avps run --attestation`).
+    public var attestations: AttestationIndex = [:]
+    /// Negative controls only: isolation a system's VMs are run without (never from a suite).
+    public var isolationFaults: IsolationFaults = []
+    /// The run's seed: secrets the system checks plant derive from it.
+    public var seed: UInt64 = 0
 
     public init(hypervisor: any Hypervisor, boot: BootArtifacts, timeouts: RunTimeouts? = nil,
                 adapters: [String: any Hypervisor] = [:], targetBoots: [String: TargetBoot] = [:]) {
@@ -138,8 +144,9 @@ public struct TargetRunner: Sendable {
         collected.set(identity: identity)
         let inventory = try await stages.run("inventory") { try await client.inventory(deadline: .now + timeouts.request) }
         let devices = AgentChannelTag.tag(inventory, launch: guest.launch)
-        let qemuDevices = try await corroborate(devices, guest: guest, stages: stages, timeouts: timeouts)
+        let (qemuDevices, disagreements) = try await corroborate(devices, guest: guest, stages: stages, timeouts: timeouts)
         collected.set(devices: devices)
+        collected.merge(disagreements)
         collected.merge(Self.withheldObservations(guest.launch))
         collected.merge(DeclaredDevices.observations(guest.launch, inventory: devices))
         if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
@@ -176,24 +183,25 @@ public struct TargetRunner: Sendable {
     }
 
     /// Where QMP is there, the inventory must agree with QEMU's own device list and host features
-    /// before any verdict rests on it (`QMPCorroboration`); a disagreement ends the target with
-    /// both values named. Returns QEMU's devices (nil without QMP, or when QEMU cannot say).
+    /// before any verdict rests on it (`QMPCorroboration`). Returns QEMU's devices when they agree
+    /// (nil without QMP, when QEMU cannot say, or on a disagreement) and, on a disagreement, the
+    /// host observation naming both values: the self-check requirement (`inventory_corroborated`)
+    /// is then ERROR and no verdict rests on the inventory (`Scorer`).
     private func corroborate(_ devices: [VirtioDeviceRecord], guest: RunningGuest, stages: StageLog,
-                             timeouts: RunTimeouts) async throws -> [QEMUVirtioDevice]? {
-        guard let qmp = guest.qmp else { return nil }
+                             timeouts: RunTimeouts) async throws -> ([QEMUVirtioDevice]?, [String: FactValue]) {
+        guard let qmp = guest.qmp else { return (nil, [:]) }
         return try await stages.run("qmp corroboration") {
             let qemu: [QEMUVirtioDevice]
             do {
                 qemu = try await QEMUVirtioStatus.query(qmp, deadline: .now + timeouts.request)
             } catch {
-                return nil  // recorded by hypervisorView as qemu.virtio_status_unavailable
+                return (nil, [:])  // recorded by hypervisorView as qemu.virtio_status_unavailable
             }
             let disagreements = QMPCorroboration.disagreements(agent: devices, qemu: qemu)
             guard disagreements.isEmpty else {
-                throw AgentError.protocolViolation("the agent's inventory disagrees with QEMU's x-query-virtio-status: "
-                    + disagreements.prefix(4).joined(separator: "; "))
+                return (nil, [VerdictBasis.disagreementKey: .list(disagreements.prefix(16).map { .string($0) })])
             }
-            return qemu
+            return (qemu, [:])
         }
     }
 
@@ -208,12 +216,13 @@ public struct TargetRunner: Sendable {
     private func outcome(_ target: TargetSpec, _ profiles: [LoadedProfile], _ stages: StageLog,
                          launch: PreparedLaunch?, evidence: Evidence?, infra: String?,
                          artifacts: ArtifactSet) -> TargetOutcome {
+        let attested = attestations[target.name] ?? [:]
         let results = profiles.map { loaded in
             let verdicts = switch (evidence, infra) {
-            case (let evidence?, nil): Scorer.score(loaded.profile, evidence: evidence)
+            case (let evidence?, nil): Scorer.score(loaded.profile, evidence: evidence, attestations: attested)
             // A later stage broke: what earlier stages measured still stands (see Scorer).
             case (let evidence?, let infra?):
-                Scorer.score(loaded.profile, partialEvidence: evidence, fault: Self.firstLine(infra))
+                Scorer.score(loaded.profile, partialEvidence: evidence, fault: Self.firstLine(infra), attestations: attested)
             // The full message (serial tail included) is the target's infra_error, once; each
             // result carries its first line only.
             case (nil, let infra): Scorer.infra(loaded.profile, reason: infra.map(Self.firstLine) ?? "no evidence collected")

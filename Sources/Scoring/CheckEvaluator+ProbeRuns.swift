@@ -8,7 +8,11 @@ import AVPSModel
 /// - a missing value with `not_applicable` excludes that device (it offers read-only, say); when
 ///   no device is left the requirement is NOT_APPLICABLE with the probe's reason;
 /// - a missing value with `unmeasured` is SKIPPED with the reason unless another run decides;
-/// - a missing value without any of them is ERROR: the harness and the agent disagree.
+/// - a missing value without any of them is ERROR: the harness and the agent disagree;
+/// - a value the guest reports that holds is checked against the host's own view of it
+///   (`host_<fact>`, where the host holds the other end of the data path): when the host's view
+///   violates the threshold the run FAILs naming both ("verified = true on virtio1 as the guest
+///   claimed, but the host saw host_verified = false (…)").
 extension CheckEvaluator {
     static func judge(_ name: String, _ ran: [ProbeResult], fact: String, _ comparison: Comparison,
                       lines: [String]) -> Outcome {
@@ -28,7 +32,16 @@ extension CheckEvaluator {
             }
             judged += 1
             switch ComparisonEvaluator.evaluate(value, comparison) {
-            case .holds: continue
+            case .holds:
+                guard let view = ProbeResult.hostView(of: fact), let seen = run.facts[view] else { continue }
+                switch ComparisonEvaluator.evaluate(seen, comparison) {
+                case .holds: continue
+                case .violated:
+                    // The guest's word against the host's own look at its end of the data path.
+                    let why = run.facts["host_error"].map { " (\($0))" } ?? ""
+                    failures.append("\(fact) = \(value)\(place) as the guest claimed, but the host saw \(view) = \(seen)\(why)")
+                case .incomparable(let why): return Outcome(verdict: .error, reason: "Probe \(name): host view \(view): \(why).", evidence: lines)
+                }
             case .violated:
                 let errors = run.errorFacts
                 failures.append("\(fact) = \(value)\(place)" + (errors.isEmpty ? "" : " (\(errors.joined(separator: "; ")))"))

@@ -31,6 +31,8 @@ enum CheckEvaluator {
             return host(observation, comparison, observations: evidence.hostObservations)
         case .hardwareVirtualization:
             return hardwareVirtualization(evidence.hostObservations)
+        case .inventoryCorroborated:
+            return inventoryCorroborated(evidence.hostObservations)
         case .system(let observation, let comparison) where evidence.hostObservations[Evidence.systemScopeKey] != nil:
             return system(observation, comparison, observations: evidence.hostObservations)
         case .system(let observation, _):
@@ -54,9 +56,17 @@ enum CheckEvaluator {
             return notLegacy(selector, matching: matching)
         case .standardTransport:
             return standardTransport(selector, matching: matching)
+        case .pciModernCapabilities:
+            return pciModernCapabilities(selector, matching: matching)
+        case .legacyInterface(_, let present):
+            return legacyInterface(selector, present: present, matching: matching)
+        case .mmioVersion(_, let version):
+            return mmioVersion(selector, version: version, matching: matching)
+        case .definedFeatureWords:
+            return definedFeatureWords(selector, matching: matching)
         case .config(_, let field, let comparison):
             return config(field, comparison, selector: selector, matching: matching)
-        case .devicePresent, .probe, .host, .hardwareVirtualization, .system:
+        case .devicePresent, .probe, .host, .hardwareVirtualization, .inventoryCorroborated, .system:
             return noMatch(selector, all: devices)
         }
     }

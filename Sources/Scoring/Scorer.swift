@@ -17,11 +17,17 @@ import Foundation
 ///    `Conformance`). A MAY requirement about the behaviour of something offered (a probe, a
 ///    config field) keeps its FAIL: a broken optional device is broken; it still never decides
 ///    conformance, which only MUST requirements do.
-/// 5. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
+/// 5. a check that reads the agent's inventory is ERROR when that inventory disagreed with the
+///    hypervisor's own account (QMP): a verdict must not rest on an agent the host caught out.
+/// 6. a verified vendor attestation for this target turns UNTESTED or SKIPPED into ATTESTED; a
+///    measured verdict always wins over it, a measured FAIL included (see `Attestations`).
+/// 7. an active waiver turns anything but PASS and NOT_APPLICABLE into WAIVED, keeping the
 ///    underlying verdict in the reason; an expired waiver changes nothing and says so.
 public enum Scorer {
-    public static func score(_ profile: Profile, evidence: Evidence, on day: CalendarDay = .today()) -> [RequirementResult] {
-        profile.requirements.map { score($0, evidence: evidence, on: day) }
+    /// - Parameter attestations: this target's verified attestations, by requirement key.
+    public static func score(_ profile: Profile, evidence: Evidence, attestations: [String: Attestation] = [:],
+                             on day: CalendarDay = .today()) -> [RequirementResult] {
+        profile.requirements.map { score($0, evidence: evidence, attestation: attestations[$0.key], on: day) }
     }
 
     /// Every requirement INFRA with the same reason: nothing was learned about the platform
@@ -36,16 +42,22 @@ public enum Scorer {
     /// not recorded yet, is INFRA naming the fault instead of SKIPPED, because the platform did
     /// not decline it — the run never got there.
     public static func score(_ profile: Profile, partialEvidence evidence: Evidence, fault: String,
+                             attestations: [String: Attestation] = [:],
                              on day: CalendarDay = .today()) -> [RequirementResult] {
-        profile.requirements.map { score($0, evidence: evidence, on: day, fault: fault) }
+        profile.requirements.map { score($0, evidence: evidence, attestation: attestations[$0.key], on: day, fault: fault) }
     }
 
-    static func score(_ requirement: Requirement, evidence: Evidence, on day: CalendarDay,
-                      fault: String? = nil) -> RequirementResult {
+    static func score(_ requirement: Requirement, evidence: Evidence, attestation: Attestation? = nil,
+                      on day: CalendarDay, fault: String? = nil) -> RequirementResult {
         var outcome = decide(requirement, evidence: evidence)
         if let id = requirement.check?.selector?.deviceID,
            case .string(let why)? = evidence.hostObservations[Evidence.undeclaredKey(deviceID: id)] {
             outcome = .init(verdict: .error, reason: why, evidence: [outcome.reason])
+        }
+        if let check = requirement.check, check.readsInventory, evidence.hostObservations[VerdictBasis.disagreementKey] != nil {
+            outcome = .init(verdict: .error,
+                            reason: "Not judged: the agent's inventory disagrees with QEMU's own account of its devices (see the inventory_corroborated self-check).",
+                            evidence: [outcome.reason])
         }
         if let fault, outcome.verdict == .skipped, lacksInput(requirement, evidence) {
             outcome = .init(verdict: .infra, reason: "Not measured: \(fault)", evidence: [outcome.reason])
@@ -53,6 +65,12 @@ public enum Scorer {
         if requirement.level == .may, outcome.verdict == .fail, requirement.check?.isAboutOffering == true {
             outcome = .init(verdict: .notOffered, reason: "Optional (MAY) feature not offered: \(outcome.reason)",
                             evidence: outcome.evidence)
+        }
+        var attested: Attestation?
+        if let attestation {
+            let applied = Attestations.apply(attestation, to: outcome, on: day)
+            outcome = applied.outcome
+            if applied.applied { attested = attestation }
         }
         if let waiver = requirement.waiver {
             outcome = Waivers.apply(waiver, to: outcome, on: day)
@@ -68,6 +86,7 @@ public enum Scorer {
             scored.basis = VerdictBasis.of(check, evidence: evidence)
         }
         scored.justification = requirement.justification
+        scored.attestation = scored.verdict == .attested ? attested : nil
         return scored
     }
 
@@ -80,7 +99,7 @@ public enum Scorer {
             }
         }
         guard let check = requirement.check else {
-            return .init(verdict: .untested, reason: "No machine check exists for this requirement yet.", evidence: [])
+            return .init(verdict: .untested, reason: Conformance.noCheckReason, evidence: [])
         }
         return CheckEvaluator.evaluate(check, evidence: evidence)
     }
@@ -104,15 +123,5 @@ public enum Scorer {
         RequirementResult(key: requirement.key, title: requirement.title, chapter: requirement.chapter,
                           category: requirement.category, level: requirement.level, verdict: verdict,
                           reason: reason, evidence: evidence, normative: requirement.normative ? nil : false)
-    }
-}
-
-extension CalendarDay {
-    /// Today in UTC, the day waivers are judged against unless a caller fixes one.
-    public static func today(_ now: Date = Date()) -> CalendarDay {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: now)
-        return CalendarDay(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 }

@@ -13,11 +13,13 @@ struct BackendStatistics: CustomStringConvertible {
     var creditUpdatesReceived = 0
     var receiveStarved = 0
     var hostWritesDeferred = 0
+    /// RX packets from sibling guests (a split payload counts once per piece).
+    var siblingPackets = 0
 
     var description: String {
         "wakeups \(wakeups), kicks rx/tx \(kicks[0])/\(kicks[1]), interrupts rx/tx \(interrupts[0])/\(interrupts[1]), "
             + "guest->host \(transmitPackets) packets \(transmitBytes) B, host->guest \(receivePackets) packets \(receiveBytes) B, "
             + "credit updates sent/received \(creditUpdatesSent)/\(creditUpdatesReceived), rx starved \(receiveStarved), "
-            + "host writes deferred \(hostWritesDeferred)"
+            + "host writes deferred \(hostWritesDeferred), from siblings \(siblingPackets) packets"
     }
 }

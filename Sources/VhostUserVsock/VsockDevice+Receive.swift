@@ -12,7 +12,8 @@ extension VsockDevice {
     /// Most RX buffers one `readv` fills.
     static let receiveBatch = 64
 
-    var hasControl: Bool { !control.isEmpty }
+    /// Control packets or sibling packets wait for RX buffers.
+    var hasQueuedPackets: Bool { !control.isEmpty || inboxHead < siblingInbox.count }
 
     /// Fills RX buffers: queued control packets first, then host input round-robin over
     /// `readable`. Returns false when the guest ran out of RX buffers (wait for its kick).
@@ -20,11 +21,17 @@ extension VsockDevice {
         defer { queue.notify() }
         if receiveChains.isEmpty { receiveChains.append(DescriptorChain()) }
         var index = 0
-        while !control.isEmpty || !readable.isEmpty {
+        while hasQueuedPackets || !readable.isEmpty {
             if !control.isEmpty {
                 var clean = true
                 guard nextChain(&queue, memory: memory, into: 0, clean: &clean) else { return false }
                 queue.push(head: receiveChains[0].head, length: sendControl(control.removeFirst(), into: receiveChains[0]))
+                continue
+            }
+            if inboxHead < siblingInbox.count {
+                var clean = true
+                guard nextChain(&queue, memory: memory, into: 0, clean: &clean) else { return false }
+                queue.push(head: receiveChains[0].head, length: sendSibling(into: receiveChains[0]))
                 continue
             }
             index %= readable.count
@@ -89,6 +96,28 @@ extension VsockDevice {
         case .connection(let key, let op, let flags): packetHeader(key, op, flags: flags, length: 0)
         }
         return UInt32(writeHeader(packet, into: chain))
+    }
+
+    /// Writes the head of the sibling inbox into one RX chain: the whole packet when it fits,
+    /// else as much payload as fits as an RW packet of its own (stream data may be split).
+    private func sendSibling(into chain: DescriptorChain) -> UInt32 {
+        var packet = siblingInbox[inboxHead]
+        let room = chain.writableCapacity - VsockHeader.size
+        let count = min(room, packet.payload.count - packet.offset)
+        var header = packet.header
+        header.length = UInt32(count)
+        header.write(to: self.header)
+        var cursor = ChainCursor(chain.writable)
+        var written = cursor.write(UnsafeRawBufferPointer(self.header))
+        written += packet.payload.withUnsafeBytes { cursor.write(UnsafeRawBufferPointer(rebasing: $0[packet.offset..<packet.offset + count])) }
+        packet.offset += count
+        statistics.siblingPackets += 1
+        if packet.offset >= packet.payload.count {
+            dequeueSibling()
+        } else {
+            siblingInbox[inboxHead] = packet
+        }
+        return UInt32(written)
     }
 
     enum ReceiveProgress { case noBuffers, more, drained }

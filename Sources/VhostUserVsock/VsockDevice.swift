@@ -29,6 +29,14 @@ final class VsockDevice {
     var vectors: [iovec] = []
     let log: BackendLog
     var statistics = BackendStatistics()
+    /// Routes packets for sibling CIDs (guest-to-guest); nil: only the host is reachable.
+    weak var router: SiblingRouter?
+    /// Both rings run: siblings may open connections to this guest.
+    var driverReady = false
+    /// Guest-to-guest packets waiting for this guest's RX ring (FIFO from `inboxHead`).
+    var siblingInbox: [SiblingPacket] = []
+    var inboxHead = 0
+    private(set) var siblingInboxBytes = 0
 
     init(guestCID: UInt64, hybrid: HybridEndpoints, log: BackendLog) {
         self.guestCID = guestCID
@@ -38,11 +46,35 @@ final class VsockDevice {
 
     deinit { header.deallocate() }
 
-    /// The guest driver went away (reset, reboot): every connection ends.
+    /// The guest driver went away (reset, reboot): every connection ends, its sibling
+    /// connections included (each sibling hears RST).
     func reset() {
         for connection in connections.values { connection.closeSocket() }
         connections.removeAll()
         control.removeAll()
+        siblingInbox.removeAll()
+        inboxHead = 0
+        siblingInboxBytes = 0
+        router?.detach(self)
+    }
+
+    /// Queues a packet from a sibling (or the router's RST) for this guest's RX ring.
+    func enqueueSibling(_ packet: SiblingPacket) {
+        siblingInbox.append(packet)
+        siblingInboxBytes += VsockHeader.size + packet.payload.count
+    }
+
+    /// The packet at the head of the inbox left (all its payload delivered).
+    func dequeueSibling() {
+        siblingInboxBytes -= VsockHeader.size + siblingInbox[inboxHead].payload.count
+        inboxHead += 1
+        if inboxHead == siblingInbox.count {
+            siblingInbox.removeAll(keepingCapacity: true)
+            inboxHead = 0
+        } else if inboxHead >= 64 && inboxHead * 2 >= siblingInbox.count {
+            siblingInbox.removeFirst(inboxHead)
+            inboxHead = 0
+        }
     }
 
     // MARK: guest -> host
@@ -83,8 +115,15 @@ final class VsockDevice {
         guard got == VsockHeader.size else { log.note("tx: chain of \(got) bytes has no header"); return }
         let packet = VsockHeader(bytes: UnsafeRawBufferPointer(header))
         let payload = min(Int(packet.length), chain.readableLength - VsockHeader.size)
-        guard packet.sourceCID == guestCID, packet.destinationCID == VsockHeader.hostCID,
-              packet.type == VsockHeader.typeStream, let op = packet.operation else {
+        guard packet.sourceCID == guestCID else {
+            // A guest may not speak for another CID (that would let it reach into a sibling's connections).
+            if packet.operation != .reset { resetUnknown(packet) }
+            return log.note("tx: packet from CID \(packet.sourceCID) on the ring of CID \(guestCID) dropped")
+        }
+        if packet.destinationCID != VsockHeader.hostCID, let router {
+            return router.route(packet, payload: &cursor, length: payload, from: self)
+        }
+        guard packet.destinationCID == VsockHeader.hostCID, packet.type == VsockHeader.typeStream, let op = packet.operation else {
             if packet.operation != .reset { resetUnknown(packet) }
             return
         }

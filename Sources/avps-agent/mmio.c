@@ -126,13 +126,13 @@ void mmiodev_write32(const mmiodev_t *m, uint32_t off, uint32_t val)
         *(volatile uint32_t *)(m->regs + off) = val;
 }
 
-void mmiodev_features(const mmiodev_t *m, uint64_t *bits)
+void mmiodev_features(const mmiodev_t *m, uint32_t *words, unsigned count)
 {
-    for (uint32_t word = 0; word < 2; word++) {
+    for (uint32_t word = 0; word < count; word++) {
         uint32_t v = 0;
         mmiodev_write32(m, MMIO_DEVICE_FEATURES_SEL, word);
         (void)mmiodev_read(m, MMIO_DEVICE_FEATURES, 4, &v);
-        *bits |= (uint64_t)v << (32 * word);
+        words[word] = v;
     }
     mmiodev_write32(m, MMIO_DEVICE_FEATURES_SEL, 0);
 }

@@ -37,10 +37,11 @@ void mmiodev_close(mmiodev_t *m);
 bool mmiodev_read(const mmiodev_t *m, uint32_t off, uint32_t len, uint32_t *val);
 void mmiodev_write32(const mmiodev_t *m, uint32_t off, uint32_t val);
 
-/* DeviceFeatures words 0 and 1 (bits 0..63). DeviceFeaturesSel is write-only,
- * so it cannot be saved: it is left at 0, the value Linux's virtio_mmio
- * leaves after probing (vm_get_features writes 1, then 0). */
-void mmiodev_features(const mmiodev_t *m, uint64_t *bits);
+/* DeviceFeatures words 0..count-1 (word w = bits 32w..32w+31), each read
+ * after writing w to DeviceFeaturesSel. DeviceFeaturesSel is write-only, so it
+ * cannot be saved: it is left at 0, the value Linux's virtio_mmio leaves after
+ * probing (vm_get_features writes 1, then 0). */
+void mmiodev_features(const mmiodev_t *m, uint32_t *words, unsigned count);
 /* Number of virtqueues: indexes 0.. whose QueueNumMax is non-zero. QueueSel is
  * write-only, so it is left at 0; a bound driver only uses it while it sets up
  * or tears down queues (notifications name the queue in QueueNotify). */

@@ -17,25 +17,37 @@
 static pcidev_t pci; /* one device at a time; too big for the stack */
 static mmiodev_t mmio;
 
+/* Feature words read through a selector: 0..7 (bits 0..255). VIRTIO defines
+ * bits up to 127; a device presents 0 in every word it has no bits in, so the
+ * words beyond are read too and reported raw for the host to judge. */
+#define FEATURE_WORDS 8
+
 typedef struct {
     uint64_t bits[2];
+    uint32_t words[FEATURE_WORDS];
+    int nwords; /* words read; 0 when none */
     const char *method;
     char reason[200];
     bool ok;
 } offer_t;
 
-/* Modern device_feature words 0..3, with device_feature_select saved and put back. */
-static bool read_modern(pcidev_t *p, uint64_t bits[2])
+/* Modern device_feature words 0..7, with device_feature_select saved and put
+ * back; bits holds words 0..3. */
+static bool read_modern(pcidev_t *p, offer_t *o)
 {
     uint32_t saved, word;
     if (!pcidev_bar_read(p, p->common.bar, p->common.offset + COMMON_DFSELECT, 4, &saved))
         return false;
     bool ok = true;
-    for (uint32_t i = 0; ok && i < 4; i++) {
+    for (uint32_t i = 0; ok && i < FEATURE_WORDS; i++) {
         ok = pcidev_bar_write(p, p->common.bar, p->common.offset + COMMON_DFSELECT, 4, i) &&
              pcidev_bar_read(p, p->common.bar, p->common.offset + COMMON_DF, 4, &word);
-        if (ok)
-            bits[i / 2] |= (uint64_t)word << (32 * (i % 2));
+        if (!ok)
+            break;
+        o->words[i] = word;
+        o->nwords = (int)i + 1;
+        if (i < 4)
+            o->bits[i / 2] |= (uint64_t)word << (32 * (i % 2));
     }
     (void)pcidev_bar_write(p, p->common.bar, p->common.offset + COMMON_DFSELECT, 4, saved);
     return ok;
@@ -120,6 +132,15 @@ static void write_offer(jw_t *w, const offer_t *o)
     jw_begin_object(w);
     jw_key(w, "bits");
     if (o->ok) write_bits(w, o->bits); else jw_null(w);
+    jw_key(w, "words");
+    if (o->ok && o->nwords > 0) {
+        jw_begin_array(w);
+        for (int i = 0; i < o->nwords; i++)
+            jw_uint(w, o->words[i]);
+        jw_end_array(w);
+    } else {
+        jw_null(w);
+    }
     jw_key(w, "method");
     if (o->method) jw_string(w, o->method); else jw_null(w);
     jw_key(w, "unavailable_reason");
@@ -140,18 +161,23 @@ static void write_legacy_from_negotiated(jw_t *w, const devinfo_t *d)
 
 static bool write_pci(jw_t *w, const devinfo_t *d, bool config_only)
 {
-    offer_t o = {{0, 0}, NULL, "", false};
-    int legacy = -1, queues = -1;
+    offer_t o = {0};
+    int legacy = -1, queues = -1, legacy_bar = -1;
+    uint16_t caps = 0;
+    bool caps_known = false;
     bool modern = false, legacy_cfg_ok = false;
     if (!pcidev_open(&pci, d->parent_dir)) {
         snprintf(o.reason, sizeof o.reason, "%s", pci.why);
     } else {
         bool transitional = pci.pci_device >= 0x1000 && pci.pci_device < 0x1040;
+        caps_known = pci.config_full;
+        caps = pci.vendor_caps;
+        legacy_bar = pcidev_legacy_bar(&pci);
         if (pci.common.present && (!transitional || !force_legacy()))
             legacy = 0;
         else if (transitional && pci.config_full)
             legacy = 1;
-        if (pci.common.present && read_modern(&pci, o.bits)) {
+        if (pci.common.present && read_modern(&pci, &o)) {
             o.ok = true;
             o.method = "pci-cfg-window";
             modern = pci.device.present;
@@ -165,6 +191,8 @@ static bool write_pci(jw_t *w, const devinfo_t *d, bool config_only)
             if (pcidev_legacy_read(&pci, LEGACY_HOST_FEATURES, b, 4)) {
                 word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
                 o.bits[0] = word;
+                o.words[0] = word;
+                o.nwords = 1;
                 o.ok = true;
                 o.method = "legacy-io-bar";
                 legacy_cfg_ok = true;
@@ -181,6 +209,18 @@ static bool write_pci(jw_t *w, const devinfo_t *d, bool config_only)
         jw_null(w);
         jw_key(w, "queues");
         if (queues < 0) jw_null(w); else jw_uint(w, (uint64_t)queues);
+        jw_key(w, "legacy_interface");
+        if (legacy_bar < 0) jw_null(w); else jw_bool(w, legacy_bar == 1);
+        jw_key(w, "pci_capabilities");
+        if (!caps_known) {
+            jw_null(w);
+        } else {
+            jw_begin_array(w);
+            for (unsigned t = 1; t < 16; t++)
+                if (caps >> t & 1)
+                    jw_uint(w, t);
+            jw_end_array(w);
+        }
     }
     const uint64_t *feats = o.ok ? o.bits : d->negotiated;
     bool read = false;
@@ -210,7 +250,7 @@ static bool mmio_generation(void *ctx, uint32_t *gen)
  * register block; Version 1 is the legacy interface. */
 static bool write_mmio(jw_t *w, const devinfo_t *d, bool config_only)
 {
-    offer_t o = {{0, 0}, NULL, "", false};
+    offer_t o = {0};
     const char *slash = strrchr(d->parent_dir, '/');
     const char *name = slash ? slash + 1 : d->parent_dir;
     bool open = mmiodev_open(&mmio, name);
@@ -221,7 +261,9 @@ static bool write_mmio(jw_t *w, const devinfo_t *d, bool config_only)
         mmiodev_close(&mmio);
         open = false;
     } else if (open) {
-        mmiodev_features(&mmio, o.bits);
+        mmiodev_features(&mmio, o.words, FEATURE_WORDS);
+        o.nwords = FEATURE_WORDS;
+        o.bits[0] = (uint64_t)o.words[0] | (uint64_t)o.words[1] << 32;
         o.ok = true;
         o.method = "mmio-registers";
     } else {
@@ -239,6 +281,11 @@ static bool write_mmio(jw_t *w, const devinfo_t *d, bool config_only)
         if (open) jw_uint(w, mmio.version); else jw_null(w);
         jw_key(w, "queues");
         if (open) jw_uint(w, mmiodev_queue_count(&mmio)); else jw_null(w);
+        /* Version 1 is the legacy register layout (VIRTIO 1.2 §4.2.4). */
+        jw_key(w, "legacy_interface");
+        if (open) jw_bool(w, mmio.version == 1); else jw_null(w);
+        jw_key(w, "pci_capabilities");
+        jw_null(w);
     }
     bool read = false;
     if (open)
@@ -253,7 +300,7 @@ static bool write_mmio(jw_t *w, const devinfo_t *d, bool config_only)
 
 static void write_other(jw_t *w, const devinfo_t *d)
 {
-    offer_t o = {{0, 0}, NULL, "", false};
+    offer_t o = {0};
     snprintf(o.reason, sizeof o.reason, "the agent has no method to read device features on the %s transport",
              d->transport ? d->transport : "unknown");
     write_offer(w, &o);
@@ -261,6 +308,10 @@ static void write_other(jw_t *w, const devinfo_t *d)
     jw_key(w, "transport_version");
     jw_null(w);
     jw_key(w, "queues");
+    jw_null(w);
+    jw_key(w, "legacy_interface");
+    jw_null(w);
+    jw_key(w, "pci_capabilities");
     jw_null(w);
     jw_key(w, "config");
     jw_null(w);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -39,6 +40,8 @@ static void walk_caps(pcidev_t *p, const uint8_t *cfg, size_t n)
             p->msix_enabled = (le(c + 2, 2) & 0x8000) != 0;
         } else if (c[0] == CAP_VNDR && c[2] >= 16) {
             vcap_t v = {true, c[4], le(c + 8, 4), le(c + 12, 4)};
+            if (c[3] >= 1 && c[3] <= 15)
+                p->vendor_caps |= (uint16_t)(1u << c[3]);
             if (c[3] == 1 && !p->common.present) p->common = v;
             else if (c[3] == 4 && !p->device.present) p->device = v;
             else if (c[3] == 5 && c[2] >= 20 && p->window == 0) p->window = at;
@@ -143,6 +146,20 @@ void pcidev_restore_window(pcidev_t *p)
 {
     if (p->window && p->writable && p->saved_ok)
         (void)!pwrite(p->cfg_fd, p->saved, sizeof p->saved, p->window + 4);
+}
+
+#define IORESOURCE_IO 0x100
+
+int pcidev_legacy_bar(pcidev_t *p)
+{
+    char table[2048];
+    if (!sysfs_read(p->dir, "resource", table, sizeof table))
+        return -1;
+    char *end = NULL;
+    unsigned long long start = strtoull(table, &end, 16);
+    unsigned long long last = strtoull(end, &end, 16);
+    unsigned long long flags = strtoull(end, &end, 16);
+    return (flags & IORESOURCE_IO) && last > start ? 1 : 0;
 }
 
 bool pcidev_legacy_read(pcidev_t *p, uint32_t off, void *buf, size_t len)

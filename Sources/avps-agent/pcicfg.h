@@ -24,6 +24,7 @@ typedef struct {
     uint16_t pci_device;   /* PCI device id (0x1000..0x107f) */
     bool msix_enabled;     /* shifts the legacy device config from 20 to 24 */
     vcap_t common, device; /* cfg_type 1 and 4 */
+    uint16_t vendor_caps;  /* bit n set: a VIRTIO vendor capability of cfg_type n (1..15) is present */
     uint16_t window;       /* config offset of the cfg_type 5 capability, 0 if none */
     uint8_t saved[12];     /* window registers (bar..length) as found */
     bool saved_ok;
@@ -43,6 +44,11 @@ bool pcidev_bar_write(pcidev_t *p, uint8_t bar, uint32_t off, uint32_t len, uint
 
 /* Puts the window registers back as pcidev_open found them. */
 void pcidev_restore_window(pcidev_t *p);
+
+/* Whether BAR0 is an I/O resource, the legacy virtio-pci header of a
+ * transitional device (sysfs `resource`, first line, IORESOURCE_IO); -1 if
+ * the resource table cannot be read. */
+int pcidev_legacy_bar(pcidev_t *p);
 
 /* Reads `len` bytes at `off` of the legacy I/O BAR (resource0). */
 bool pcidev_legacy_read(pcidev_t *p, uint32_t off, void *buf, size_t len);

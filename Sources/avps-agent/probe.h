@@ -67,9 +67,16 @@ probe_status_t probe_9p_fileops(probe_env_t *env);
 probe_status_t probe_crypto_cipher(probe_env_t *env);
 probe_status_t probe_sound_pcms(probe_env_t *env);
 probe_status_t probe_pmem_integrity(probe_env_t *env);
+probe_status_t probe_vsock_peer_echo(probe_env_t *env);
 /* Probes about the platform, not about one virtio device (no device check). */
 probe_status_t probe_platform_buses(probe_env_t *env);
 probe_status_t probe_watchdog_basic(probe_env_t *env);
 probe_status_t probe_watchdog_expire(probe_env_t *env);
+/* Systems of several VMs (probe_system.c). */
+probe_status_t probe_net_udp_serve(probe_env_t *env);
+probe_status_t probe_block_scan(probe_env_t *env);
+probe_status_t probe_9p_scan(probe_env_t *env);
+probe_status_t probe_system_uptime(probe_env_t *env);
+probe_status_t probe_ivshmem_pattern(probe_env_t *env);
 
 #endif

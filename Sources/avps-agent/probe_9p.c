@@ -1,5 +1,6 @@
 /* 9p.fileops: mount the share by its tag, then create, write, fsync, read
- * back, rename and unlink one file; every step is a fact. */
+ * back, rename and unlink one file; every step is a fact. With params.keep_file
+ * the same bytes are left in a file of that name for the host to check. */
 #include "probe.h"
 #include "sysfs.h"
 
@@ -12,6 +13,24 @@
 #include <unistd.h>
 
 static unsigned char out[65536], in[65536];
+
+/* params.keep_file: the same bytes once more, in a file of that name left in the share, for the
+ * host to read on its side of the export (it removes the file). */
+static void keep_for_host(probe_env_t *env, const char *mnt)
+{
+    char name[128], path[400];
+    if (!obj_string(env->params, "keep_file", name, sizeof name) || !name[0] || strchr(name, '/') || name[0] == '.')
+        return;
+    snprintf(path, sizeof path, "%s/%s", mnt, name);
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+    bool ok = fd >= 0 && write(fd, out, sizeof out) == (ssize_t)sizeof out;
+    if (fd >= 0)
+        ok = fsync(fd) == 0 && ok;
+    if (fd >= 0)
+        close(fd);
+    fact_string(env, "kept_file", name);
+    fact_bool(env, "kept_file_written", ok);
+}
 
 static void file_ops(probe_env_t *env, const char *mnt)
 {
@@ -56,6 +75,7 @@ static void file_ops(probe_env_t *env, const char *mnt)
                                     access(a, F_OK) != 0);
     bool gone = unlink(renamed ? b : a) == 0 && access(renamed ? b : a, F_OK) != 0;
     fact_bool(env, "unlink_ok", gone);
+    keep_for_host(env, mnt);
 }
 
 probe_status_t probe_9p_fileops(probe_env_t *env)

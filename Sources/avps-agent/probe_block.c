@@ -1,5 +1,6 @@
-/* block.integrity: seeded pattern written with O_DIRECT, read back and
- * compared, then flush, discard and write-zeroes on the same region. */
+/* block.integrity: seeded pattern written with O_DIRECT, flushed, read back
+ * and compared, then discard and write-zeroes on its last quarter; the rest
+ * stays for the host to find in the disk image it holds. */
 #include "probe.h"
 #include "storage.h"
 #include "sysfs.h"
@@ -112,8 +113,20 @@ probe_status_t probe_block_integrity(probe_env_t *env)
     uint64_t off, bytes, seed;
     storage_region(env, &off, &bytes, &seed);
     (void)storage_round_trip(env, fd, off, bytes, seed);
+    if (obj_bool(env->params, "keep", false)) { /* a secret for a sibling to look for: leave it */
+        fact_bool(env, "kept", true);
+        close(fd);
+        return PROBE_OK;
+    }
 
-    uint64_t range[2] = {off, bytes};
+    /* Discard and write-zeroes take the last quarter of the pattern (data that was not zero), so
+     * the first three quarters stay on the disk for the host to find in its image. */
+    uint64_t zero_len = (bytes / 4) & ~4095ull;
+    if (zero_len == 0)
+        zero_len = bytes;
+    uint64_t range[2] = {off + bytes - zero_len, zero_len};
+    fact_int(env, "zeroed_offset", (int64_t)range[0]);
+    fact_int(env, "zeroed_bytes", (int64_t)range[1]);
     int rc = ioctl(fd, BLKDISCARD, range);
     fact_bool(env, "discard_ok", rc == 0);
     if (rc != 0)
@@ -121,9 +134,10 @@ probe_status_t probe_block_integrity(probe_env_t *env)
     rc = ioctl(fd, BLKZEROOUT, range);
     fact_bool(env, "write_zeroes_ok", rc == 0);
     if (rc == 0)
-        fact_bool(env, "zeroes_verified", all_zero(fd, off, bytes));
+        fact_bool(env, "zeroes_verified", all_zero(fd, range[0], range[1]));
     else
         fact_errno(env, "write_zeroes_error", "BLKZEROOUT", errno);
+    fsync(fd); /* the kept pattern is stable before the answer reaches the host */
     close(fd);
     return PROBE_OK;
 }

@@ -25,6 +25,16 @@
  * Virtio-serial writes are cut to 32 KiB by the driver either way. */
 #define SOURCE_CHUNK (64 * 1024 - 512)
 
+struct sockaddr_vm vsock_address(unsigned cid, unsigned port)
+{
+    struct sockaddr_vm addr;
+    memset(&addr, 0, sizeof addr);
+    addr.svm_family = AF_VSOCK;
+    addr.svm_cid = cid;
+    addr.svm_port = port;
+    return addr;
+}
+
 int vsock_listen(unsigned port)
 {
     int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -32,11 +42,7 @@ int vsock_listen(unsigned port)
         agent_log("vsock socket: %s", strerror(errno));
         return -1;
     }
-    struct sockaddr_vm addr;
-    memset(&addr, 0, sizeof addr);
-    addr.svm_family = AF_VSOCK;
-    addr.svm_cid = VMADDR_CID_ANY;
-    addr.svm_port = port;
+    struct sockaddr_vm addr = vsock_address(VMADDR_CID_ANY, port);
     if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 8) != 0) {
         agent_log("vsock port %u: %s", port, strerror(errno));
         close(fd);

@@ -5,6 +5,8 @@
 #define AVPS_VSOCK_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
+#include <linux/vm_sockets.h>
 
 /* Fixed, documented ports (PROTOCOL.md). */
 #define AGENT_VSOCK_PORT 1024u
@@ -12,6 +14,8 @@
 /* A virtio-serial port with this name gets the bulk service too (benchmarks). */
 #define AGENT_BULK_PORT_NAME "org.avps.bulk.0"
 
+/* An AF_VSOCK address (cid may be VMADDR_CID_ANY). */
+struct sockaddr_vm vsock_address(unsigned cid, unsigned port);
 /* Listens on AF_VSOCK (any CID) at port; -1 when the guest has no vsock. */
 int vsock_listen(unsigned port);
 /* Raises the vsock buffer (credit granted to the host) of a listening socket. */

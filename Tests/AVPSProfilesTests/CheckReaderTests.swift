@@ -60,6 +60,20 @@ import Testing
         #expect(try check("{ not_legacy: { device: net } }") == .notLegacy(.deviceID(1)))
     }
 
+    @Test func transportRegisterChecks() throws {
+        #expect(try check("{ pci_modern_capabilities: any }") == .pciModernCapabilities(.any))
+        #expect(try check("{ legacy_interface: { device: block, present: false } }") == .legacyInterface(.deviceID(2), present: false))
+        #expect(try check("{ mmio_version: { device: any, version: 2 } }") == .mmioVersion(.any, version: 2))
+        #expect(try check("{ defined_feature_words: { device: net } }") == .definedFeatureWords(.deviceID(1)))
+        do {
+            _ = try check("{ mmio_version: { device: any, version: 3 } }")
+            Issue.record("Version 3 accepted")
+        } catch {
+            #expect("\(error)".contains("check.mmio_version.version: virtio-mmio Version is 1 (legacy) or 2 (modern), not 3"), "\(error)")
+        }
+        #expect(throws: LoadError.self) { try check("{ legacy_interface: { device: any } }") }
+    }
+
     @Test func configFieldsResolveSpecNamesAndAgentSpellings() throws {
         #expect(try check("{ config: { device: block, field: capacity, op: gt, value: 0 } }")
                 == .config(.deviceID(2), field: "capacity", Comparison(.gt, .int(0))))

@@ -72,3 +72,32 @@ struct SuitePlatformTests {
         #expect(arm.field.hasSuffix("machine") && arm.message.contains("virt"), "\(arm)")
     }
 }
+
+/// `external.console_ports`: the host ends of a vendor platform's console data ports.
+struct SuiteExternalConsolePortTests {
+    static func yaml(_ ports: String) -> String {
+        """
+        schema: 1
+        name: s
+        profiles: [avps-2.0]
+        targets:
+          - name: t
+            adapter: external
+            devices: [console]
+            external:
+              start: [vmm, --run]
+              channel: {unix: "{workspace}/agent.sock"}
+              console_ports: \(ports)
+        """
+    }
+
+    @Test func portsMapNamesToSockets() throws {
+        let target = try #require(try SuiteLoader.load(yaml: Self.yaml(#"{org.example.data: "{workspace}/data.sock"}"#), file: "s.yaml").targets.first)
+        #expect(target.external?.consolePorts == ["org.example.data": "{workspace}/data.sock"])
+    }
+
+    @Test func anEmptyPathIsRefusedAtItsLine() throws {
+        let error = try #require(throws: LoadError.self) { try SuiteLoader.load(yaml: Self.yaml(#"{org.example.data: ""}"#), file: "s.yaml") }
+        #expect(error.line == 11, "\(error)")
+    }
+}

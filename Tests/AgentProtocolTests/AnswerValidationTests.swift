@@ -27,6 +27,21 @@ struct AnswerValidationTests {
         }
     }
 
+    @Test("more than 8 feature words, a word above 32 bits and a PCI capability type outside 1...15 are refused",
+          arguments: [
+              (#"{"name":"virtio0","device_id":4,"vendor_id":6900,"transport":"pci","negotiated_features":[],"status":15,"driver":null,"offered":{"bits":[],"words":[0,0,0,0,0,0,0,0,0],"method":"x"}}"#, "9 feature words"),
+              (#"{"name":"virtio0","device_id":4,"vendor_id":6900,"transport":"pci","negotiated_features":[],"status":15,"driver":null,"offered":{"bits":[],"words":[4294967296],"method":"x"}}"#, "feature word 4294967296"),
+              (#"{"name":"virtio0","device_id":4,"vendor_id":6900,"transport":"pci","negotiated_features":[],"status":15,"driver":null,"pci_capabilities":[1,16]}"#, "cfg_type 16"),
+          ])
+    func transportFields(_ record: String, _ phrase: String) async {
+        do {
+            _ = try await Self.inventory(record).inventory(deadline: .now + .seconds(5))
+            Issue.record("accepted: \(record)")
+        } catch {
+            #expect(error.description.contains(phrase), "\(error)")
+        }
+    }
+
     @Test("a valid record passes")
     func valid() async throws {
         let devices = try await Self.inventory(Self.device()).inventory(deadline: .now + .seconds(5))

@@ -25,6 +25,11 @@ struct ProbeMessageTests {
 
         let rng = try #require(byName["virtio0"])
         #expect(rng.offered?.method == "legacy-io-bar")
+        #expect(rng.offered?.words == [0x7900_0000])  // the legacy header's one word: 24, 27, 28, 29, 30
+        #expect(rng.pciCapabilities == [1, 2, 3, 4, 5])
+        #expect(rng.legacyInterface == true)  // the fixture's resource table: BAR0 is I/O
+        #expect(byName["virtio1"]?.legacyInterface == false)  // BAR0 unused
+        #expect(byName["virtio3"]?.pciCapabilities == nil)  // MMIO
         #expect(rng.offered?.bits == FeatureBits([24, 27, 28, 29, 30]))
         #expect(rng.legacy == false)  // modern caps present: Linux drives it through them
         #expect(rng.config == [:])

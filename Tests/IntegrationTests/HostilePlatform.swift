@@ -26,12 +26,15 @@ struct HostilePlatform {
     var extraArguments: [String] = []
     /// Declared devices of the target.
     var devices = "[entropy]"
+    /// `external.host_files` of the target (YAML flow mapping), when the platform declares some.
+    var hostFiles: String?
 
     func suite(in directory: URL) throws -> URL {
         let start = ["python3", Self.script.path, scenario, marker, "{workspace}/agent.sock", "{serial_log}"]
         var lines = ["schema: 1", "name: hostile", "profiles: [avps-2.0]", "targets:", "  - name: hostile",
                      "    adapter: external", "    devices: \(devices)", "    external:",
                      "      start: \(Self.yamlList(start))", #"      channel: { unix: "{workspace}/agent.sock" }"#]
+        if let hostFiles { lines.append("      host_files: \(hostFiles)") }
         if stop { lines.append("      stop: \(Self.yamlList(["python3", Self.script.path, "stop-hangs", marker, "-", "-"]))") }
         let url = directory.appendingPathComponent("suite.yaml")
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)

@@ -77,6 +77,50 @@ struct HostilePlatformTests {
         #expect(results.contains("status 0x10f is outside the 8-bit device status register"))
     }
 
+    /// A fake agent that claims every write and echo went through; the honest one also did the
+    /// work at the host's end (pattern in the image, file in the share, datagrams to the peer).
+    static func dataPaths(_ scenario: String) async throws -> [String: (verdict: String, reason: String, basis: String?)] {
+        var platform = HostilePlatform(scenario: scenario)
+        platform.devices = "[{block: {size_mib: 16, scratch: true}}, net, 9p, {pmem: {size_mib: 16}}]"
+        platform.hostFiles = #"{block: ["{workspace}/disk0.raw"], 9p: ["{workspace}/share0"], pmem: ["{workspace}/pmem0.img"]}"#
+        let run = try await platform.run()
+        defer { HostilePlatform.killLeftovers(run.leftovers) }
+        #expect(run.leftovers.isEmpty)
+        let data = try Data(contentsOf: run.runDirectory.appendingPathComponent("results.json"))
+        let target = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["targets"] as? [[String: Any]])?.first
+        #expect(target?["infra_error"] == nil, "\(target?["infra_error"] ?? "")")
+        var rows: [String: (verdict: String, reason: String, basis: String?)] = [:]
+        for row in target?["results"] as? [[String: Any]] ?? [] {
+            guard let key = row["key"] as? String else { continue }
+            rows[key] = (row["verdict"] as? String ?? "", row["reason"] as? String ?? "", row["basis"] as? String)
+        }
+        return rows
+    }
+
+    static let dataRows = ["AVPS2-STOR-05": "host_verified", "AVPS2-NET-05": "host_lost", "AVPS2-FS-03": "host_data_verified",
+                           "AVPS2-PMEM-04": "host_verified"]
+
+    // negative-control: AVPS2-STOR-05, AVPS2-NET-05, AVPS2-FS-03, AVPS2-PMEM-04 -- a fake agent claims writes and echoes that never happened
+    @Test("a fake agent that claims writes and echoes the host never saw: each data row FAILs naming both sides")
+    func dataPathLiar() async throws {
+        let rows = try await Self.dataPaths("data-liar")
+        for (key, view) in Self.dataRows {
+            let row = rows[key]
+            #expect(row?.verdict == "FAIL" && row?.basis == "host-corroborated", "\(key): \(row.map { "\($0)" } ?? "absent")")
+            #expect(row?.reason.contains("as the guest claimed, but the host saw \(view) = ") == true,
+                    "\(key): \(row?.reason ?? "")")
+        }
+    }
+
+    @Test("the same claims from a fake that did the work at the host's end: the data rows PASS, host-corroborated")
+    func dataPathHonest() async throws {
+        let rows = try await Self.dataPaths("data-honest")
+        for key in Self.dataRows.keys {
+            let row = rows[key]
+            #expect(row?.verdict == "PASS" && row?.basis == "host-corroborated", "\(key): \(row.map { "\($0)" } ?? "absent")")
+        }
+    }
+
     @Test("a device the agent claims but the target does not declare makes its requirements ERROR, naming the declaration")
     func undeclaredClaim() async throws {
         let run = try await HostilePlatform(scenario: "claims").run()

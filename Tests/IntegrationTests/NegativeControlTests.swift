@@ -22,9 +22,19 @@ struct NegativeControlTests {
         var ninepReadOnly = false
         var netdev = "user,id=n0"
         var gpu = "virtio-gpu-pci"
+        var pmemBackend = "memory-backend-file,id=pm0,share=on,mem-path={dir}/pmem0.img,size=16M"
+        /// QMP commands given on stdin before the paused guest starts (`-S`, then `cont`), for
+        /// faults QEMU only takes at run time (`set_link`).
+        var qmpAtStart: [String] = []
     }
 
-    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net, .gpu]
+    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net, .gpu,
+                                         .pmem(sizeMiB: 16)]
+    /// The host's end of the data paths: avps checks what the probes wrote there.
+    static func hostFiles(_ directory: URL) -> ExternalHostFiles {
+        ExternalHostFiles(block: ["disk0.img", "disk1.img"].map { directory.appendingPathComponent($0).path },
+                          ninep: [directory.appendingPathComponent("share").path], pmem: [directory.appendingPathComponent("pmem0.img").path])
+    }
 
     /// An external target running QEMU with `platform`, files under `directory`.
     static func target(_ name: String, _ platform: Platform, directory: URL) -> TargetSpec {
@@ -33,7 +43,7 @@ struct NegativeControlTests {
                 .replacingOccurrences(of: "{disk1}", with: directory.appendingPathComponent("disk1.img").path)
                 .replacingOccurrences(of: "{dir}", with: directory.path)
         }
-        var start = ["qemu-system-x86_64", "-name", "avps-{name}", "-machine", "q35", "-accel", "tcg", "-m", "256",
+        var start = ["qemu-system-x86_64", "-name", "avps-{name}", "-machine", "q35", "-accel", "tcg", "-m", "256,slots=1,maxmem=272M",
                      "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
                      "-kernel", "{kernel}", "-initrd", "{initrd}", "-append", "{cmdline}", "-serial", "file:{serial_log}",
                      "-device", "virtio-serial-pci,id=vser0",
@@ -47,16 +57,23 @@ struct NegativeControlTests {
         }
         start += ["-fsdev", "local,id=fs0,path={dir}/share,security_model=none" + (platform.ninepReadOnly ? ",readonly=on" : ""),
                   "-device", "virtio-9p-pci,fsdev=fs0,mount_tag=share",
-                  "-netdev", platform.netdev, "-device", "virtio-net-pci,netdev=n0", "-device", platform.gpu]
+                  "-netdev", platform.netdev, "-device", "virtio-net-pci,netdev=n0", "-device", platform.gpu,
+                  "-object", platform.pmemBackend, "-device", "virtio-pmem-pci,memdev=pm0"]
+        if !platform.qmpAtStart.isEmpty {
+            // No shell quoting: QEMU's arguments reach it as sh's positional parameters.
+            let commands = ([#"{"execute":"qmp_capabilities"}"#] + platform.qmpAtStart + [#"{"execute":"cont"}"#]).joined(separator: "\n")
+            start = ["sh", "-c", "printf '%s\\n' '\(commands)' | exec \"$@\"", "sh"] + start + ["-S", "-qmp", "stdio"]
+        }
         return TargetSpec(name: name, adapter: "external", accelerator: "tcg", devices: declared,
-                          external: ExternalSpec(start: start.map(fill), channel: .unix(path: "{workspace}/agent.sock")))
+                          external: ExternalSpec(start: start.map(fill), channel: .unix(path: "{workspace}/agent.sock"),
+                                                 hostFiles: hostFiles(directory)))
     }
 
     /// Runs a guest and returns every requirement's verdict and reason.
     static func verdicts(_ name: String, _ platform: Platform) async throws -> [String: RequirementResult] {
         let directory = try Paths.temporaryDirectory(name)
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("share"), withIntermediateDirectories: true)
-        for disk in ["disk0.img", "disk1.img"] {
+        for disk in ["disk0.img", "disk1.img", "pmem0.img"] {
             let path = directory.appendingPathComponent(disk).path
             #expect(FileManager.default.createFile(atPath: path, contents: nil))
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -111,6 +128,8 @@ struct NegativeControlTests {
         "AVPS2-STOR-05": "EIO", "AVPS2-CON-03": "data_ports = 0", "AVPS2-FS-03": "EROFS",
         // A write that fails has no write rate: the key figure fails with the same fault.
         "AUTO-STOR-02": "write at 1048576: EIO",
+        "AVPS2-NET-03": "carrier = false", "AVPS2-NET-05": "the peer is unreachable",
+        "AVPS2-PMEM-04": "verified = false",
     ]
     static let stalledRngDroppedWritesFlushError = [
         "AVPS2-RNG-03": "no data from the entropy device within", "AVPS2-STOR-05": "verified = false", "AVPS2-STOR-10": "flush_error",
@@ -147,9 +166,13 @@ struct NegativeControlTests {
     // negative-control: AVPS2-STOR-05, AUTO-STOR-02 -- blkdebug write EIO (write_aio): FAIL naming 'write at 1048576: EIO'
     // negative-control: AVPS2-CON-03 -- a virtio-serial controller without ports (data_ports = 0)
     // negative-control: AVPS2-FS-03 -- -fsdev local,readonly=on: create fails with EROFS
-    @Test("rng from /dev/zero, blkdebug write EIO, a console controller without ports, a read-only 9p export")
+    // negative-control: AVPS2-NET-03, AVPS2-NET-05 -- QMP set_link up=false before the guest starts: no carrier, nothing reaches the peer
+    // negative-control: AVPS2-PMEM-04 -- memory-backend-file readonly=on behind virtio-pmem: the guest's stores are dropped
+    @Test("rng from /dev/zero, blkdebug write EIO, a console controller without ports, a read-only 9p export, link down, read-only pmem")
     func constantRngWriteErrorPortlessConsoleReadOnlyShare() async throws {
         var platform = Platform()
+        platform.qmpAtStart = [#"{"execute":"set_link","arguments":{"name":"n0","up":false}}"#]
+        platform.pmemBackend += ",readonly=on"
         platform.rng = ["-object", "rng-random,id=rng0,filename=/dev/zero"]
         platform.disk0 = "file.driver=blkdebug,file.inject-error.0.event=write_aio,file.inject-error.0.iotype=write,"
             + "file.inject-error.0.errno=5,file.image.filename={disk0}"
@@ -173,6 +196,26 @@ struct NegativeControlTests {
         // Quality needs bytes: with none, the quality rows cannot be judged (SKIPPED, not FAIL).
         try await expect(faulty, owns: Self.stalledRngDroppedWritesFlushError,
                          unmeasured: ["AVPS2-RNG-04", "AVPS2-RNG-05", "AVPS2-RNG-06", "AVPS2-RNG-07"])
+    }
+
+    // negative-control: AVPS2-SELF-01 -- avps.agent.test=misreport-entropy: the agent reports its rng as a block device; QMP says otherwise
+    @Test("an agent whose inventory QEMU contradicts: the self-check is ERROR naming both values, no inventory verdict stands, not INFRA")
+    func lyingInventoryIsTheSelfChecksError() async throws {
+        let target = TargetSpec(name: "it-neg-selfcheck", accelerator: "tcg", devices: [.entropy],
+                                kernelAppend: ["avps.agent.test=misreport-entropy"])
+        let (outcome, runDirectory) = try await runTarget(target, bootTimeout: .seconds(120))
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let result = try #require(outcome.results.first)
+        #expect(result.infraError == nil, "a lying agent is not the test bench's fault: \(result.infraError ?? "")")
+        let rows = Dictionary(uniqueKeysWithValues: result.results.map { ($0.key, $0) })
+        let selfCheck = try #require(rows["AVPS2-SELF-01"])
+        #expect(selfCheck.verdict == .error && selfCheck.reason.contains("the agent reports device id 2, QEMU 4"),
+                "\(selfCheck.verdict): \(selfCheck.reason)")
+        for key in ["AVPS2-RNG-01", "AVPS2-STOR-01", "AVPS2-GEN-01"] {
+            #expect(rows[key]?.verdict == .error, "\(key) must not be judged on a contradicted inventory: \(rows[key]?.reason ?? "absent")")
+        }
+        #expect(Conformance.outcome(of: result).status != .conformant)
+        #expect(await processesRemaining("avps-\(target.name)").isEmpty)
     }
 
     // negative-control: AVPS2-RNG-03 -- avps.agent.test=stall-entropy: the probe never answers; its 8 s deadline ends it

@@ -105,7 +105,8 @@ struct PlatformGuestTests {
         let pattern = try probe("pmem.integrity", result)
         #expect(pattern.facts["verified"] == .bool(true) && pattern.facts["flush_ok"] == .bool(true), "\(pattern)")
         #expect(pattern.facts["size_bytes"] == .int(16 << 20))
-        #expect(pattern.facts["host_pattern_ok"] == .bool(true), "the pattern did not reach the backing file")
+        #expect(pattern.facts["host_verified"] == .bool(true), "the pattern did not reach the backing file: \(pattern.facts)")
+        #expect(result.results.first { $0.key == "AVPS2-PMEM-04" }?.basis == .hostCorroborated)
 
         // platform.buses on q35: the CMOS RTC the guest can read, and the emulated SJA1000 as can0.
         let buses = try probe("platform.buses", result)

@@ -29,7 +29,7 @@ struct ProbeGuestTests {
             .block(sizeMiB: 16, discard: false), .net, .legacy(.entropy), .balloon, .keyboard, .gpu,
             .crypto, .ninep, .iommu, .scsi,
         ], agentChannel: .virtioSerial)  // vsock has its own tests; keep this guest's device set fixed
-        let (_, evidence) = try await run(target)
+        let (result, evidence) = try await run(target)
         #expect(evidence.devices.map(\.deviceID).sorted() == [1, 2, 3, 4, 5, 8, 9, 16, 18, 20, 23])
 
         // The oracle: QEMU's own x-query-virtio-status, recorded by the runner per PCI address.
@@ -84,6 +84,15 @@ struct ProbeGuestTests {
         #expect(probe("gpu.modes", in: evidence)?.facts["edid_checksum_ok"] == .bool(true))
         #expect(probe("9p.fileops", in: evidence)?.facts["data_verified"] == .bool(true))
         #expect(probe("9p.fileops", in: evidence)?.facts["rename_ok"] == .bool(true))
+        // The host's own end of each data path agrees: the pattern in the raw image (the last
+        // quarter zeroed by the probe), the file in the share directory, every datagram at the peer.
+        #expect(blockProbe.facts["host_verified"] == .bool(true), "\(blockProbe.facts)")
+        #expect(probe("9p.fileops", in: evidence)?.facts["host_data_verified"] == .bool(true))
+        #expect(echo.facts["host_lost"] == .int(0) && echo.facts["host_datagrams"] == .int(20), "\(echo.facts)")
+        for key in ["AVPS2-STOR-05", "AVPS2-NET-05", "AVPS2-FS-03"] {
+            let row = result.results.first { $0.key == key }
+            #expect(row?.verdict == .pass && row?.basis == .hostCorroborated, "\(key): \(row.map { "\($0.verdict) \($0.reason)" } ?? "absent")")
+        }
         let crypto = try #require(probe("crypto.cipher", in: evidence))
         #expect(crypto.facts["known_answer_ok"] == .bool(true), "\(crypto)")
         #expect(probe("balloon.stats", in: evidence)?.facts["num_pages"] == .int(0))

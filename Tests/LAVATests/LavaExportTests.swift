@@ -104,6 +104,13 @@ import Testing
             #expect(suite.targets.first?.adapter == "external")
             #expect(suite.targets.first?.arch == target.arch)
             #expect(suite.targets.first?.external?.channel == .unix(path: lava.agentSocket))
+            // Each console port's host end, where LAVA's QEMU creates it, so CON-04 is decided on the host.
+            let consoles = target.devices.indices.filter { target.devices[$0] == .console }
+            #expect(suite.targets.first?.external?.consolePorts?.count == (consoles.isEmpty ? nil : consoles.count))
+            for index in consoles {
+                #expect(suite.targets.first?.external?.consolePorts?["org.avps.console.\(index)"]
+                        == "\(lava.socketDirectory)/console\(index).sock")
+            }
         }
     }
 

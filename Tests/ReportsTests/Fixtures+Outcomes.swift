@@ -12,9 +12,23 @@ extension Fixtures {
                      stages: [], evidence: nil, infraError: nil, results: results, artifacts: [:])
     }
 
+    /// A verified statement as `avps run --attestation` records it.
+    static let attestation = Attestation(
+        statement: "UART passes the vendor's hardware test suite", evidence: "https://acme.example/qa/1234",
+        owner: "qa@acme.example", vendor: "Acme Hypervisors", date: CalendarDay(year: 2025, month: 2, day: 20),
+        expires: CalendarDay(year: 2027, month: 2, day: 28), file: "attestations/acme-board.yaml",
+        sha256: String(repeating: "ab", count: 32), signer: String(repeating: "5e", count: 32))
+
     static let conformant = target("acme-conformant", [
         result("AVPS2-GEN-01", "general", .must, .pass),
-        result("AVPS2-EMU-01", "general", .must, .attested, reason: "attested by qa@acme.example on 2025-02-20: UART passes the vendor's hardware test suite"),
+        {
+            var attested = result("AVPS2-EMU-01", "general", .must, .attested,
+                                  reason: "Attested by qa@acme.example (Acme Hypervisors) on 2025-02-20, until 2027-02-28: "
+                                      + "UART passes the vendor's hardware test suite (evidence: https://acme.example/qa/1234; "
+                                      + "not measured: UNTESTED: No machine check exists for this requirement yet.)")
+            attested.attestation = attestation
+            return attested
+        }(),
         result("AVPS2-VSOCK-01", "vsock", .must, .waived, reason: "Waived until 2027-06-30 by jane.doe@acme.example"),
         result("AVPS2-STOR-03", "storage", .should, .fail, reason: "virtio2 does not negotiate FLUSH"),
         {

@@ -39,6 +39,10 @@ import Testing
             ("outcome-report.html", HTMLReport.render(Fixtures.outcomes)),
             ("outcome-summary.txt", TextSummary.render(Fixtures.outcomes)),
             ("outcome-matrix.md", MatrixText.markdown(Self.matrix([Fixtures.outcomes]))),
+            ("outcome-matrix.csv", MatrixText.csv(Self.matrix([Fixtures.outcomes]))),
+            ("outcome-matrix.html", MatrixHTML.render(Self.matrix([Fixtures.outcomes]), generated: Fixtures.started)),
+            ("outcome-lava.txt", LavaTestCases.lines(Fixtures.outcomes).joined(separator: "\n") + "\n"),
+            ("outcome-bundle.txt", CertificationBundle.summary(Fixtures.outcomes) + "\n"),
             ("bundle-manifest.sha256", CertificationBundle.manifestText([
                 TarArchive.Entry(path: "results.json", data: try ResultsJSON.encode(Fixtures.run)),
                 TarArchive.Entry(path: "t/serial.log", data: Data("serial\n".utf8)),

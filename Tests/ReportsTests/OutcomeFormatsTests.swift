@@ -35,6 +35,7 @@ import Testing
         #expect(junit.contains("type=\"DEVIATION\""))
         #expect(junit.contains("type=\"NOT_OFFERED\""))
         #expect(junit.contains("type=\"ATTESTED\""))
+        #expect(junit.contains("attestation file: attestations/acme-board.yaml (sha256 \(String(repeating: "ab", count: 32))), signer key sha256 \(String(repeating: "5e", count: 32))"))
     }
 
     @Test func noMayIsRedAndAttestedIsNeverPass() {
@@ -42,10 +43,11 @@ import Testing
         #expect(html.contains("<span class=\"badge v-not_offered\">NOT_OFFERED</span>"))
         #expect(!html.contains("v-fail\">FAIL"), "a SHOULD miss reads DEVIATION, a MAY absence NOT_OFFERED")
         #expect(html.contains("<span class=\"badge v-deviation\">DEVIATION</span> <em>(justified by jane.doe@acme.example"))
-        #expect(html.contains("<span class=\"badge v-attested\">ATTESTED</span>"))
+        #expect(html.contains("<span class=\"badge v-attested\">ATTESTED</span><br><span class=\"basis b-attested\">signed statement, not a measurement</span>"))
+        #expect(html.contains("key 5e5e5e5e5e5e5e5e…; <a href=\"attestations/acme-board.yaml\">attestations/acme-board.yaml</a>"))
         let summary = TextSummary.render(Self.run)
         #expect(summary.contains("  DEVIATION      AVPS2-STOR-03 [SHOULD]"))
         #expect(summary.contains("  ATTESTED       AVPS2-EMU-01 [MUST]"))
-        #expect(summary.contains("  to decide AVPS2-STOR-09: No machine check exists yet: it needs one in avps, or a waiver"))
+        #expect(summary.contains("  to decide AVPS2-STOR-09: No machine check exists yet: it needs one in avps, a signed vendor attestation"))
     }
 }

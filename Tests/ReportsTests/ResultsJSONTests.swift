@@ -4,16 +4,19 @@ import Testing
 @testable import Reports
 
 @Suite struct ResultsJSONTests {
-    @Test func roundTripIsLossless() throws {
-        let data = try ResultsJSON.encode(Fixtures.run)
+    /// The plain run and the one with every conformance role (an attestation record included).
+    @Test(arguments: [Fixtures.run, Fixtures.outcomes])
+    func roundTripIsLossless(_ run: RunResult) throws {
+        let data = try ResultsJSON.encode(run)
         let decoded = try ResultsJSON.decode(data)
-        #expect(decoded == Fixtures.run)
+        #expect(decoded == run)
         // Deterministic: encoding the decoded value gives the same bytes.
         #expect(try ResultsJSON.encode(decoded) == data)
     }
 
-    @Test func encodedOutputValidatesAgainstPublishedSchema() throws {
-        let file = try ExternalTools.write(try ResultsJSON.encode(Fixtures.run), name: "results.json")
+    @Test(arguments: [Fixtures.run, Fixtures.outcomes])
+    func encodedOutputValidatesAgainstPublishedSchema(_ run: RunResult) throws {
+        let file = try ExternalTools.write(try ResultsJSON.encode(run), name: "results.json")
         let output = try ExternalTools.validateJSON(file, schema: ExternalTools.resultsSchema)
         guard ExternalTools.requireTool(output, "python3", hint: "install python3 and python3-jsonschema") else { return }
         #expect(output.status != 3, "\(output.stdout)")

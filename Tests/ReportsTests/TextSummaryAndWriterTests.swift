@@ -8,15 +8,15 @@ import Testing
 
     @Test func listsNonPassVerdictsCountsAndOutcome() {
         let lines = text.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix("NOT CONFORMANT (exit 1): qemu-x86.64 tcg: NOT CONFORMANT (MUST failed: AVPS2-STOR-01;") == true)
+        #expect(lines.first?.hasPrefix("NOT CONFORMANT (exit 1): qemu-x86.64 tcg: NOT CONFORMANT (failed 1 MUST: AVPS2-STOR-01; missing 2 MUST: AVPS2-RNG-01 (SKIPPED), AVPS2-VSOCK-01 (ERROR); proven 1 MUST: 1 passed, 0 not applicable; attested 0 MUST); broken-board: INCOMPLETE (missing: the whole target (INFRA: ") == true)
         #expect(lines[1] == "avps 0.1.0-test: 2 target(s), started 2025-03-01T12:00:00.250Z, 37.250 s")
-        #expect(lines.contains("qemu-x86.64 tcg: NOT CONFORMANT (MUST 1/4, SHOULD 1/3, MAY 0/1): MUST failed: AVPS2-STOR-01; 1 MUST passed, 0 not applicable"))
-        #expect(lines.contains("  to decide AVPS2-RNG-01: Could not be measured (rng rate probe timed out); rerun where the check can measure."))
+        #expect(lines.contains("qemu-x86.64 tcg: NOT CONFORMANT (MUST 1/4, SHOULD 1/3, MAY 0/1): failed 1 MUST: AVPS2-STOR-01; missing 2 MUST: AVPS2-RNG-01 (SKIPPED), AVPS2-VSOCK-01 (ERROR); proven 1 MUST: 1 passed, 0 not applicable; attested 0 MUST"))
+        #expect(lines.contains("  to decide AVPS2-RNG-01: Could not be measured (rng rate probe timed out); rerun where the check can measure, or attest it where no machine can."))
         #expect(lines.contains("  NOT_APPLICABLE AVPS2-STOR-02 [MAY] title of AVPS2-STOR-02: no block device offered"))
         #expect(lines.contains("  FLAKY          AVPS2-GEN-02 [SHOULD] title of AVPS2-GEN-02: passed on second attempt"))
         #expect(!lines.contains { $0.contains("AVPS2-GEN-01") && $0.hasPrefix("  ") }, "PASS gets no line")
         #expect(lines.contains("  verdicts: PASS 1, NOT_APPLICABLE 1, WAIVED 1, UNTESTED 1, SKIPPED 1, FLAKY 1, FAIL 1, ERROR 1, INFRA 1"))
-        #expect(lines.contains { $0.hasPrefix("broken-board: INCOMPLETE (MUST 0/2, SHOULD 0/0, MAY 0/0): undecided MUST: the whole target (INFRA") })
+        #expect(lines.contains { $0.hasPrefix("broken-board: INCOMPLETE (MUST 0/2, SHOULD 0/0, MAY 0/0): missing: the whole target (INFRA") })
         #expect(lines.contains("  INFRA: hypervisor started: boot timed out after 30 s <no console output>"))
         #expect(lines.contains("  2 requirement(s) not measured (INFRA)"))
         #expect(lines.last == "outcome: NOT CONFORMANT (exit 1)")
@@ -25,9 +25,18 @@ import Testing
 
     @Test func isTerminalSafe() {
         #expect(!text.contains("\u{1b}") && !text.contains("\u{0}"))
-        for line in text.split(separator: "\n") {
+        // Outcome lines (the run's, each target's) are never cut: they must say everything.
+        let outcomeLines = Set(Fixtures.run.targets.map { $0.name + ": " })
+        for line in text.split(separator: "\n").dropFirst() where !outcomeLines.contains(where: { line.hasPrefix($0) }) {
             #expect(line.count <= TextSummary.lineLimit, "short lines: \(line)")
         }
+    }
+
+    @Test func theOutcomeLineIsNeverCut() {
+        let first = String(text.split(separator: "\n")[0])
+        #expect(first.count > TextSummary.lineLimit)
+        #expect(first == TextSanitizing.terminalLine(Tally.outcomeLine(Fixtures.run.targets)))
+        #expect(first.hasSuffix("rerun once the test bench works.); proven 0 MUST: 0 passed, 0 not applicable; attested 0 MUST)"))
     }
 
     @Test func allPassRunSaysSo() {
@@ -36,7 +45,7 @@ import Testing
         let run = RunResult(toolVersion: "1", startedAt: Fixtures.started, finishedAt: Fixtures.started,
                             host: Fixtures.run.host, targets: [target])
         let text = TextSummary.render(run)
-        #expect(text.hasPrefix("CONFORMANT (exit 0): qemu-x86.64 tcg: CONFORMANT (every MUST requirement decided; 1 MUST passed"))
+        #expect(text.hasPrefix("CONFORMANT (exit 0): qemu-x86.64 tcg: CONFORMANT (every MUST requirement decided; proven 1 MUST: 1 passed, 0 not applicable; attested 0 MUST)"))
         #expect(text.hasSuffix("outcome: CONFORMANT (exit 0)\n"))
     }
 }

@@ -49,4 +49,24 @@ struct FileTailTests {
         #expect(lines.count == 1)
         #expect((lines.first?.count ?? 0) <= 301)
     }
+
+    @Test("a copied log (libvirtd's QEMU log) keeps its tail under a note, a small one is copied as it is")
+    func copiedLogIsBounded() throws {
+        let source = Self.file("libvirt.log"), copy = Self.file("copy.log"), small = Self.file("small.log")
+        defer { for url in [source, copy, small] { try? FileManager.default.removeItem(at: url) } }
+        try Data("head\n".utf8).write(to: source)
+        let handle = try FileHandle(forWritingTo: source)
+        try handle.truncate(atOffset: 2 << 30)  // sparse 2 GiB
+        try handle.seek(toOffset: (2 << 30) - 5)
+        try handle.write(contentsOf: Data("tail\n".utf8))
+        try handle.close()
+        FileTail.copy(source, to: copy, maxBytes: 4096)
+        let kept = try Data(contentsOf: copy)
+        #expect(kept.starts(with: Data("[avps: this log was 2147483648 bytes; only its last 4096 bytes are kept]\n".utf8)))
+        #expect(kept.count < 4096 + 100 && kept.suffix(5) == Data("tail\n".utf8))
+        try Data("whole\n".utf8).write(to: small)
+        FileTail.copy(small, to: copy, maxBytes: 4096)
+        #expect(try Data(contentsOf: copy) == Data("whole\n".utf8))
+        FileTail.copy(Self.file("absent"), to: Self.file("never"))
+    }
 }

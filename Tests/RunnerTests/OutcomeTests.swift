@@ -70,20 +70,20 @@ struct OutcomeTests {
             Self.row(.may, .notOffered, key: "AVPS2-M"),
         ]))
         #expect(outcome.undecided.map(\.key) == ["AVPS2-GEN-05", "AVPS2-X", "AVPS2-Y"])
-        #expect(outcome.undecided[0].note.contains("it needs one in avps, or a waiver"))
+        #expect(outcome.undecided[0].note.contains("it needs one in avps, a signed vendor attestation (avps run --attestation), or a waiver"))
         #expect(outcome.undecided[1].note.contains("rerun where the check can measure"))
         #expect(outcome.undecided[2].note.contains("fix it and rerun"))
         #expect(outcome.deviations.map(\.key) == ["AVPS2-S"])
         #expect(outcome.notOffered.map(\.key) == ["AVPS2-M"])
         let sentence = Conformance.sentence(outcome)
-        #expect(sentence.hasPrefix("undecided MUST: AVPS2-GEN-05 (UNTESTED), AVPS2-X (SKIPPED), AVPS2-Y (ERROR)"))
+        #expect(sentence.hasPrefix("missing 3 MUST: AVPS2-GEN-05 (UNTESTED), AVPS2-X (SKIPPED), AVPS2-Y (ERROR); proven 0 MUST: 0 passed, 0 not applicable; attested 0 MUST;"))
         #expect(!sentence.contains("PASS") && !sentence.contains("every MUST requirement passed"))
     }
 
     @Test("NOT CONFORMANT names the failed MUST first; a failure elsewhere outranks an INFRA target")
     func failureFirst() {
         let failed = Self.target([Self.row(.must, .untested, key: "U"), Self.row(.must, .fail, key: "AVPS2-F")])
-        #expect(Conformance.sentence(Conformance.outcome(of: failed)).hasPrefix("MUST failed: AVPS2-F"))
+        #expect(Conformance.sentence(Conformance.outcome(of: failed)).hasPrefix("failed 1 MUST: AVPS2-F; missing 1 MUST: U (UNTESTED)"))
         #expect(RunOutcome.of([failed, Self.target([], infra: "boot")]) == .mustFailed)
         #expect(Conformance.status(of: [failed, Self.target([], infra: "boot")]) == .notConformant)
     }

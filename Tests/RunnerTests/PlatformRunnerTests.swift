@@ -4,9 +4,8 @@ import Foundation
 import Testing
 @testable import Runner
 
-/// When the destructive watchdog test runs and what it leaves when it does not; the host side of
-/// the pmem pattern.
-@Suite("watchdog expiry planning and the pmem pattern")
+/// When the destructive watchdog test runs and what it leaves when it does not.
+@Suite("watchdog expiry planning")
 struct PlatformRunnerTests {
     func launch(_ devices: [DeviceSpec], adapter: String = "qemu", withheld: [String: String] = [:]) -> PreparedLaunch {
         let target = TargetSpec(name: "t", adapter: adapter, devices: devices)
@@ -46,28 +45,5 @@ struct PlatformRunnerTests {
         let withheld = Planner.row(requirement, offered: [3], withheldKinds: ["watchdog": "aarch64 virt has none"])
         #expect(withheld.decision == "NOT_APPLICABLE" && withheld.reason == "the hypervisor cannot offer a watchdog device: aarch64 virt has none")
         #expect(Planner.row(requirement, offered: [3]).decision == "RUN")
-    }
-
-    /// Values computed independently from the agent's C (storage.c) with Python.
-    @Test func pmemPatternIsTheAgents() {
-        #expect(PmemBackingCheck.pattern(seed: 1, count: 10) == [29, 221, 108, 137, 75, 206, 228, 71, 29, 101])
-        #expect(PmemBackingCheck.pattern(seed: 0, count: 10) == PmemBackingCheck.pattern(seed: 1, count: 10))
-        #expect(PmemBackingCheck.pattern(seed: 0x5eed_9e11, count: 4) == [77, 100, 14, 27])
-    }
-
-    @Test func pmemHostCheckFindsThePatternOnlyWhereItIs() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("avps-pmem-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: file) }
-        var bytes = [UInt8](repeating: 0, count: 8192)
-        bytes.replaceSubrange(4096..<8192, with: PmemBackingCheck.pattern(seed: 7, count: 4096))
-        try Data(bytes).write(to: file)
-        func result(offset: Int64) -> ProbeResult {
-            ProbeResult(name: "pmem.integrity", device: "virtio2", status: .ok,
-                        facts: ["offset": .int(offset), "bytes": .int(4096), "seed": .int(7), "verified": .bool(true)])
-        }
-        #expect(await PmemBackingCheck.facts(for: result(offset: 4096), backingFiles: [file.path])["host_pattern_ok"] == .bool(true))
-        #expect(await PmemBackingCheck.facts(for: result(offset: 0), backingFiles: [file.path])["host_pattern_ok"] == .bool(false))
-        #expect(await PmemBackingCheck.facts(for: result(offset: 4096), backingFiles: ["/nonexistent"])["host_pattern_ok"] == .bool(false))
-        #expect(await PmemBackingCheck.facts(for: result(offset: 4096), backingFiles: []).isEmpty)
     }
 }

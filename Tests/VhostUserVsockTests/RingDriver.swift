@@ -104,8 +104,9 @@ final class RingDriver {
 
 /// A vsock packet as the guest builds it.
 func vsockPacket(op: UInt16, sourcePort: UInt32, destinationPort: UInt32, payload: [UInt8] = [], flags: UInt32 = 0,
-                 bufferAllocation: UInt32 = 256 << 10, forwardCount: UInt32 = 0, cid: UInt64 = 3) -> [UInt8] {
-    var header = VsockHeader(sourceCID: cid, destinationCID: 2, sourcePort: sourcePort, destinationPort: destinationPort,
+                 bufferAllocation: UInt32 = 256 << 10, forwardCount: UInt32 = 0, cid: UInt64 = 3,
+                 to destinationCID: UInt64 = 2) -> [UInt8] {
+    var header = VsockHeader(sourceCID: cid, destinationCID: destinationCID, sourcePort: sourcePort, destinationPort: destinationPort,
                              op: VsockHeader.Op(rawValue: op) ?? .rw, flags: flags, length: UInt32(payload.count))
     header.op = op
     header.bufferAllocation = bufferAllocation

@@ -16,7 +16,7 @@ struct VsockDeviceTests {
         let device: VsockDevice
         let directory: String
 
-        init() throws {
+        init(cid: UInt64 = 3) throws {
             rx = try driver.queue()
             tx = try driver.queue()
             // Two rings in one RAM: give tx its own ring area by offsetting its addresses.
@@ -30,7 +30,7 @@ struct VsockDeviceTests {
             try tx.resolve(driver.memory)
             directory = NSTemporaryDirectory() + "vsock-unit-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            device = VsockDevice(guestCID: 3, hybrid: HybridEndpoints(path: directory + "/v.sock"), log: BackendLog(verbose: false))
+            device = VsockDevice(guestCID: cid, hybrid: HybridEndpoints(path: directory + "/v.sock"), log: BackendLog(verbose: false))
         }
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }

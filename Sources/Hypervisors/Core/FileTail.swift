@@ -35,6 +35,25 @@ public enum FileTail {
         return (try? handle.read(upToCount: maxBytes)) ?? Data()
     }
 
+    /// Bytes kept of a log copied from where the platform wrote it (libvirtd's QEMU log, a remote
+    /// host's console over SFTP): its last 8 MiB.
+    public static let copyLimit = 8 << 20
+
+    /// The line that opens a copy cut to its last `kept` bytes of `size`.
+    public static func cutNote(size: UInt64, kept: Int) -> Data {
+        Data("[avps: this log was \(size) bytes; only its last \(kept) bytes are kept]\n".utf8)
+    }
+
+    /// Copies the last `maxBytes` of `source` to `destination` (a cut copy starts with
+    /// `cutNote`); nothing when the source cannot be read. Never loads more than `maxBytes`.
+    public static func copy(_ source: URL, to destination: URL, maxBytes: Int = copyLimit) {
+        guard FileManager.default.isReadableFile(atPath: source.path) else { return }
+        let size = size(source)
+        var data = size > UInt64(maxBytes) ? cutNote(size: size, kept: maxBytes) : Data()
+        data.append(bytes(source, maxBytes: maxBytes))
+        try? data.write(to: destination)
+    }
+
     /// Size of the file now (0 when it does not exist).
     public static func size(_ url: URL) -> UInt64 {
         ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size]) as? NSNumber)?.uint64Value ?? 0

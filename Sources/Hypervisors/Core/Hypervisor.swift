@@ -47,6 +47,12 @@ public struct PreparedLaunch: Sendable {
     public var withheldDevices: [Int: String] = [:]
     /// The same for requested devices that are not virtio, by kind (`watchdog`).
     public var withheldPlatformDevices: [String: String] = [:]
+    /// Host-side Unix sockets of console data ports, by port name, for adapters that declare them
+    /// (`external.console_ports`); the qemu adapter's own ports are derived from the target.
+    public var consoleSockets: [String: String] = [:]
+    /// Files on this host behind the guest's disks, shares and pmem, for host-side checks of
+    /// what the probes wrote; empty when the host holds none.
+    public var hostDataEnds = HostDataEnds()
     /// An adapter's own plan for the live part of the launch (the `ssh` adapter: what runs on the
     /// other host); opaque to everything but that adapter, nil when the adapter needs none.
     public var adapterPlan: (any Sendable)?

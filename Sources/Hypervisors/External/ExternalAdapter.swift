@@ -41,12 +41,18 @@ public struct ExternalAdapter: Hypervisor {
         case .hybridVsock(let path, _): placeholders.apply(path)
         case .tcp(let host, let port): "\(host):\(port)"
         }
-        return PreparedLaunch(
+        var launch = PreparedLaunch(
             target: target, accelerator: "external", commandLine: start,
             expectedVirtioDevices: target.devices.compactMap(\.virtioDeviceID).sorted(), workspace: workspace,
             agentSocket: channelPath, qmpSocket: "",
             serialLog: artifactDirectory.appendingPathComponent("serial.log"),
             stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"))
+        launch.consoleSockets = (spec.consolePorts ?? [:]).mapValues { placeholders.apply($0) }
+        if let files = spec.hostFiles {
+            launch.hostDataEnds = HostDataEnds(blockImages: placeholders.apply(files.block),
+                                               shareDirectories: placeholders.apply(files.ninep), pmemFiles: placeholders.apply(files.pmem))
+        }
+        return launch
     }
 
     public func withRunningGuest<T: Sendable>(

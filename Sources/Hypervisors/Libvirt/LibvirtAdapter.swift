@@ -37,11 +37,18 @@ public struct LibvirtAdapter: Hypervisor {
             let (xml, expected) = try LibvirtDomainXML.build(
                 name: Self.domainName(target, workspace: workspace), target: target,
                 domainType: accelerator == "kvm" ? "kvm" : "qemu", boot: boot, paths: paths)
-            return PreparedLaunch(
+            var launch = PreparedLaunch(
                 target: target, accelerator: accelerator, commandLine: ["libvirt", uri, xml],
                 expectedVirtioDevices: expected, workspace: workspace, agentSocket: paths.agentSocket, qmpSocket: "",
                 serialLog: URL(fileURLWithPath: paths.serialLog),
                 stderrLog: artifactDirectory.appendingPathComponent("qemu-stderr.log"))
+            // A local daemon serves the files created here; a remote one (qemu+ssh://host/...) does not.
+            if (URL(string: uri)?.host ?? "").isEmpty {
+                launch.hostDataEnds = .workspaceFiles(
+                    target, disk: { LibvirtDomainXML.diskPath($0, workspace: workspace.path) },
+                    share: { LibvirtDomainXML.sharePath($0, workspace: workspace.path) }, pmem: { _ in "" })
+            }
+            return launch
         }
     }
 

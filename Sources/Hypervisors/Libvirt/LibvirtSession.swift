@@ -98,12 +98,11 @@ struct LibvirtSession: Sendable {
         return text.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
-    /// libvirtd writes QEMU's stderr to its own log (stdio_handler = "file"); keep a copy as the
-    /// `hypervisor_stderr` artifact when it is readable here.
+    /// libvirtd writes QEMU's stderr to its own log (stdio_handler = "file"); keep a copy of its
+    /// tail as the `hypervisor_stderr` artifact when it is readable here (the log is libvirtd's,
+    /// appended across runs of the same name, and as large as QEMU made it).
     private func copyQEMULog() {
-        let source = URL(fileURLWithPath: "/var/log/libvirt/qemu/\(domainName).log")
-        guard let data = try? Data(contentsOf: source) else { return }
-        try? data.write(to: launch.stderrLog)
+        FileTail.copy(URL(fileURLWithPath: "/var/log/libvirt/qemu/\(domainName).log"), to: launch.stderrLog)
     }
 
 }

@@ -74,6 +74,11 @@ public struct QEMUAdapter: Hypervisor {
             serialLog: artifactDirectory.appendingPathComponent("serial.log").path,
             workspace: workspace.path)
         paths.vsockSocket = workspace.appendingPathComponent("vhost-vsock.sock").path
+        var vsockUDS = workspace.appendingPathComponent("vsock.sock").path
+        if let shared = SharedVsockBackend.member(of: target) {  // a system's vsock link: one backend for its VMs
+            paths.vsockSocket = shared.socket
+            vsockUDS = shared.uds
+        }
         var vsock: AgentChannelChoice?
         do {
             let (channel, provision) = try VsockPlanning.plan(target)
@@ -87,10 +92,12 @@ public struct QEMUAdapter: Hypervisor {
                 expectedVirtioDevices: expected, workspace: workspace, agentSocket: paths.agentSocket,
                 qmpSocket: paths.qmpSocket, serialLog: URL(fileURLWithPath: paths.serialLog),
                 stderrLog: artifactDirectory.appendingPathComponent("qemu-stderr.log"),
-                agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket,
-                vsockUDS: workspace.appendingPathComponent("vsock.sock").path)
+                agentChannel: channel, vsock: provision, vsockSocket: paths.vsockSocket, vsockUDS: vsockUDS)
             launch.hypervisorVersion = version
             launch.withhold(withheld)
+            launch.hostDataEnds = .workspaceFiles(
+                target, omitting: Set(withheld.keys), disk: { QEMUCommandLine.diskPath($0, paths) },
+                share: { QEMUCommandLine.sharePath($0, paths) }, pmem: { QEMUCommandLine.pmemPath($0, workspace: paths.workspace) })
             return launch
         } catch {
             if case .kernelVsock(let cid) = vsock { KernelCIDAllocator.release(cid) }
@@ -138,8 +145,10 @@ public struct QEMUAdapter: Hypervisor {
         let stderrFD = try openLog(launch.stderrLog)
         var options = PlatformOptions()
         // Own group (a terminal's Ctrl-C reaches avps, which shuts QEMU down in order); with our
-        // vsock backend, QEMU joins the backend's group so the orphan guard kills both.
-        options.processGroupID = backend?.processID ?? 0
+        // vsock backend, QEMU joins the backend's group so the orphan guard kills both (not a
+        // backend shared by a system's VMs: one VM's teardown would kill its siblings).
+        let backendGroup = backend.flatMap { $0.shared ? nil : $0.processID }
+        options.processGroupID = backendGroup ?? 0
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
         let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages, backend: backend)
         do {
@@ -149,7 +158,7 @@ public struct QEMUAdapter: Hypervisor {
                 error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
             ) { execution in
                 let pid = execution.processIdentifier.value
-                orphanGuard.announce(processGroup: backend?.processID ?? pid)
+                orphanGuard.announce(processGroup: backendGroup ?? pid)
                 return try await session.run(pid: pid, body)
             }
             return outcome.closureResult
@@ -182,10 +191,23 @@ public struct QEMUAdapter: Hypervisor {
         let paths = QEMUCommandLine.Paths(qmpSocket: "", agentSocket: "", serialLog: "", workspace: launch.workspace.path)
         for (index, device) in launch.target.devices.enumerated() {
             if case .ninep = device {  // the 9p share must exist before QEMU opens it
-                try? FileManager.default.createDirectory(atPath: QEMUCommandLine.sharePath(index, paths), withIntermediateDirectories: true)
+                try? FileManager.default.createDirectory(
+                    atPath: QEMUCommandLine.hostPath(QEMUCommandLine.sharePath(index, paths), target: launch.target, paths: paths),
+                    withIntermediateDirectories: true)
             }
         }
-        for (path, sizeMiB) in QEMUCommandLine.backingFiles(launch.target, paths) {
+        for (original, sizeMiB) in QEMUCommandLine.backingFiles(launch.target, paths) {
+            let path = QEMUCommandLine.hostPath(original, target: launch.target, paths: paths)
+            if path != original {
+                // A negative control's disk shared by every VM: created once, never replaced (a new
+                // file would leave the VMs that opened the old one apart).
+                let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw .workspace("cannot create shared backing file \(path)") }
+                defer { close(fd) }
+                var status = stat()
+                if fstat(fd, &status) == 0, status.st_size == 0 { _ = ftruncate(fd, off_t(sizeMiB) << 20) }
+                continue
+            }
             guard FileManager.default.createFile(atPath: path, contents: nil),
                   let handle = FileHandle(forWritingAtPath: path) else {
                 throw .workspace("cannot create backing file \(path)")

@@ -129,7 +129,7 @@ public enum QEMUCommandLine {
             if let virtioID = device.virtioDeviceID { expected.append(virtioID) }
         }
         let links = try linkArguments(target.membership, machine: machine)
-        return (args + links.arguments, (expected + links.expectedDevices).sorted())
+        return (applyFaults(args + links.arguments, target: target, paths: paths), (expected + links.expectedDevices).sorted())
     }
 
     /// `-m` value: plain RAM, or with virtio-pmem devices the hot-plug room they are plugged into
@@ -206,11 +206,6 @@ public enum QEMUCommandLine {
         target.devices.enumerated().compactMap { index, device in
             pmemFile(index, device, workspace: paths.workspace) ?? device.blockSizeMiB.map { (diskPath(index, paths), $0) }
         }
-    }
-
-    /// The backing files of the target's virtio-pmem devices, with their sizes.
-    public static func pmemBackingFiles(_ target: TargetSpec, workspace: String) -> [(path: String, sizeMiB: Int)] {
-        target.devices.enumerated().compactMap { index, device in pmemFile(index, device, workspace: workspace) }
     }
 
     private static func pmemFile(_ index: Int, _ device: DeviceSpec, workspace: String) -> (path: String, sizeMiB: Int)? {

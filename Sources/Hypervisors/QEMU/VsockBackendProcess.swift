@@ -17,8 +17,11 @@ enum VsockPlanning {
             return (.virtioSerial(reason: "the target asks for virtio-serial"), nil)
         }
         let requested: AgentChannelKind = target.agentChannel == .virtioSerial ? .vsock : target.agentChannel
+        var host = HostVsockSupport.probe()
+        // Kernel vhost-vsock carries nothing between guests: a VM of a vsock link needs our backend.
+        if SharedVsockBackend.member(of: target) != nil { host.kernelVhostVsock = false }
         let provision: AgentChannelChoice?
-        switch try AgentChannelSelector.choose(requested, host: HostVsockSupport.probe()) {
+        switch try AgentChannelSelector.choose(requested, host: host) {
         case .kernelVsock: provision = .kernelVsock(cid: try KernelCIDAllocator.allocate())
         case .userVsock(let backend): provision = .userVsock(backend: backend)
         case .virtioSerial(let reason): return (.virtioSerial(reason: reason), nil)
@@ -36,6 +39,14 @@ public struct VsockBackendHandle: Sendable {
     public let processID: Int32
     /// The backend's stderr (an artifact of the run).
     public let log: URL
+    /// Serves several VMs of a system (`SharedVsockBackend`): a launch neither starts nor stops it,
+    /// and its QEMU keeps a process group of its own.
+    public internal(set) var shared = false
+
+    init(processID: Int32, log: URL) {
+        self.processID = processID
+        self.log = log
+    }
 
     var hasExited: Bool { ProcessState.hasExited(processID) }
 
@@ -52,14 +63,9 @@ enum VsockBackendProcess {
         _ body: @Sendable (VsockBackendHandle?) async throws -> T
     ) async throws -> T {
         guard case .userVsock(let executable) = launch.vsock else { return try await body(nil) }
+        if let shared = SharedVsockBackend.handle(serving: launch.vsockSocket) { return try await body(shared) }
         let logURL = launch.stderrLog.deletingLastPathComponent().appendingPathComponent("vsockd.log")
-        let logFD: FileDescriptor
-        do {
-            logFD = try FileDescriptor.open(FilePath(logURL.path), .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                            permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        } catch {
-            throw HypervisorError.workspace("cannot open \(logURL.path): \(error)")
-        }
+        let logFD = try openLog(logURL)
         var options = PlatformOptions()
         options.processGroupID = 0  // QEMU joins this group; the orphan guard kills both
         let arguments = ["vsockd", "--socket", launch.vsockSocket, "--uds", launch.vsockUDS,
@@ -89,8 +95,18 @@ enum VsockBackendProcess {
         }
     }
 
+    /// The backend's stderr, truncated (an artifact of the run).
+    static func openLog(_ url: URL) throws(HypervisorError) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(FilePath(url.path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                                           permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw .workspace("cannot open \(url.path): \(error)")
+        }
+    }
+
     /// The backend renames its socket into place only once it listens, so existence is enough.
-    private static func waitUntilListening(_ handle: VsockBackendHandle, socket: String) async throws(HypervisorError) {
+    static func waitUntilListening(_ handle: VsockBackendHandle, socket: String) async throws(HypervisorError) {
         let deadline = ContinuousClock.now + .seconds(10)
         while !FileManager.default.fileExists(atPath: socket) {
             if handle.hasExited { throw .exitedEarly(status: "vsock backend exited during start", detail: handle.logTail()) }
@@ -100,7 +116,7 @@ enum VsockBackendProcess {
     }
 
     /// The backend exits by itself once QEMU hung up; otherwise SIGTERM, then SIGKILL.
-    private static func stop(_ handle: VsockBackendHandle) async {
+    static func stop(_ handle: VsockBackendHandle) async {
         await Task {
             if await ProcessState.waitForExit(handle.processID, timeout: .seconds(1)) { return }
             kill(handle.processID, SIGTERM)

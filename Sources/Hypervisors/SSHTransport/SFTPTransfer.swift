@@ -80,13 +80,26 @@ package enum SFTPTransfer {
             return .failure(.sftp(operation: "open", path: remote, reason: reason(sftp, connection)))
         }
         defer { sftp_close(file) }
+        // Only the tail of a remote log: a console the remote guest filled is not carried whole.
         var contents = Data()
+        if let attributes = sftp_fstat(file) {
+            let size = attributes.pointee.size
+            sftp_attributes_free(attributes)
+            if size > UInt64(FileTail.copyLimit) {
+                contents = FileTail.cutNote(size: size, kept: FileTail.copyLimit)
+                guard sftp_seek64(file, size - UInt64(FileTail.copyLimit)) == 0 else {
+                    return .failure(.sftp(operation: "seek", path: remote, reason: reason(sftp, connection)))
+                }
+            }
+        }
+        let limit = contents.count + FileTail.copyLimit
         var buffer = [UInt8](repeating: 0, count: chunk)
         while true {
             let count = buffer.withUnsafeMutableBytes { sftp_read(file, $0.baseAddress, $0.count) }
             guard count >= 0 else { return .failure(.sftp(operation: "read", path: remote, reason: reason(sftp, connection))) }
             if count == 0 { break }
-            contents.append(contentsOf: buffer.prefix(count))
+            contents.append(contentsOf: buffer.prefix(min(count, limit - contents.count)))
+            if contents.count >= limit { break }  // the file grew while it was read
         }
         do {
             try contents.write(to: URL(fileURLWithPath: local))

@@ -140,6 +140,94 @@ def answering_agent(error_text=None, devices=DEVICES, honest=False):
     return agent
 
 
+# -- data paths the host holds the other end of -------------------------------------------------
+
+DATA_DEVICES = [
+    {"name": "virtio0", "device_id": 2, "vendor_id": 0x1AF4, "transport": "pci", "bus_address": "0000:00:02.0",
+     "pci_device_id": 0x1042, "negotiated_features": [9, 32], "status": 15, "driver": "virtio_blk"},
+    {"name": "virtio1", "device_id": 1, "vendor_id": 0x1AF4, "transport": "pci", "bus_address": "0000:00:03.0",
+     "pci_device_id": 0x1041, "negotiated_features": [5, 32], "status": 15, "driver": "virtio_net"},
+    {"name": "virtio2", "device_id": 9, "vendor_id": 0x1AF4, "transport": "pci", "bus_address": "0000:00:04.0",
+     "pci_device_id": 0x1049, "negotiated_features": [0, 32], "status": 15, "driver": "9pnet_virtio"},
+    {"name": "virtio3", "device_id": 27, "vendor_id": 0x1AF4, "transport": "pci", "bus_address": "0000:00:05.0",
+     "pci_device_id": 0x105B, "negotiated_features": [32], "status": 15, "driver": "virtio_pmem"},
+]
+WORKSPACE = os.path.dirname(SOCKET_PATH)
+MASK = (1 << 64) - 1
+
+
+def storage_pattern(seed, count):
+    """The agent's xorshift64* stream (storage.c)."""
+    state, out = seed or 1, bytearray()
+    while len(out) < count:
+        state ^= state >> 12
+        state = (state ^ (state << 25)) & MASK
+        state ^= state >> 27
+        out += ((state * 0x2545F4914F6CDD1D) & MASK).to_bytes(8, "little")
+    return bytes(out[:count])
+
+
+def make_host_files():
+    """The files the suite declares under host_files, as an external hypervisor would create them."""
+    for name, size in (("disk0.raw", 16 << 20), ("pmem0.img", 16 << 20)):
+        with open(os.path.join(WORKSPACE, name), "wb") as f:
+            f.truncate(size)
+    os.makedirs(os.path.join(WORKSPACE, "share0"), exist_ok=True)
+
+
+def do_the_work(name, params):
+    """What a real guest's probe would leave at the host's end of each data path."""
+    if name in ("block.integrity", "pmem.integrity"):
+        path = os.path.join(WORKSPACE, "disk0.raw" if name == "block.integrity" else "pmem0.img")
+        with open(path, "r+b") as f:
+            f.seek(params["offset"])
+            f.write(storage_pattern(params["seed"], params["bytes"]))
+    elif name == "9p.fileops":
+        with open(os.path.join(WORKSPACE, "share0", params["keep_file"]), "wb") as f:
+            f.write(bytes((i * 7 + 3) & 0xFF for i in range(65536)))
+    elif name == "net.udp_echo":
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.settimeout(2)
+        for seq in range(params["count"]):
+            udp.sendto(bytes([seq]) * 64, ("127.0.0.1", params["port"]))
+            udp.recv(2048)
+        udp.close()
+
+
+CLAIMS = {
+    "block.integrity": {"write_ok": True, "flush_ok": True, "read_ok": True, "mismatched_bytes": 0, "verified": True,
+                        "write_mib_per_s": 200.0},
+    "pmem.integrity": {"write_ok": True, "flush_ok": True, "read_ok": True, "mismatched_bytes": 0, "verified": True},
+    "9p.fileops": {"mount_ok": True, "create_ok": True, "write_ok": True, "read_ok": True, "data_verified": True},
+    "net.link": {"carrier": True, "admin_up": True},
+    "net.udp_echo": {"carrier": True, "sent": 20, "received": 20, "late": 0, "lost": 0, "corrupted": 0},
+}
+
+
+def data_agent(honest):
+    """Claims every write and echo went through; `honest` also does them, a liar does not."""
+    def agent(conn):
+        send(conn, READY)
+        for request in requests(conn):
+            method, rid, params = request.get("method"), request.get("id"), request.get("params", {})
+            if method == "hello":
+                send(conn, {"id": rid, "result": HELLO})
+            elif method == "inventory":
+                send(conn, {"id": rid, "result": {"devices": DATA_DEVICES}})
+            elif method == "probe":
+                name, probe_params = params.get("name"), params.get("params", {})
+                facts = dict(CLAIMS.get(name, {}))
+                if honest and facts:
+                    do_the_work(name, probe_params)
+                status = "ok" if facts else "unavailable"
+                send(conn, {"id": rid, "result": {"name": name, "device": params.get("device"), "status": status,
+                                                  "facts": facts, "reason": None if facts else "fake platform"}})
+            elif method == "poweroff":
+                send(conn, {"id": rid, "result": {}})
+                return
+    return agent
+
+
 # -- descendants that try to outlive the run ----------------------------------------------------
 
 def spawn_descendants():
@@ -216,6 +304,9 @@ def main():
         daemonize()
         spawn_descendants()
         serve(answering_agent(devices=HONEST_DEVICES, honest=True))
+    elif SCENARIO in ("data-liar", "data-honest"):
+        make_host_files()
+        serve(data_agent(honest=SCENARIO == "data-honest"))
     elif SCENARIO == "stop-hangs":
         sleep_forever()
     else:
