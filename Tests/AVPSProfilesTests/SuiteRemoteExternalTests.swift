@@ -42,6 +42,13 @@ struct SuiteRemoteExternalTests {
         #expect(target.external?.stop == ["xl", "destroy", "{name}"])
     }
 
+    @Test func shippedRemoteExampleLoads() throws {
+        let file = ExternalTool.packageRoot.appendingPathComponent("Suites/targets/xen-xl-remote.example.yaml")
+        let target = try #require(SuiteLoader.load(contentsOf: file).targets.first)
+        #expect(target.external?.remote?.ssh.host == "dom0.lab.example")
+        #expect(target.external?.remote?.uploads == ["domu.cfg": "./xen/avps-domu.cfg"])
+    }
+
     @Test func badRemoteSectionsNameTheirLineAndField() {
         let qemu = error("{host: dom0.lab, qemu: qemu-system-x86_64}")
         #expect(qemu.contains("t.yaml:12") && qemu.contains("qemu"), "\(qemu)")

@@ -48,6 +48,47 @@ struct RemoteExternalTests {
         try await expectNothingLeft("it-rext", commandLine: result.commandLine, server: server)
     }
 
+    @Test("a TCP agent channel on the remote host is forwarded back (direct-tcpip)")
+    func tcpChannel() async throws {
+        let server = try await TestSSHServer.start()
+        defer { server.stop() }
+        let knownHosts = try server.knownHosts("known_hosts", lines: [try server.knownHostsLine])
+        var spec = try target("it-rext-tcp", server: server, knownHosts: knownHosts)
+        let port = try TestSSHServer.freePort()
+        let unixChardev = "socket,id=agent,path={workspace}/agent.sock,server=on,wait=off"
+        var external = try #require(spec.external)
+        #expect(external.start.contains(unixChardev))
+        // `-pidfile` keeps the remote directory in the recorded command line for the leftover check.
+        external.start = external.start.map {
+            $0 == unixChardev ? "socket,id=agent,host=127.0.0.1,port=\(port),server=on,wait=off" : $0
+        } + ["-pidfile", "{workspace}/qemu.pid"]
+        external.channel = .tcp(host: "127.0.0.1", port: port)
+        spec.external = external
+        let (outcome, _) = try await runTarget(spec)
+        #expect(try AdapterInteropTests().inventory(outcome).keys.sorted() == [2, 3, 4])
+        try await expectNothingLeft("it-rext-tcp", commandLine: outcome.results.first?.commandLine ?? [], server: server)
+    }
+
+    @Test("a hybrid-vsock channel on the remote host is forwarded back, CONNECT over the SSH channel")
+    func hybridVsockChannel() async throws {
+        let server = try await TestSSHServer.start()
+        defer { server.stop() }
+        let knownHosts = try server.knownHosts("known_hosts", lines: [try server.knownHostsLine])
+        let suite = try SuiteLoader.load(contentsOf: Paths.root.appendingPathComponent("Suites/targets/external-qemu-vsock.yaml"))
+        var spec = try #require(suite.targets.first)
+        spec.name = "it-rext-hvsock"
+        // The "remote" host is this one, so our vsockd binary is there by its path.
+        var external = try #require(spec.external)
+        external.start = external.start.map { $0 == "{avps}" ? CLITests.binary.path : $0 }
+        external.remote = ExternalRemote(ssh: server.spec(knownHosts: knownHosts))
+        spec.external = external
+        let (outcome, _) = try await runTarget(spec)
+        #expect(try AdapterInteropTests().inventory(outcome).keys.sorted() == [4, 19])
+        let commandLine = outcome.results.first?.commandLine ?? []
+        try await expectNothingLeft("it-rext-hvsock", commandLine: commandLine, server: server)
+        #expect(processesMentioning("vsockd --socket /tmp/avps-ext-").isEmpty, "vsockd left running")
+    }
+
     @Test("an unknown host key is INFRA at 'ssh connected'; nothing is recorded, started or left")
     func unknownHostKey() async throws {
         let server = try await TestSSHServer.start()

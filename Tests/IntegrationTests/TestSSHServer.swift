@@ -156,7 +156,7 @@ final class TestSSHServer: @unchecked Sendable {
         """
     }
 
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestServerError(message: "socket failed") }
         defer { close(fd) }
