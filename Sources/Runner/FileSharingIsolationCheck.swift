@@ -1,6 +1,7 @@
 import AVPSModel
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 
 /// AVPS2-FS-04: the first VM with a 9p share gets a host canary planted just outside its export
 /// (plus symlinks in the export that point at it, absolute and `../`); it mounts every share it

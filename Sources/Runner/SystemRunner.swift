@@ -17,8 +17,9 @@ struct SystemRunner: Sendable {
              events: (@Sendable (RunEvent) -> Void)?) async throws(RunnerError) -> TargetOutcome {
         do {
             return try await SystemWorkspace.with { shared in
-                var system = LinkPorts.assign(spec, sharedDirectory: shared.path)
-                for index in system.vms.indices { system.vms[index].membership?.faults = runner.isolationFaults }
+                var assigned = LinkPorts.assign(spec, sharedDirectory: shared.path)
+                for index in assigned.vms.indices { assigned.vms[index].membership?.faults = runner.isolationFaults }
+                let system = assigned
                 return try await withVsockLinks(system, log: artifactDirectory, workspace: shared) {
                     try await runMembers(system, profiles: profiles,
                                          artifactDirectory: artifactDirectory, runDirectory: runDirectory, events: events)

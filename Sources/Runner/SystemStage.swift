@@ -22,6 +22,8 @@ struct SystemStage: Sendable {
         let context = SystemCheckContext(members: members, absent: absent, system: system, faults: faults, seed: seed)
         let checks: [(String, any SystemCheck)] = [
             ("system network link", NetworkLinkCheck()),
+            ("system vsock link", VsockLinkCheck()),
+            ("system shared memory", SharedMemoryLinkCheck()),
             ("system storage isolation", StorageIsolationCheck()),
             ("system file sharing isolation", FileSharingIsolationCheck()),
             ("system watchdog isolation", WatchdogIsolationCheck()),
@@ -31,9 +33,6 @@ struct SystemStage: Sendable {
             guard context.missingVMs == nil else { continue }
             observations.merge((try? await stages.run(stage) { await check.measure(context) }) ?? [:])
         }
-        let linked = LinkMembers(members: members, system: system)
-        observations.merge((try? await stages.run("system vsock link") { await VsockLinkCheck().measure(linked) }) ?? [:])
-        observations.merge((try? await stages.run("system shared memory") { await SharedMemoryLinkCheck().measure(linked) }) ?? [:])
     }
 }
 

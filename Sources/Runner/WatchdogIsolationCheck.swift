@@ -1,7 +1,7 @@
 import AVPSModel
 import AgentProtocol
 import Foundation
-import Hypervisors
+import HypervisorCore
 import Synchronization
 
 /// AVPS2-WDT-05: the VM whose watchdog has the destructive test lets it expire (the same stage a

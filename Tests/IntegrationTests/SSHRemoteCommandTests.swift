@@ -1,6 +1,7 @@
 import Foundation
 @testable import HypervisorCore
 @testable import SSHHypervisor
+@testable import SSHTransport
 import Testing
 
 /// A remote command over a real OpenSSH server: it has a deadline on both ends (avps stops

@@ -1,7 +1,8 @@
 import AVPSModel
 import AVPSProfiles
 import Foundation
-import Hypervisors
+import HypervisorCore
+import QEMUHypervisor
 import Runner
 import Testing
 
