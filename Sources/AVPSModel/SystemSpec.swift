@@ -111,4 +111,9 @@ public struct IsolationFaults: OptionSet, Sendable, Codable, Hashable {
     public static let systemWideWatchdog = IsolationFaults(rawValue: 4)
     /// The network link delivers each VM's frames back to itself, never to its sibling (AVPS2-NET-06 must FAIL).
     public static let severedNetwork = IsolationFaults(rawValue: 8)
+    /// Each VM of a shared-memory link maps a backing file of its own (AUTO-SHM-01 must FAIL).
+    public static let separateSharedMemory = IsolationFaults(rawValue: 16)
+    /// Each VM of a vsock link gets a vsock backend of its own, so no sibling CID exists for it
+    /// (AUTO-VSOCK-02 must FAIL).
+    public static let severedVsock = IsolationFaults(rawValue: 32)
 }

@@ -5,13 +5,14 @@ import AgentProtocol
 /// is cut into one slot per VM; the first VM writes a seeded pattern into slot 0, every other VM
 /// reads it there and writes its own into its slot, then the first VM reads each of those. The
 /// observation is true only when every read saw its writer's pattern, byte for byte. The seeds
-/// are new for every run, so a pattern left from an earlier run cannot pass.
-struct SharedMemoryLinkCheck: Sendable {
+/// derive from the run's seed (a replay writes the same ones; another run, other ones).
+struct SharedMemoryLinkCheck: SystemCheck {
+    var observation: String { Self.observation }
     static let observation = "shared_memory.pattern_seen"
     /// Most bytes per slot written and compared (the probe's region).
     static let slotBytes: Int64 = 256 << 10
 
-    func measure(_ context: LinkMembers) async -> [String: FactValue] {
+    func measure(_ context: SystemCheckContext) async -> [String: FactValue] {
         let key = Self.observation
         let links = context.links(.sharedMemory)
         guard !links.isEmpty else { return [Evidence.notRecordedKey(key): .string("the system declares no shared-memory link")] }
@@ -24,7 +25,7 @@ struct SharedMemoryLinkCheck: Sendable {
             }
             let slot = Int64(link.sizeMiB ?? SystemLink.defaultSharedMemoryMiB) << 20 / Int64(link.vms.count)
             let bytes = min(Self.slotBytes, slot)
-            let seeds = link.vms.map { _ in Int64.random(in: 1...Int64(Int32.max)) }
+            let seeds = link.vms.indices.map { Int64(bitPattern: context.secret($0, salt: 0x5_4a7e_d000 + UInt64(index))) }
             let prefix = "\(key).link\(index)"
             do {
                 var reads: [(reader: String, writer: String, facts: [String: FactValue])] = []
@@ -59,9 +60,9 @@ struct SharedMemoryLinkCheck: Sendable {
 
     /// One `ivshmem.pattern` step on VM `vm`; a probe that could not run is a `LinkProbeFailure`.
     @discardableResult
-    private func pattern(_ context: LinkMembers, _ vm: String, _ params: [String: FactValue]) async throws -> [String: FactValue] {
+    private func pattern(_ context: SystemCheckContext, _ vm: String, _ params: [String: FactValue]) async throws -> [String: FactValue] {
         guard let member = context.member(vm) else { throw LinkProbeFailure(why: "VM \(vm) is not up") }
-        let result = try await context.probe(member, "ivshmem.pattern", device: nil, params)
+        let result = try await context.probe(member, "ivshmem.pattern", params)
         guard result.status == .ok else { throw LinkProbeFailure(why: "ivshmem.pattern on \(vm): \(result.reason ?? result.status.rawValue)") }
         return result.facts
     }

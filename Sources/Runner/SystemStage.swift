@@ -22,20 +22,16 @@ struct SystemStage: Sendable {
         let context = SystemCheckContext(members: members, absent: absent, system: system, faults: faults, seed: seed)
         let checks: [(String, any SystemCheck)] = [
             ("system network link", NetworkLinkCheck()),
+            ("system vsock link", VsockLinkCheck()),
+            ("system shared memory", SharedMemoryLinkCheck()),
             ("system storage isolation", StorageIsolationCheck()),
             ("system file sharing isolation", FileSharingIsolationCheck()),
+            ("system watchdog isolation", WatchdogIsolationCheck()),
         ]
         for (stage, check) in checks {
             // With a VM missing nothing is recorded: its INFRA becomes each requirement's (Scorer).
             guard context.missingVMs == nil else { continue }
             observations.merge((try? await stages.run(stage) { await check.measure(context) }) ?? [:])
-        }
-        // The link checks run before the watchdog check, which resets a VM on purpose.
-        let linked = LinkMembers(members: members, system: system)
-        observations.merge((try? await stages.run("system vsock link") { await VsockLinkCheck().measure(linked) }) ?? [:])
-        observations.merge((try? await stages.run("system shared memory") { await SharedMemoryLinkCheck().measure(linked) }) ?? [:])
-        if context.missingVMs == nil {
-            observations.merge((try? await stages.run("system watchdog isolation") { await WatchdogIsolationCheck().measure(context) }) ?? [:])
         }
     }
 }

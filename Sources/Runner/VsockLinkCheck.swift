@@ -6,19 +6,20 @@ import AgentProtocol
 /// system's vsock namespace (3 + its position; one backend serves them all). The observation is
 /// true only when every pair echoed every message intact; the details keep each pair's round
 /// trip, throughput and, on failure, the agent's `fault`.
-struct VsockLinkCheck: Sendable {
+struct VsockLinkCheck: SystemCheck {
+    var observation: String { Self.observation }
     static let observation = "guest_vsock.echo_intact"
     /// The first pair's median round trip (a key figure of its own).
     static let roundTrip = "guest_vsock.rtt_p50_us"
     static let messages: Int64 = 100
 
-    func measure(_ context: LinkMembers) async -> [String: FactValue] {
+    func measure(_ context: SystemCheckContext) async -> [String: FactValue] {
         let facts = await measureLinks(context)
         guard facts[Self.observation] == nil, case .string(let why)? = facts[Evidence.notRecordedKey(Self.observation)] else { return facts }
         return facts.merging([Evidence.notRecordedKey(Self.roundTrip): .string(why)]) { first, _ in first }
     }
 
-    private func measureLinks(_ context: LinkMembers) async -> [String: FactValue] {
+    private func measureLinks(_ context: SystemCheckContext) async -> [String: FactValue] {
         let key = Self.observation
         let links = context.links(.vsock)
         guard !links.isEmpty else { return [Evidence.notRecordedKey(key): .string("the system declares no vsock link")] }

@@ -24,10 +24,10 @@ struct SystemGuestTests {
         return try #require(renamed.targets.first)
     }
 
-    static func run(_ system: TargetSpec, faults: IsolationFaults = [], boot: Duration = .seconds(120)) async throws
-        -> (results: [TargetResult], directory: URL) {
+    static func run(_ system: TargetSpec, faults: IsolationFaults = [], boot: Duration = .seconds(120),
+                    profile name: String = "avps-2.0") async throws -> (results: [TargetResult], directory: URL) {
         let guest = try await ReferenceGuestFixture.shared.guest()
-        let profile = try LoadedProfile.load(Paths.root.appendingPathComponent("Profiles/avps-2.0.yaml"))
+        let profile = try LoadedProfile.load(Paths.root.appendingPathComponent("Profiles/\(name).yaml"))
         let directory = try Paths.temporaryDirectory(system.name)
         var runner = TargetRunner(hypervisor: QEMUAdapter(cacheDirectory: nil),
                                   boot: BootArtifacts(kernel: guest.kernel.path, initrd: guest.initrd.path,

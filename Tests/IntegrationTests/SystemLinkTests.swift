@@ -1,6 +1,9 @@
 import AVPSModel
 import AVPSProfiles
 import Foundation
+import GuestImage
+import HypervisorCore
+import QEMUHypervisor
 import Runner
 import Testing
 
@@ -62,5 +65,19 @@ struct SystemLinkTests {
         #expect(row.verdict == .fail, "\(row.verdict) \(row.reason)")
         #expect(observations["shared_memory.pattern_seen"] == .bool(true), "the other link is unaffected: \(observations)")
         #expect(await processesRemaining("avps-it-links-cut").isEmpty)
+    }
+
+    @Test("negative controls: a vsock backend per VM and a backing file per VM make both link rows FAIL")
+    func severedLinksFail() async throws {
+        let system = try Self.system("it-links-severed")
+        let (results, _) = try await SystemGuestTests.run(system, faults: [.severedVsock, .separateSharedMemory],
+                                                          profile: "automotive-extras")
+        let own = try #require(results.first { $0.name == "it-links-severed" && $0.vms != nil })
+        let observations = own.systemObservations ?? [:]
+        #expect(observations["guest_vsock.echo_intact"] == .bool(false), "\(observations)")
+        #expect(observations["shared_memory.pattern_seen"] == .bool(false), "\(observations)")
+        let verdicts = Dictionary(uniqueKeysWithValues: own.results.map { ($0.key, $0.verdict) })
+        #expect(verdicts["AUTO-VSOCK-02"] == .fail && verdicts["AUTO-SHM-01"] == .fail, "\(own.results.map { "\($0.key) \($0.verdict) \($0.reason)" })")
+        #expect(await processesRemaining("avps-it-links-severed").isEmpty)
     }
 }

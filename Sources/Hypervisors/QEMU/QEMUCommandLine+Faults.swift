@@ -1,4 +1,5 @@
 import AVPSModel
+import HypervisorCore
 
 /// Negative controls for systems (`IsolationFaults`, set by tests on the runner, never by a suite):
 /// the same command line with one isolation broken for real, so the isolation checks are seen to

@@ -31,7 +31,7 @@ extension QEMUCommandLine {
                 guard machine.transport == .pci else {
                     throw .invalidTarget("shared-memory links use ivshmem-plain, a PCI device: VM \(membership.vm) needs transport pci")
                 }
-                args += ["-object", "memory-backend-file,id=\(id),share=on,mem-path=\(sharedMemoryPath(directory, link: index)),size=\(link.sizeMiB ?? SystemLink.defaultSharedMemoryMiB)M",
+                args += ["-object", "memory-backend-file,id=\(id),share=on,mem-path=\(sharedMemoryPath(directory, link: index, membership: membership)),size=\(link.sizeMiB ?? SystemLink.defaultSharedMemoryMiB)M",
                          "-device", "ivshmem-plain,memdev=\(id),id=dev-\(id)"]
             case .vsock:
                 continue
@@ -54,4 +54,11 @@ extension QEMUCommandLine {
 
     /// The backing file of shared-memory link `link`, the same path for every VM of the system.
     public static func sharedMemoryPath(_ directory: String, link: Int) -> String { "\(directory)/shm-link\(link)" }
+
+    /// The file VM `membership` maps for link `link`: the link's one file, or, with the negative
+    /// control `separateSharedMemory`, a file of the VM's own (the link then shares nothing).
+    static func sharedMemoryPath(_ directory: String, link: Int, membership: SystemMembership) -> String {
+        let shared = sharedMemoryPath(directory, link: link)
+        return membership.faults.contains(.separateSharedMemory) ? "\(shared)-\(membership.index)" : shared
+    }
 }

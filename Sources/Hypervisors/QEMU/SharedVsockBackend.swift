@@ -51,6 +51,7 @@ public enum SharedVsockBackend {
     /// (a single guest, a VM outside every vsock link, a membership without its shared directory).
     public static func member(of target: TargetSpec) -> SharedVsockMember? {
         guard let membership = target.membership, let directory = membership.sharedDirectory,
+              !membership.faults.contains(.severedVsock),  // negative control: each VM its own backend
               membership.ownLinks.contains(where: { $0.link.kind == .vsock }) else { return nil }
         return member(index: membership.index, sharedDirectory: directory)
     }
