@@ -111,7 +111,7 @@ let package = Package(
         // Boots real QEMU guests; needs the packages ci/setup installs.
         .testTarget(name: "IntegrationTests", dependencies: [
             "Runner", "GuestImage", "AVPSProfiles", "Reports",
-            "HypervisorCore", "QEMUHypervisor", "LibvirtHypervisor", "SSHHypervisor", "ExternalHypervisor",
+            "HypervisorCore", "QEMUHypervisor", "LibvirtHypervisor", "SSHHypervisor", "SSHTransport", "ExternalHypervisor",
         ], exclude: ["HostilePlatform"], swiftSettings: strict),
     ]
 )

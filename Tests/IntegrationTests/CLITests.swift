@@ -81,7 +81,7 @@ struct CLITests {
         let first = run.stdout.split(separator: "\n").first.map(String.init) ?? ""
         #expect(first.hasPrefix("INCOMPLETE (exit 4): qemu-q35-reference: INCOMPLETE (missing "), "\(first)")
         #expect(first.contains("; proven ") && first.contains("; attested 0 MUST"), "\(first)")
-        for key in ["AVPS2-EMU-01 (UNTESTED)", "AVPS2-STOR-09 (UNTESTED)"] {
+        for key in ["AVPS2-EMU-01 (UNTESTED)", "AVPS2-STOR-09 (SKIPPED)"] {  // STOR-09 needs a system of two VMs (#16)
             #expect(first.contains(key), "\(first)")
         }
         #expect(!first.contains("AVPS2-GEN-05"), "every device of the q35 guest is on virtio-pci: decided, \(first)")

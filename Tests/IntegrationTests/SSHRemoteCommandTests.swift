@@ -1,6 +1,5 @@
 import Foundation
 @testable import HypervisorCore
-@testable import SSHHypervisor
 @testable import SSHTransport
 import Testing
 
