@@ -26,7 +26,7 @@ struct SystemStage: Sendable {
             ("system shared memory", SharedMemoryLinkCheck()),
             ("system storage isolation", StorageIsolationCheck()),
             ("system file sharing isolation", FileSharingIsolationCheck()),
-            ("system watchdog isolation", WatchdogIsolationCheck()),
+            ("system watchdog isolation", WatchdogIsolationCheck()),  // last: it resets a VM on purpose
         ]
         for (stage, check) in checks {
             // With a VM missing nothing is recorded: its INFRA becomes each requirement's (Scorer).
