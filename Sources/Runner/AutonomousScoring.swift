@@ -102,6 +102,8 @@ public enum AutonomousScoring {
                 observations[Evidence.notRecordedKey(observation)] = .string(noHost)
             case .hardwareVirtualization?:
                 observations[Evidence.notRecordedKey(HardwareVirtualization.acceleratorKey)] = .string(noHost)
+            case .inventoryCorroborated?:
+                observations[Evidence.notRecordedKey(VerdictBasis.corroborationKey)] = .string(noHost)
             default: break
             }
         }

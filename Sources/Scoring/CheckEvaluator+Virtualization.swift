@@ -20,6 +20,10 @@ extension CheckEvaluator {
         if case .string(let why)? = observations[VerdictBasis.unavailableKey] {
             return Outcome(verdict: .skipped, reason: "QEMU could not be asked for its virtio devices: \(why).", evidence: [])
         }
+        if case .string(let why)? = observations[Evidence.notRecordedKey(VerdictBasis.corroborationKey)] {
+            return Outcome(verdict: .skipped, reason: "The host did not compare the inventory with the hypervisor's account: \(why).",
+                           evidence: [])
+        }
         return Outcome(verdict: .notApplicable,
                        reason: "This adapter gives the host no independent account of the guest's devices (no QMP), so the inventory rests on the guest's word.",
                        evidence: [])
