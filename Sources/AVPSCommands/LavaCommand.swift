@@ -55,11 +55,7 @@ struct LavaExportCommand: AsyncParsableCommand {
 
     private func export() async -> Int32 {
         do {
-            guard let suiteURL = suite.map({ URL(fileURLWithPath: $0) })
-                ?? ProjectLocator.root()?.appendingPathComponent("Suites/default.yaml") else {
-                throw RunnerError.usage("no suite given and no avps data directory holds Suites/default.yaml")
-            }
-            let loaded = try SuiteLoader.load(contentsOf: suiteURL)
+            let loaded = try SuiteLoader.load(contentsOf: try SuiteSelection.suiteURL(suite))
             // LAVA workers run TCG unless a device says otherwise; never probe this host's KVM for them.
             // The agent channel is virtio-serial: a LAVA worker runs no vhost-user vsock backend.
             // A LAVA job boots one device: a system of several guests has no LAVA form (docs/lava.md).

@@ -75,13 +75,7 @@ struct RunCommand: AsyncParsableCommand {
         let root = ProjectLocator.root()
         do {
             if let resume { return try await resumeRun(URL(fileURLWithPath: resume)) }
-            guard let suiteURL = suite.map({ URL(fileURLWithPath: $0) })
-                ?? root?.appendingPathComponent("Suites/default.yaml") else {
-                throw RunnerError.usage("no suite given, and no avps data directory holds Suites/default.yaml: "
-                    + "looked for a checkout above \(FileManager.default.currentDirectoryPath), $AVPS_HOME and "
-                    + "<bin>/../\(DataDirectory.shareSuffix); name a suite file or set AVPS_HOME")
-            }
-            let loadedSuite = try SuiteLoader.load(contentsOf: suiteURL)
+            let loadedSuite = try SuiteLoader.load(contentsOf: try SuiteSelection.suiteURL(suite))
             let profileNames = profiles.isEmpty ? loadedSuite.profiles : profiles
             let loadedProfiles = try profileNames.map { name in
                 try LoadedProfile.load(ProjectLocator.profileURL(name, root: root))

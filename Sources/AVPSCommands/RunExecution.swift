@@ -66,12 +66,7 @@ struct RunExecution {
         let order = Dictionary(uniqueKeysWithValues: plan.targets.enumerated().map { ($1.name, $0) })
         result.targets = (prior + result.targets).sorted { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }
         let written = try journal.finish(result)
-        print(TextSummary.render(result))
-        for name in ["report.html", "junit.xml", "results.json"] {
-            if let url = written.first(where: { $0.value.lastPathComponent == name })?.value {
-                print("\(name): \(url.path)")
-            }
-        }
+        RunSummaryOutput.print(result, written: written)
         return RunOutcome.of(result.targets)
     }
 }

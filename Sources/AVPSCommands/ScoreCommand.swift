@@ -44,12 +44,7 @@ struct ScoreCommand: AsyncParsableCommand {
             let directory = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let written = try ReportWriter.write(run, to: directory)
-            print(TextSummary.render(run))
-            for name in ["report.html", "junit.xml", "results.json"] {
-                if let url = written[name] ?? written.values.first(where: { $0.lastPathComponent == name }) {
-                    print("\(name): \(url.path)")
-                }
-            }
+            RunSummaryOutput.print(run, written: written)
             return RunOutcome.of(run.targets)
         } catch {
             return ErrorReporting.report(error)
@@ -58,8 +53,9 @@ struct ScoreCommand: AsyncParsableCommand {
 
     static func readLog(_ path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        guard let size else { throw ValidationError("\(path): cannot read the console log (no such file?)") }
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else {
+            throw ValidationError("\(path): cannot read the console log (no such file?)")
+        }
         guard size <= logLimit else {
             throw ValidationError("\(path): \(size) bytes is more than one autonomous run's console log (limit \(logLimit >> 20) MiB)")
         }

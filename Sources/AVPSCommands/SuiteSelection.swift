@@ -11,12 +11,20 @@ struct SuiteSelection {
     var target: TargetSpec
     var profiles: [LoadedProfile]
 
+    /// The named suite, or the data directory's `Suites/default.yaml`.
+    static func suiteURL(_ suite: String?) throws -> URL {
+        guard let url = suite.map({ URL(fileURLWithPath: $0) })
+            ?? ProjectLocator.root()?.appendingPathComponent("Suites/default.yaml") else {
+            throw RunnerError.usage("no suite given, and no avps data directory holds Suites/default.yaml: "
+                + "looked for a checkout above \(FileManager.default.currentDirectoryPath), $AVPS_HOME and "
+                + "<bin>/../\(DataDirectory.shareSuffix); name a suite file or set AVPS_HOME")
+        }
+        return url
+    }
+
     static func load(suite: String?, target: String?) throws -> SuiteSelection {
         let root = ProjectLocator.root()
-        guard let suiteURL = suite.map({ URL(fileURLWithPath: $0) }) ?? root?.appendingPathComponent("Suites/default.yaml") else {
-            throw RunnerError.usage("no suite given and no avps data directory holds Suites/default.yaml")
-        }
-        let loaded = try SuiteLoader.load(contentsOf: suiteURL)
+        let loaded = try SuiteLoader.load(contentsOf: try suiteURL(suite))
         let profiles = try loaded.profiles.map { try LoadedProfile.load(ProjectLocator.profileURL($0, root: root)) }
         return SuiteSelection(suiteName: loaded.name, target: try one(of: loaded.targets, named: target), profiles: profiles)
     }

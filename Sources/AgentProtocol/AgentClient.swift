@@ -98,12 +98,7 @@ public actor AgentClient {
     ) async throws(AgentError) -> R {
         let id = nextID
         nextID += 1
-        let bytes: Data
-        do {
-            bytes = try JSONEncoder().encode(RequestFrame(id: id, method: method, params: params))
-        } catch {
-            throw .protocolViolation("cannot encode \(method) request: \(error)")
-        }
+        let bytes = try RequestFrame.encoded(id: id, method: method, params: params)
         record(from: "host", bytes: Array(bytes))
         let since = ContinuousClock.now
         startBudget()

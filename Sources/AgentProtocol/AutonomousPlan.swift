@@ -20,10 +20,6 @@ public enum AutonomousPlan {
     }
 
     private static func frame<P: Encodable>(_ id: Int, _ method: String, _ params: P) throws(AgentError) -> String {
-        do {
-            return String(decoding: try JSONEncoder().encode(RequestFrame(id: id, method: method, params: params)), as: UTF8.self)
-        } catch {
-            throw .protocolViolation("cannot encode \(method) request: \(error)")
-        }
+        String(decoding: try RequestFrame.encoded(id: id, method: method, params: params), as: UTF8.self)
     }
 }

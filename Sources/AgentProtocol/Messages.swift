@@ -55,6 +55,15 @@ struct RequestFrame<P: Encodable>: Encodable {
     var id: Int
     var method: String
     var params: P
+
+    /// The frame's bytes (without the newline), as the host sends it and an autonomous plan holds it.
+    static func encoded(id: Int, method: String, params: P) throws(AgentError) -> Data {
+        do {
+            return try JSONEncoder().encode(RequestFrame(id: id, method: method, params: params))
+        } catch {
+            throw .protocolViolation("cannot encode \(method) request: \(error)")
+        }
+    }
 }
 
 struct HelloParams: Encodable {

@@ -26,7 +26,7 @@ public final class RecordedAgentStream: ByteStream {
         var unusable: [String: String] = [:]
         let bySeq = Dictionary(evidence.frames.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
         for frame in evidence.frames where frame.kind == "Q" {
-            guard let key = Self.key(Array(frame.text.utf8)) else { continue }
+            guard let key = Self.object(Array(frame.text.utf8)).flatMap(Self.key) else { continue }
             if let answer = bySeq[frame.seq + 1], answer.kind == "A" {
                 answers[key] = answer.text
             } else {
@@ -62,8 +62,7 @@ public final class RecordedAgentStream: ByteStream {
     public func close() {}
 
     private func answer(to request: [UInt8]) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(request)) as? [String: Any],
-              let id = object["id"] as? Int, let key = Self.key(request) else {
+        guard let object = Self.object(request), let id = object["id"] as? Int, let key = Self.key(object) else {
             return #"{"id":null,"error":{"code":"bad_request","message":"the playback could not read the request"}}"#
         }
         if let recorded = answers[key], let rewritten = Self.withID(id, recorded) { return rewritten }
@@ -77,9 +76,13 @@ public final class RecordedAgentStream: ByteStream {
         return String(decoding: data, as: UTF8.self)
     }
 
+    static func object(_ frame: [UInt8]) -> [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(frame)) as? [String: Any]
+    }
+
     /// Method and parameters in one canonical form (keys sorted, id dropped).
-    static func key(_ frame: [UInt8]) -> String? {
-        guard var object = try? JSONSerialization.jsonObject(with: Data(frame)) as? [String: Any] else { return nil }
+    static func key(_ request: [String: Any]) -> String? {
+        var object = request
         object["id"] = nil
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
         return String(decoding: data, as: UTF8.self)
