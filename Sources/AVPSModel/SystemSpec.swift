@@ -116,4 +116,7 @@ public struct IsolationFaults: OptionSet, Sendable, Codable, Hashable {
     /// Each VM of a vsock link gets a vsock backend of its own, so no sibling CID exists for it
     /// (AUTO-VSOCK-02 must FAIL).
     public static let severedVsock = IsolationFaults(rawValue: 32)
+    /// The shared vsock backend holds every guest-to-guest packet 15 ms, so a round trip takes
+    /// 30 ms or more (AUTO-VSOCK-03 must FAIL; the data still arrives intact, AUTO-VSOCK-02 PASSes).
+    public static let slowVsock = IsolationFaults(rawValue: 64)
 }

@@ -59,7 +59,7 @@ struct EventLoop {
                     if connection.pendingToHost > 0 { events |= POLLOUT }
                     if events != 0 { watch(connection.fd, events, .connection(vm, connection.key)) }
                 }
-                holding = holding || slot.heldSince != nil
+                holding = holding || slot.heldSince != nil || slot.device.siblingPacketWaiting
             }
             let ready = entries.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), holding ? 1 : 1000) }
             if ready < 0 {
@@ -98,12 +98,15 @@ struct EventLoop {
             for (vm, index) in finishedClients.reversed() { slots[vm].clients.remove(at: index) }
             for slot in slots { slot.pumpTransmit() }
             for slot in slots { slot.pumpReceive() }
-            let now = Self.monotonicNanoseconds()
+            let now = MonotonicClock.nanoseconds()
             for slot in slots { slot.releaseHeldTransmits(now: now) }
         }
     }
+}
 
-    private static func monotonicNanoseconds() -> UInt64 {
+/// CLOCK_MONOTONIC in nanoseconds (transmit holds, delayed sibling packets).
+enum MonotonicClock {
+    static func nanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)

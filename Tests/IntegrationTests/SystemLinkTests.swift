@@ -68,6 +68,24 @@ struct SystemLinkTests {
         #expect(await processesRemaining("avps-it-links-cut").isEmpty)
     }
 
+    // negative-control: AUTO-VSOCK-03 -- the shared vsock backend holds every guest-to-guest packet 15 ms: all data arrives, slowly
+    @Test("negative control: a guest-to-guest vsock path that holds every packet 15 ms FAILs the round-trip row, nothing else")
+    func slowLinkFails() async throws {
+        let system = try Self.system("it-links-slow")
+        let (results, _) = try await SystemGuestTests.run(system, faults: [.slowVsock], profile: "automotive-extras")
+        let own = try #require(results.first { $0.name == "it-links-slow" && $0.vms != nil })
+        let observations = own.systemObservations ?? [:]
+        let rows = Dictionary(uniqueKeysWithValues: own.results.map { ($0.key, $0) })
+        #expect((observations["guest_vsock.rtt_p50_us"]?.number ?? 0) >= 30_000, "two 15 ms holds per round trip: \(observations)")
+        let slow = try #require(rows["AUTO-VSOCK-03"])
+        #expect(slow.verdict == .fail && slow.reason.contains("rtt_p50_us"), "\(slow.verdict) \(slow.reason)")
+        // No collateral: the data still arrives intact, and the shared-memory link is untouched.
+        #expect(rows["AUTO-VSOCK-02"]?.verdict == .pass && rows["AUTO-SHM-01"]?.verdict == .pass,
+                "\(own.results.map { "\($0.key) \($0.verdict) \($0.reason)" })")
+        #expect(await processesRemaining("avps-it-links-slow").isEmpty)
+        print("slow vsock link: guest->guest rtt p50 \(observations["guest_vsock.rtt_p50_us"].map { "\($0)" } ?? "-") us")
+    }
+
     // negative-control: AUTO-VSOCK-02, AUTO-SHM-01 -- a vsock backend per VM (no route between the CIDs) and an ivshmem backing file per VM
     @Test("negative controls: a vsock backend per VM and a backing file per VM make both link rows FAIL")
     func severedLinksFail() async throws {
