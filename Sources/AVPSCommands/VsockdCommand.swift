@@ -36,8 +36,8 @@ struct VsockdCommand: AsyncParsableCommand {
     @Flag(help: "Log malformed messages and connection trouble to stderr.")
     var verbose = false
 
-    @Option(name: .customLong("sibling-delay-ms"), help: ArgumentHelp("Hold every guest-to-guest packet this long (a negative control).", visibility: .hidden))
-    var siblingDelay = 0
+    @Option(name: .customLong("delay-ms"), help: ArgumentHelp("Hold every delivery to a guest this long (a negative control).", visibility: .hidden))
+    var delay = 0
 
     func backendConfiguration() throws -> VsockBackendConfiguration {
         do {
@@ -50,8 +50,8 @@ struct VsockdCommand: AsyncParsableCommand {
             if uds != nil && vms.count > 1 { throw ValidationError("--uds names one VM's socket: give uds= in each --vm") }
             var configuration = VsockBackendConfiguration(
                 vms: try vms.map { spec throws(VhostUserError) in try VsockVM.parse(spec, defaultUDS: defaultUDS) }, verbose: verbose)
-            guard (0...1000).contains(siblingDelay) else { throw ValidationError("--sibling-delay-ms must be 0...1000") }
-            configuration.siblingDelayMilliseconds = siblingDelay
+            guard (0...1000).contains(delay) else { throw ValidationError("--delay-ms must be 0...1000") }
+            configuration.deliveryDelayMilliseconds = delay
             return configuration
         } catch let error as VhostUserError {
             throw ValidationError("\(error)")

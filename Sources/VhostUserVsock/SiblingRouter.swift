@@ -56,8 +56,9 @@ final class SiblingRouter {
     private(set) var links: [Key: Link] = [:]
     let log: BackendLog
     var statistics = SiblingStatistics()
-    /// Added to every forwarded packet's delivery (ns): a slow guest-to-guest path, for the
-    /// negative control of the round-trip requirement (AUTO-VSOCK-03); 0 in every real run.
+    /// Added to every delivery to a guest (ns): each forwarded sibling packet, and host input
+    /// (`EventLoop`): a slow vsock path, for the negative controls of the round-trip requirements
+    /// (AUTO-VSOCK-01, AUTO-VSOCK-03); 0 in every real run.
     let delay: UInt64
 
     init(log: BackendLog, delay: UInt64 = 0) {
