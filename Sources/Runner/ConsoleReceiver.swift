@@ -32,7 +32,7 @@ struct ConsoleReceiver: Sendable {
     static func platformFault(_ error: AgentError, socket: String) -> [String: FactValue]? {
         let why: String
         switch error {
-        case .timeout(let what, _): why = "nothing accepted a connection on \(socket) (waiting for \(what))"
+        case .timeout: why = "nothing accepted a connection on \(socket)"
         case .io(let operation, let code) where [ECONNREFUSED, ENOENT].contains(code):
             why = "\(operation): \(String(cString: strerror(code)))"
         default: return nil
