@@ -14,7 +14,7 @@ import HypervisorCore
 /// - `watchdog_expiry_back_seconds`: arming to the new agent's `ready` event;
 /// - `watchdog_expiry_serial_boots`: kernel banners the serial log gained meanwhile, when the
 ///   target writes one (a second look at the same reboot, not what decides);
-/// - `watchdog_expiry_detail`: what was seen when no reset was.
+/// - `watchdog_expiry_reset.detail` (quoted in a FAIL): what was seen when no reset was.
 extension WatchdogExpiryStage {
     func expireWatchingBootID(_ client: AgentClient, guest: RunningGuest, seconds: Int,
                               record: @Sendable (ProbeResult?, [String: FactValue]) -> Void) async throws -> AgentClient {
@@ -43,7 +43,7 @@ extension WatchdogExpiryStage {
         let quiet = (ContinuousClock.now - armedAt).seconds
         guard ContinuousClock.now < armedAt + Self.patience(seconds) else {
             facts[Self.observation] = .bool(false)
-            facts["watchdog_expiry_detail"] = .string("the agent kept answering with the same boot id for \(Int(quiet)) s after "
+            facts[Self.detail] = .string("the agent kept answering with the same boot id for \(Int(quiet)) s after "
                 + "arming a \(seconds) s watchdog: the expiry reset nothing")
             record(nil, facts)
             return client  // the guest was not reset, so its agent still answers
@@ -57,7 +57,7 @@ extension WatchdogExpiryStage {
             after = try await Self.bootID(next, deadline: .now + timeouts.request)
         } catch {
             facts[Self.observation] = .bool(false)
-            facts["watchdog_expiry_detail"] = .string("the agent stopped answering \(Int(quiet)) s after arming and no agent came back "
+            facts[Self.detail] = .string("the agent stopped answering \(Int(quiet)) s after arming and no agent came back "
                 + "within \(Int(timeouts.boot.seconds)) s (\(error)): the platform stopped the guest instead of resetting it")
             record(nil, facts)
             return next
@@ -67,7 +67,7 @@ extension WatchdogExpiryStage {
         }
         facts[Self.observation] = .bool(after != nil && after != before)
         if after == before {
-            facts["watchdog_expiry_detail"] = .string("an agent answered again, but with the same boot id: the guest was not reset")
+            facts[Self.detail] = .string("an agent answered again, but with the same boot id: the guest was not reset")
         }
         record(nil, facts)
         return next

@@ -15,7 +15,7 @@ import HypervisorCore
 /// - `watchdog_expiry_fire_seconds`: from the arming answer's arrival to `WATCHDOG` (QEMU's time
 ///   stamp; the guest armed just before answering, so a punctual watchdog shows its timeout
 ///   minus the answer's transit time).
-/// - `watchdog_expiry_detail`: what went wrong, when no reset or no event was seen.
+/// - `watchdog_expiry_reset.detail` (quoted in a FAIL): what went wrong, when no reset or no event was seen.
 /// - `watchdog_expiry_reset_to_agent_seconds`: `RESET` to the rebooted agent's ready event.
 ///
 /// The run starts QEMU with `-no-reboot` (a guest that reboots by itself must end the run), so
@@ -23,6 +23,7 @@ import HypervisorCore
 /// without QMP (external) are judged by the guest's boot id instead (`WatchdogExpiryStage+BootID`).
 struct WatchdogExpiryStage {
     static let observation = "watchdog_expiry_reset"
+    static let detail = Evidence.detailKey(observation)
     var timeouts: RunTimeouts
 
     /// Why the test does not run on this target, as the observation's not-recorded reason; nil
@@ -88,10 +89,10 @@ struct WatchdogExpiryStage {
             facts["watchdog_expiry_fire_seconds"] = .double(watchdog.timestamp - armedAt)
         }
         if reset != nil, watchdog == nil {
-            facts["watchdog_expiry_detail"] = .string("the guest was reset without a WATCHDOG event first: something else reset it")
+            facts[Self.detail] = .string("the guest was reset without a WATCHDOG event first: something else reset it")
         }
         guard let reset else {
-            facts["watchdog_expiry_detail"] = .string(watchdog == nil
+            facts[Self.detail] = .string(watchdog == nil
                 ? "no WATCHDOG or RESET event within \(Int(patience.seconds)) s of arming a \(seconds) s watchdog"
                 : "QEMU reported the expiry (action \(watchdog?.data["action"] ?? "unknown")) but no RESET followed within 10 s")
             record(nil, facts)

@@ -155,7 +155,7 @@ struct NegativeControlTests {
     static let stalledRngDroppedWritesFlushError = [
         "AVPS2-RNG-03": "no data from the entropy device within", "AVPS2-STOR-05": "verified = false", "AVPS2-STOR-10": "flush_error",
         "AUTO-RNG-01": "no data from the entropy device within",  // no bytes, no rate
-        "AVPS2-WDT-04": "watchdog_expiry_reset = false", "AVPS2-CON-04": "the host received 0 of 65536 bytes",
+        "AVPS2-WDT-04": "watchdog_expiry_reset = false: the agent kept answering with the same boot id", "AVPS2-CON-04": "the host received 0 of 65536 bytes",
     ]
 
     static let readErrorIsolatedNetworkThrottled = [
