@@ -48,6 +48,12 @@ public struct ExternalAdapter: Hypervisor {
             serialLog: artifactDirectory.appendingPathComponent("serial.log"),
             stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"))
         launch.consoleSockets = (spec.consolePorts ?? [:]).mapValues { placeholders.apply($0) }
+        if case .hybridVsock = spec.channel {
+            // The agent's other vsock ports (its bulk port for the throughput measurement) are
+            // reached through the same hybrid socket, as with the qemu adapter's own backend.
+            launch.agentChannel = .userVsock(backend: program)
+            launch.vsockUDS = channelPath
+        }
         if let files = spec.hostFiles {
             launch.hostDataEnds = HostDataEnds(blockImages: placeholders.apply(files.block),
                                                shareDirectories: placeholders.apply(files.ninep), pmemFiles: placeholders.apply(files.pmem))
