@@ -62,7 +62,7 @@ struct LavaJobTests {
 
     /// Exports `devices` as a one-target suite, renders, runs it through lava-run.
     static func lavaJob(_ name: String, devices: String, kernelAppend: String? = nil, agentChannel: String? = nil,
-                        autonomous: Bool = false) async throws -> Job {
+                        bootTimeout: Int = 20, autonomous: Bool = false) async throws -> Job {
         let directory = try Paths.temporaryDirectory("lava-\(name)")
         let suite = directory.appendingPathComponent("suite.yaml")
         try Data("""
@@ -79,7 +79,7 @@ struct LavaJobTests {
             \(agentChannel.map { "    agent_channel: \($0)" } ?? "")
             """.utf8).write(to: suite)
         let export = try await CLITests.avps(["lava", "export", suite.path, "--out", directory.appendingPathComponent("out").path,
-                                              "--avps", CLITests.binary.path, "--boot-timeout", "20"] + (autonomous ? ["--autonomous"] : []))
+                                              "--avps", CLITests.binary.path, "--boot-timeout", String(bootTimeout)] + (autonomous ? ["--autonomous"] : []))
         #expect(export.status == 0, "export: \(export.stderr)")
         #expect(export.stdout.contains("valid for lava-common, strict"), "\(export.stdout)")
         let exported = directory.appendingPathComponent("out/\(name)")
@@ -213,10 +213,31 @@ struct LavaJobTests {
 
     @Test("a guest whose agent never starts makes the job Incomplete as an infrastructure error")
     func agentOffIsInfrastructure() async throws {
-        let job = try await Self.lavaJob("lava-agent-off", devices: "[entropy]", kernelAppend: "avps.agent=off")
+        // The agent never comes, however long the wait: a short one keeps the LAVA tests in their minute.
+        let job = try await Self.lavaJob("lava-agent-off", devices: "[entropy]", kernelAppend: "avps.agent=off", bootTimeout: 8)
         defer { job.remove() }
         #expect(job.result.contains("result: fail"), "\(job.result)")
         #expect(job.result.contains("error_type: Infrastructure"), "\(job.result)")
+    }
+
+    @Test("an autonomous job starts no vsock backend: a vsock target is refused by name, nothing written")
+    func autonomousVsockRefused() async throws {
+        let directory = try Paths.temporaryDirectory("lava-autonomous-vsock")
+        let suite = directory.appendingPathComponent("suite.yaml")
+        try Data("""
+            schema: 1
+            name: autonomous-vsock
+            profiles: [avps-2.0]
+            targets:
+              - name: with-vsock
+                adapter: qemu
+                devices: [entropy, vsock]
+            """.utf8).write(to: suite)
+        let out = directory.appendingPathComponent("out")
+        let export = try await CLITests.avps(["lava", "export", suite.path, "--out", out.path, "--autonomous"])
+        #expect(export.status == 2, "\(export.stderr)")
+        #expect(export.stderr.contains("target with-vsock: an autonomous job starts no vsock backend"), "\(export.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("with-vsock").path))
     }
 
     @Test("a platform failure completes the job and becomes a failed LAVA test case, not an infrastructure error")
