@@ -128,7 +128,7 @@ public struct TargetRunner: Sendable {
         }
     }
 
-    /// ready → hello → inventory → probes → vsock measurement → (watchdog expiry) → poweroff,
+    /// ready → hello → inventory → probes → vsock measurement → (platform reset) → (watchdog expiry) → poweroff,
     /// each a timed stage.
     private func collect(_ link: AgentLink, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts,
                          into collected: EvidenceSoFar, hold: SystemHold?) async throws -> Evidence {
@@ -150,6 +150,7 @@ public struct TargetRunner: Sendable {
         collected.merge(disagreements)
         collected.merge(Self.withheldObservations(guest.launch))
         collected.merge(DeclaredDevices.observations(guest.launch, inventory: devices))
+        collected.merge(guest.observations)
         if let boot = ProbeStage.bootToAgent(stages) { collected.merge(["boot_to_agent_seconds": .double(boot)]) }
         collected.merge(HostVirtualization.observations(accelerator: guest.launch.accelerator, adapter: guest.launch.target.adapter))
         let probing = ProbeStage(timeouts: timeouts)
@@ -160,6 +161,12 @@ public struct TargetRunner: Sendable {
         collected.merge(await probing.hypervisorView(guest, known: qemuDevices))
         let channel = try await stages.run("vsock measurement") { await VsockMeasurement.observe(guest, deadline: .now + timeouts.request) }
         collected.merge(channel)
+        if let reset = guest.reset {
+            let next = try await stages.run("platform reset") {
+                try await PlatformResetStage(timeouts: timeouts).run(client, guest: guest, reset: reset, record: collected.merge)
+            }
+            await link.replace(with: next)
+        }
         if let hold {
             await hold.arrive(MemberGuest(name: guest.launch.target.name, link: link, guest: guest, collected: collected,
                                           timeouts: timeouts))
@@ -169,8 +176,9 @@ public struct TargetRunner: Sendable {
         } else if let why = WatchdogExpiryStage.skipReason(guest.launch) {
             collected.merge([Evidence.notRecordedKey(WatchdogExpiryStage.observation): .string(why)])
         } else if let expiry = guest.launch.target.devices.compactMap(\.watchdogExpiry).first {
+            let current = await link.current
             let next = try await stages.run("watchdog expiry") {
-                try await WatchdogExpiryStage(timeouts: timeouts).run(client, guest: guest, seconds: expiry.seconds) { probe, facts in
+                try await WatchdogExpiryStage(timeouts: timeouts).run(current, guest: guest, seconds: expiry.seconds) { probe, facts in
                     if let probe { collected.append(probe) }
                     collected.merge(facts)
                 }

@@ -4,8 +4,9 @@ import Testing
 
 /// A vendor's own guest: Debian 12 with systemd as PID 1, Debian's kernel and initramfs, its root on
 /// virtio-blk (`ci/debian-image`, debootstrap, cached). The agent goes in with `avps guest inject`,
-/// QEMU runs it through the external contract, and it must score what the reference guest scores.
-@Suite("vendor image", .guestSlot, .serialized, .timeLimit(.minutes(15)))
+/// QEMU runs it through the external contract, here and on a "remote" host (a throwaway sshd on
+/// 127.0.0.1), and it must score what the reference guest scores.
+@Suite("vendor image", .guestSlot, .serialized, .timeLimit(.minutes(20)))
 struct VendorImageTests {
     static func image() async throws -> URL {
         let built = try await CLITests.avps([], executable: Paths.root.appendingPathComponent("ci/debian-image"))
@@ -49,29 +50,61 @@ struct VendorImageTests {
         target?.stages.first { $0.stage == "agent ready" }?.duration
     }
 
-    @Test("a Debian 12 systemd image with the injected agent scores what the reference guest scores")
+    /// Seconds from "hypervisor started" to the end of `stage` (the upload before it excluded).
+    static func secondsTo(_ stage: String, _ target: TargetResult?) -> Double? {
+        guard let stages = target?.stages, let start = stages.first(where: { $0.stage == "hypervisor started" }),
+              let end = stages.last(where: { $0.stage == stage && $0.ok }) else { return nil }
+        return end.startedAt + end.duration - start.startedAt
+    }
+
+    /// The shipped `Suites/targets/debian-systemd-remote.yaml` with this test's login and files in its `remote:`.
+    static func remoteSuite(_ server: TestSSHServer, knownHosts: String, vmlinuz: String, initrd: String, disk: String) throws -> String {
+        let shipped = try String(contentsOf: Paths.root.appendingPathComponent("Suites/targets/debian-systemd-remote.yaml"), encoding: .utf8)
+        let cut = try #require(shipped.range(of: "      remote:\n"))
+        return String(shipped[..<cut.upperBound]) + """
+                    host: 127.0.0.1
+                    port: \(server.port)
+                    user: root
+                    identity: \(server.clientKey)
+                    known_hosts: \(knownHosts)
+                    upload: { vmlinuz: \(vmlinuz), initrd.img: \(initrd), rootfs.ext4: \(disk) }
+
+            """
+    }
+
+    @Test("a Debian 12 systemd image with the injected agent scores what the reference guest scores, directly and on a remote host")
     func systemdImageScoresLikeTheReferenceGuest() async throws {
         let image = try await Self.image()
         let directory = try Paths.temporaryDirectory("vendor-image")
-        let disk = directory.appendingPathComponent("rootfs.ext4")
+        let disk = directory.appendingPathComponent("rootfs.ext4"), remoteDisk = directory.appendingPathComponent("rootfs-remote.ext4")
         let copy = try await CLITests.avps(["--sparse=always", image.appendingPathComponent("rootfs.ext4").path, disk.path],
                                            executable: URL(fileURLWithPath: "/bin/cp"))
         #expect(copy.status == 0)
         let inject = try await CLITests.avps(["guest", "inject", "--rootfs", disk.path])
         #expect(inject.status == 0, "inject: \(inject.stderr)")
         #expect(inject.stdout.contains("/etc/systemd/system/avps-agent.service"))
+        // The remote run boots the same injected image, untouched by the direct run's boot.
+        let second = try await CLITests.avps(["--sparse=always", disk.path, remoteDisk.path], executable: URL(fileURLWithPath: "/bin/cp"))
+        #expect(second.status == 0)
+        let (vmlinuz, initrd) = (image.appendingPathComponent("vmlinuz").path, image.appendingPathComponent("initrd.img").path)
 
-        let vendor = try await Self.run(Self.suite(name: "vendor-systemd", kernel: image.appendingPathComponent("vmlinuz").path,
-                                                   initrd: image.appendingPathComponent("initrd.img").path,
-                                                   append: "root=/dev/vda rw console=ttyS0 panic=-1", disk: "file=\(disk.path)"),
-                                        in: directory, name: "vendor-systemd")
         let guest = try await ReferenceGuestFixture.shared.guest(.x86_64)
         let reference = try await Self.run(Self.suite(name: "reference", kernel: guest.kernel.path, initrd: guest.initrd.path,
                                                       append: guest.baseCommandLine, disk: "file=null-co://,size=1024M"),
                                            in: directory, name: "reference")
+        let vendor = try await Self.run(Self.suite(name: "vendor-systemd", kernel: vmlinuz, initrd: initrd,
+                                                   append: "root=/dev/vda rw console=ttyS0 panic=-1", disk: "file=\(disk.path)"),
+                                        in: directory, name: "vendor-systemd")
+        let server = try await TestSSHServer.start()
+        defer { server.stop() }
+        let knownHosts = try server.knownHosts("known_hosts", lines: [try server.knownHostsLine])
+        let remote = try await Self.run(try Self.remoteSuite(server, knownHosts: knownHosts, vmlinuz: vmlinuz, initrd: initrd,
+                                                             disk: remoteDisk.path),
+                                        in: directory, name: "debian-systemd-remote")
+
         let release = vendor.results?.evidence?.guest.kernelRelease
         #expect(release?.hasSuffix("-amd64") == true, "the vendor image runs Debian's own kernel: \(release ?? "none")")
-        let (mine, theirs) = (verdictWords(vendor.results), verdictWords(reference.results))
+        let (mine, theirs, remoteVerdicts) = (verdictWords(vendor.results), verdictWords(reference.results), verdictWords(remote.results))
         #expect(mine.values.filter { $0 == "PASS" }.count > 15)
         let differing = Set(mine.keys).union(theirs.keys).filter { mine[$0] != theirs[$0] }
         // Explained in docs/vendors.md: q35's chipset has a watchdog of its own (ICH9 TCO); the systemd
@@ -80,8 +113,35 @@ struct VendorImageTests {
         let watchdog: Set<String> = ["AVPS2-WDT-01", "AVPS2-WDT-02", "AVPS2-WDT-03", "AVPS2-WDT-04"]
         #expect(mine["AVPS2-WDT-01"] == "PASS" && theirs["AVPS2-WDT-01"] == "FAIL")
         #expect(differing.subtracting(watchdog).isEmpty, "differ: \(differing.sorted().map { "\($0) vendor \(mine[$0] ?? "-") reference \(theirs[$0] ?? "-")" })")
-        print("vendor-image: boot to agent ready: systemd image \(Self.agentReady(vendor.results).map { String(format: "%.2f", $0) } ?? "-") s, "
-              + "reference guest \(Self.agentReady(reference.results).map { String(format: "%.2f", $0) } ?? "-") s")
+        // The same image through the remote external adapter scores exactly what it scores directly.
+        let remoteDiffering = Set(mine.keys).union(remoteVerdicts.keys).filter { mine[$0] != remoteVerdicts[$0] }.sorted()
+        #expect(remote.results?.infraError == nil && remoteDiffering.isEmpty,
+                "remote differs: \(remoteDiffering.map { "\($0) direct \(mine[$0] ?? "-") remote \(remoteVerdicts[$0] ?? "-")" })")
+
+        let observed = remote.results?.evidence?.hostObservations ?? [:]
+        // The raw image went over sparsely: its holes and zero blocks were not sent.
+        guard case .int(let size)? = observed["remote.upload_bytes"], case .int(let sent)? = observed["remote.upload_bytes_sent"] else {
+            Issue.record("no upload tally in \(observed.keys.sorted())")
+            return
+        }
+        #expect(size > 1 << 30 && sent > 0 && sent < size * 3 / 4, "sent \(sent) of \(size) bytes")
+        // `reset` ran on the remote host and the guest came back: a new boot id, the run carried on.
+        #expect(observed["platform_reset_reboots_guest"] == .bool(true), "\(observed.filter { $0.key.hasPrefix("platform_reset") })")
+        let serial = try String(contentsOf: directory.appendingPathComponent("debian-systemd-remote/debian-systemd-remote/serial.log"),
+                                encoding: .utf8)
+        #expect(serial.components(separatedBy: "Linux version ").count - 1 == 2, "two boots on the remote console")
+        let commandLine = remote.results?.commandLine ?? []
+        let remoteDirectory = try #require(RemoteExternalTests().remoteDirectory(commandLine), "\(commandLine)")
+        #expect(processesMentioning("-name avps-debian-systemd-remote ").isEmpty && !FileManager.default.fileExists(atPath: remoteDirectory))
+
+        func format(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "-" }
+        let lines = [("reference guest, direct", reference.results), ("systemd image, direct", vendor.results),
+                     ("systemd image, remote", remote.results)].map { label, result in
+            "\(label): agent ready \(format(Self.secondsTo("agent ready", result))) s, hello \(format(Self.secondsTo("agent hello", result))) s"
+        }
+        let upload = remote.results?.stages.first { $0.stage == "artifacts uploaded" }?.duration
+        print("vendor-image: " + lines.joined(separator: "; ") + "; remote upload \(format(upload)) s, \(sent) of \(size) bytes sent; "
+              + "reset to agent \(format(observed["platform_reset_to_agent_seconds"].flatMap { if case .double(let v) = $0 { v } else { nil } })) s")
     }
 
     /// A vendor initramfs with its own /init that knows nothing of avps: the reference guest's

@@ -91,6 +91,12 @@ public struct RunningGuest: Sendable {
     public var processID: Int32
     /// The hypervisor's control connection while the guest runs (QEMU: QMP), for host-side observations.
     public var qmp: QMPClient? = nil
+    /// The platform's own reset of the guest (the external contract's `reset`, run where the
+    /// hypervisor runs); nil when the target declares none. It returns once the command did; the
+    /// guest then reboots, and the caller reconnects to its agent.
+    public var reset: (@Sendable () async throws -> Void)? = nil
+    /// Host-side facts the adapter measured bringing the guest up (remote: what the upload sent).
+    public var observations: [String: FactValue] = [:]
 
     package init(launch: PreparedLaunch, agent: any ByteStream, processID: Int32, qmp: QMPClient? = nil) {
         self.launch = launch

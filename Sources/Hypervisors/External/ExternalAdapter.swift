@@ -46,7 +46,7 @@ public struct ExternalAdapter: Hypervisor {
             expectedVirtioDevices: target.devices.compactMap(\.virtioDeviceID).sorted(), workspace: workspace,
             agentSocket: channelPath, qmpSocket: "",
             serialLog: artifactDirectory.appendingPathComponent("serial.log"),
-            stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"))
+            stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"), adapterPlan: placeholders)
         launch.consoleSockets = (spec.consolePorts ?? [:]).mapValues { placeholders.apply($0) }
         if case .hybridVsock(_, let port) = spec.channel, port == AgentStreams.controlPort {
             // The agent's other vsock ports (its bulk port for the throughput measurement, its

@@ -29,7 +29,9 @@ struct ExternalSession: Sendable {
             let daemonizes = spec.stop != nil
             value = try await whileWatching(connected, every: .milliseconds(100),
                                             hasEnded: { !daemonizes && ProcessState.hasExited(pid) }) {
-                try await body(RunningGuest(launch: launch, agent: connected, processID: pid))
+                var guest = RunningGuest(launch: launch, agent: connected, processID: pid)
+                if let reset = spec.reset { guest.reset = { try await run(reset, pid: pid, what: "reset") } }
+                return try await body(guest)
             }
         } catch {
             // A hypervisor that rejects its configuration after creating the agent socket (QEMU
@@ -99,12 +101,28 @@ struct ExternalSession: Sendable {
         }
     }
 
+    /// The start command's placeholders (`{name}`, `{workspace}`, ...) plus `{pid}`, for `stop` and `reset`.
+    private func placeholders(pid: Int32) -> ExternalPlaceholders {
+        var placeholders = launch.adapterPlan as? ExternalPlaceholders ?? ExternalPlaceholders(values: [:])
+        placeholders.values["pid"] = String(pid)
+        return placeholders
+    }
+
+    /// A declared one-off command (`reset`), bounded by `stopLimit`; a failure is `control` naming it.
+    private func run(_ command: [String], pid: Int32, what: String) async throws {
+        let arguments = placeholders(pid: pid).apply(command)
+        let outcome = await BoundedCommand.run(arguments, limit: Self.stopLimit, launchID: launchID, orphanGuard: orphanGuard)
+        if let problem = outcome.problem("\(what) command \(ShellQuoting.join(arguments))", limit: Self.stopLimit) {
+            throw HypervisorError.control(problem)
+        }
+    }
+
     /// The declared stop command (bounded by `stopLimit`, its group killed on expiry), else SIGTERM
     /// then SIGKILL to the start process's group. Runs in a fresh task so it completes even when
     /// the caller was cancelled. Returns what went wrong with the stop command, if anything.
     private func stop(pid: Int32, graceful: Bool) async -> String? {
         let grace = graceful ? timeouts.shutdown : .zero
-        let stopCommand = spec.stop.map { ExternalPlaceholders(values: ["pid": String(pid)]).apply($0) }
+        let stopCommand = spec.stop.map { placeholders(pid: pid).apply($0) }
         let launchID = self.launchID
         let orphanGuard = self.orphanGuard
         return await Task { () -> String? in

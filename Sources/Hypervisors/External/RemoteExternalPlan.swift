@@ -16,6 +16,7 @@ struct RemoteExternalPlan: Sendable {
     /// `start`, `stop` and `reset` with every placeholder replaced by its remote value.
     var start: [String]
     var stop: [String]?
+    var reset: [String]?
     /// Marks every remote process of the launch (`AVPS_LAUNCH=<id>`), for the sweeps.
     var launchID: String
     /// Where the agent's byte stream appears on the remote host, placeholders replaced.
@@ -36,7 +37,11 @@ struct RemoteExternalPlan: Sendable {
             "cmdline": ([boot.kernelCommandLine] + target.kernelAppend).joined(separator: " "),
             "workspace": directory, "name": target.name, "serial_log": "\(directory)/serial.log",
         ])
-        uploads = [(boot.kernel, "\(directory)/kernel"), (boot.initrd, "\(directory)/initrd")]
+        // The reference guest's kernel and initramfs go over only when a command names them: a
+        // vendor image brings its own among the `upload:` files.
+        let commands = [spec.start, spec.stop ?? [], spec.reset ?? []].joined()
+        let boots = [("kernel", boot.kernel), ("initrd", boot.initrd)].filter { name, _ in commands.contains { $0.contains("{\(name)}") } }
+        uploads = boots.map { ($0.1, "\(directory)/\($0.0)") }
             + remote.uploads.sorted { $0.key < $1.key }.map { ($0.value, "\(directory)/\($0.key)") }
         let remoteStderr = "\(directory)/hypervisor-stderr.log"
         self.remoteStderr = remoteStderr
@@ -44,6 +49,7 @@ struct RemoteExternalPlan: Sendable {
                      (remoteStderr, artifactDirectory.appendingPathComponent("hypervisor-stderr.log").path)]
         start = placeholders.apply(spec.start)
         stop = spec.stop.map(placeholders.apply)
+        reset = spec.reset.map(placeholders.apply)
         launchID = LaunchProcesses.newLaunchID()
         channel = switch spec.channel {
         case .unix(let path): .unix(path: placeholders.apply(path))
@@ -76,7 +82,7 @@ struct RemoteExternalPlan: Sendable {
             """
     }
 
-    /// A remote one-off command (`stop`) with the launch's marker, run from the directory, no
+    /// A remote one-off command (`stop`, `reset`) with the launch's marker, run from the directory, no
     /// shell interpretation of its arguments.
     func command(_ arguments: [String]) -> String {
         let q = ShellQuoting.quote

@@ -35,10 +35,12 @@ struct RemoteExternalSession: Sendable {
         var process: RemoteProcess?
         var agent: (any ByteStream)?
         do {
-            try await stages.run("artifacts uploaded") { () async throws in
+            let uploadStart = ContinuousClock.now
+            let tally = try await stages.run("artifacts uploaded") { () async throws -> UploadTally in
                 workspace = try await RemoteWorkspace.create(plan.directory, launchID: plan.launchID, on: connection)
-                try await SFTPTransfer.run(plan.uploads.map { .upload(local: $0.local, remote: $0.remote) }, on: connection)
+                return try await SFTPTransfer.run(plan.uploads.map { .upload(local: $0.local, remote: $0.remote) }, on: connection)
             }
+            let uploadSeconds = (ContinuousClock.now - uploadStart).seconds
             let started = try await stages.run("hypervisor started") { () async throws -> (RemoteProcess, any ByteStream) in
                 let running = try await RemoteProcess.start(
                     script: plan.script, label: "\(plan.start.first ?? "start") on \(connection.endpoint)",
@@ -52,7 +54,14 @@ struct RemoteExternalSession: Sendable {
             let value = try await whileWatching(started.1, every: .milliseconds(200),
                                                 hasEnded: { daemonizes ? false : await started.0.pollExit() != nil }) {
                 // processID stays 0: the pid is the remote host's, never one to signal here.
-                try await body(RunningGuest(launch: launch, agent: started.1, processID: 0))
+                var guest = RunningGuest(launch: launch, agent: started.1, processID: 0)
+                guest.observations = Self.observations(tally, seconds: uploadSeconds)
+                if let reset = plan.reset {
+                    guest.reset = {
+                        do { try await run(reset, process: started.0, on: connection, what: "reset") } catch { throw HypervisorError.control("\(error)") }
+                    }
+                }
+                return try await body(guest)
             }
             let problem = await stop(started.0, on: connection, graceful: true)
             await finish(connection, process: started.0, workspace: workspace)
@@ -132,11 +141,8 @@ struct RemoteExternalSession: Sendable {
             var problem: String?
             if plan.stop == nil, await process.waitForExit(timeout: grace) { return nil }
             if let stop = plan.stop {
-                let arguments = ExternalPlaceholders(values: ["pid": String(process.processID)]).apply(stop)
-                let label = "stop command \(ShellQuoting.join(arguments)) on \(connection.endpoint)"
                 do {
-                    try await SSHRemoteCommand.run(plan.command(arguments), label: label, on: connection,
-                                                   timeout: Self.stopLimit).check(label)
+                    try await run(stop, process: process, on: connection, what: "stop")
                 } catch {
                     problem = "\(error)"
                 }
@@ -148,6 +154,20 @@ struct RemoteExternalSession: Sendable {
             _ = await process.waitForExit(timeout: .seconds(5))
             return problem
         }.value
+    }
+
+    /// A declared one-off command (`stop`, `reset`) on the remote host with `{pid}` of the start
+    /// command, bounded by `stopLimit` at both ends; a failure or non-zero status is thrown.
+    private func run(_ command: [String], process: RemoteProcess, on connection: SSHConnection, what: String) async throws(SSHError) {
+        let arguments = ExternalPlaceholders(values: ["pid": String(process.processID)]).apply(command)
+        let label = "\(what) command \(ShellQuoting.join(arguments)) on \(connection.endpoint)"
+        try await SSHRemoteCommand.run(plan.command(arguments), label: label, on: connection, timeout: Self.stopLimit).check(label)
+    }
+
+    /// What the upload carried, as host observations (`remote.upload_*`): a sparse image sends its data only.
+    static func observations(_ tally: UploadTally, seconds: Double) -> [String: FactValue] {
+        ["remote.upload_bytes": .int(tally.size), "remote.upload_bytes_sent": .int(tally.sent),
+         "remote.upload_seconds": .double((seconds * 1000).rounded() / 1000)]
     }
 
     /// Teardown after a failure: whatever was started is stopped and removed.
@@ -170,7 +190,7 @@ struct RemoteExternalSession: Sendable {
     }
 
     private func fetchLogs(_ connection: SSHConnection) async {
-        try? await SFTPTransfer.run(plan.downloads.map { .download(remote: $0.remote, local: $0.local) }, on: connection)
+        _ = try? await SFTPTransfer.run(plan.downloads.map { .download(remote: $0.remote, local: $0.local) }, on: connection)
     }
 
     static func mapped(_ error: any Error) -> any Error {

@@ -124,7 +124,7 @@ struct SSHRemoteSession: Sendable {
     private func finish(_ connection: SSHConnection, qemu: RemoteProcess?, workspace: RemoteWorkspace?) async {
         await Task {
             if workspace != nil {
-                try? await SFTPTransfer.run(plan.downloads.map { .download(remote: $0.remote, local: $0.local) }, on: connection)
+                _ = try? await SFTPTransfer.run(plan.downloads.map { .download(remote: $0.remote, local: $0.local) }, on: connection)
             }
             await qemu?.finish()
             await workspace?.remove()

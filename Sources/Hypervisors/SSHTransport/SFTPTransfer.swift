@@ -3,7 +3,7 @@ import Foundation
 import HypervisorCore
 
 /// SFTP over an SSH connection: the remote launch directory, uploads of the boot artifacts and
-/// downloads of the logs. Each batch opens its own SFTP session on the connection's queue and frees
+/// disk images (sparse-aware, `SFTPUpload`) and downloads of the logs. Each batch opens its own SFTP session on the connection's queue and frees
 /// it before returning, so no SFTP handle outlives the batch (or the connection).
 package enum SFTPTransfer {
     /// Chunk size of one SFTP write or read request (OpenSSH's sftp-server accepts up to 256 KiB).
@@ -17,8 +17,10 @@ package enum SFTPTransfer {
         case download(remote: String, local: String)
     }
 
-    package static func run(_ steps: [Step], on connection: SSHConnection) async throws(SSHError) {
-        try await connection.perform { session -> Result<Void, SSHError> in
+    /// Runs the steps in order; returns what the uploads among them carried.
+    @discardableResult
+    package static func run(_ steps: [Step], on connection: SSHConnection) async throws(SSHError) -> UploadTally {
+        try await connection.perform { session -> Result<UploadTally, SSHError> in
             guard let sftp = sftp_new(session) else {
                 return .failure(.channel(operation: "open the SFTP subsystem", reason: connection.lastError()))
             }
@@ -27,49 +29,28 @@ package enum SFTPTransfer {
                 return .failure(.channel(operation: "start SFTP (is the sftp subsystem enabled in sshd_config?)",
                                          reason: connection.lastError()))
             }
+            var tally = UploadTally()
             for step in steps {
-                if case .failure(let error) = perform(step, sftp: sftp, connection: connection) { return .failure(error) }
+                switch perform(step, sftp: sftp, connection: connection) {
+                case .success(let carried): tally = tally + carried
+                case .failure(let error): return .failure(error)
+                }
             }
-            return .success(())
+            return .success(tally)
         }
     }
 
-    private static func perform(_ step: Step, sftp: sftp_session, connection: SSHConnection) -> Result<Void, SSHError> {
+    private static func perform(_ step: Step, sftp: sftp_session, connection: SSHConnection) -> Result<UploadTally, SSHError> {
         switch step {
         case .makeDirectory(let remote):
             guard sftp_mkdir(sftp, remote, 0o700) == SSH_OK else {
                 return .failure(.sftp(operation: "mkdir", path: remote, reason: reason(sftp, connection)))
             }
-            return .success(())
+            return .success(UploadTally())
         case .upload(let local, let remote):
-            return upload(local, to: remote, sftp: sftp, connection: connection)
+            return SFTPUpload(local: local, remote: remote, chunk: chunk).run(sftp: sftp) { reason(sftp, connection) }
         case .download(let remote, let local):
-            return download(remote, to: local, sftp: sftp, connection: connection)
-        }
-    }
-
-    private static func upload(_ local: String, to remote: String, sftp: sftp_session,
-                               connection: SSHConnection) -> Result<Void, SSHError> {
-        guard let input = FileHandle(forReadingAtPath: local) else {
-            return .failure(.sftp(operation: "upload", path: local, reason: "cannot read the local file"))
-        }
-        defer { try? input.close() }
-        guard let file = sftp_open(sftp, remote, O_WRONLY | O_CREAT | O_EXCL, 0o600) else {
-            return .failure(.sftp(operation: "create", path: remote, reason: reason(sftp, connection)))
-        }
-        defer { sftp_close(file) }
-        while true {
-            let data: Data
-            do {
-                data = try input.read(upToCount: chunk) ?? Data()
-            } catch {
-                return .failure(.sftp(operation: "upload", path: local, reason: "\(error)"))
-            }
-            if data.isEmpty { return .success(()) }
-            let written = data.withUnsafeBytes { sftp_write(file, $0.baseAddress, $0.count) }
-            guard written == data.count else {
-                return .failure(.sftp(operation: "write", path: remote, reason: reason(sftp, connection)))
-            }
+            return download(remote, to: local, sftp: sftp, connection: connection).map { UploadTally() }
         }
     }
 
