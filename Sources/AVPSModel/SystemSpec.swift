@@ -69,6 +69,8 @@ public struct SystemMembership: Sendable, Equatable, Codable {
     /// private, fixed per suite, never routed off the machine.
     public static func networkAddress(link: Int, index: Int) -> String { "192.168.\(100 + link).\(index + 1)" }
     public static let networkPrefixLength = 24
+    /// The broadcast address of network link `link` (its /24).
+    public static func networkBroadcast(link: Int) -> String { "192.168.\(100 + link).255" }
 
     /// Locally administered MAC of VM `index` on network link `link`, so the agent finds the NIC.
     public static func networkMAC(link: Int, index: Int) -> String {
@@ -116,4 +118,7 @@ public struct IsolationFaults: OptionSet, Sendable, Codable, Hashable {
     /// Each VM of a vsock link gets a vsock backend of its own, so no sibling CID exists for it
     /// (AUTO-VSOCK-02 must FAIL).
     public static let severedVsock = IsolationFaults(rawValue: 32)
+    /// Power-cycling the restart test's VM power-cycles every VM of the system, as a platform
+    /// whose VM restart is system-wide would (AUTO-SYS-01 must FAIL).
+    public static let systemWideRestart = IsolationFaults(rawValue: 64)
 }

@@ -71,7 +71,7 @@ struct SystemLinkTests {
     func severedLinksFail() async throws {
         let system = try Self.system("it-links-severed")
         let (results, _) = try await SystemGuestTests.run(system, faults: [.severedVsock, .separateSharedMemory],
-                                                          profile: "automotive-extras")
+                                                          profiles: ["automotive-extras"])
         let own = try #require(results.first { $0.name == "it-links-severed" && $0.vms != nil })
         let observations = own.systemObservations ?? [:]
         #expect(observations["guest_vsock.echo_intact"] == .bool(false), "\(observations)")
