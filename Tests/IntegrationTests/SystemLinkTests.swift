@@ -52,6 +52,7 @@ struct SystemLinkTests {
         #expect(await processesRemaining("avps-it-links").isEmpty)
     }
 
+    // negative-control: AUTO-VSOCK-02 -- VM b has no vsock device (virtio-serial agent): a's echo to CID 4 is refused
     @Test("negative control: VM b has no vsock device (virtio-serial agent), so the vsock link FAILs, not SKIPs")
     func unreachableSiblingFails() async throws {
         let system = try Self.system("it-links-cut", vmB: "{ name: b, devices: [entropy], agent_channel: virtio-serial }")
@@ -67,6 +68,7 @@ struct SystemLinkTests {
         #expect(await processesRemaining("avps-it-links-cut").isEmpty)
     }
 
+    // negative-control: AUTO-VSOCK-02, AUTO-SHM-01 -- a vsock backend per VM (no sibling CID) and an ivshmem backing file per VM
     @Test("negative controls: a vsock backend per VM and a backing file per VM make both link rows FAIL")
     func severedLinksFail() async throws {
         let system = try Self.system("it-links-severed")
