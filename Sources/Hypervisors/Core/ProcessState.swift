@@ -19,6 +19,15 @@ package enum ProcessState {
         return info._sifields._sigchld.si_status
     }
 
+    /// How an exited (not yet reaped) child ended, for messages: "status 0", "signal 9"; nil while running.
+    package static func exitDescription(_ pid: Int32) -> String? {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+              info._sifields._sigchld.si_pid != 0 else { return nil }
+        let value = info._sifields._sigchld.si_status
+        return info.si_code == Int32(CLD_EXITED) ? "status \(value)" : "signal \(value)"
+    }
+
     /// Polls until the child exits or `timeout` passes; returns whether it exited.
     package static func waitForExit(_ pid: Int32, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout

@@ -109,6 +109,15 @@ public actor QMPClient {
         }
     }
 
+    /// Once QEMU has exited: reads what it wrote before closing the socket and returns its last
+    /// SHUTDOWN event (its `reason` says whether the guest powered off, reset or panicked).
+    public func lastShutdown(readingUntil deadline: ContinuousClock.Instant) async -> QMPEvent? {
+        while let object = try? await nextObject(deadline: deadline) {
+            if let event = QMPEvent(object) { eventLog.append(event) }
+        }
+        return eventLog.last { $0.name == "SHUTDOWN" }
+    }
+
     public func close() { stream.close() }
 
     private func jsonString(_ value: String) -> String {

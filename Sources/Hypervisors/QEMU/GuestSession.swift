@@ -45,14 +45,30 @@ struct GuestSession: Sendable {
             // Before shutting QEMU down, which ends the backend too.
             var trouble = supervisor.trouble
             if trouble == nil { trouble = await supervisor.settle(qemu: pid) }
+            let exitStatus = exited ? await Self.describeExit(pid: pid, qmp: qmp) : ""
             await shutdown(pid: pid, qmp: qmp, guestPoweringOff: false)
             agent?.close()
             if let trouble { throw trouble }
             if exited && !(error is CancellationError) && !(error as? AgentError == .cancelled) {
-                throw HypervisorError.exitedEarly(status: "QEMU exited", detail: launch.stderrTail)
+                throw HypervisorError.exitedEarly(status: exitStatus, detail: launch.stderrTail)
             }
             throw error
         }
+    }
+
+    /// "QEMU exited with status 0; QMP SHUTDOWN guest-reset: the guest asked for a reset (...)": an
+    /// exit with an empty stderr is otherwise unexplained. Under `-no-reboot` a reset request (a
+    /// triple fault, or a kernel panic with `panic=-1`) ends QEMU with status 0.
+    static func describeExit(pid: Int32, qmp: QMPClient?) async -> String {
+        let text = "QEMU exited" + (ProcessState.exitDescription(pid).map { " with \($0)" } ?? "")
+        guard let event = await qmp?.lastShutdown(readingUntil: .now + .milliseconds(300)) else { return text }
+        let reason = event.data["reason"] ?? "unknown"
+        let meaning = [
+            "guest-reset": ": the guest asked for a reset (a triple fault or a kernel panic, under -no-reboot)",
+            "guest-shutdown": ": the guest powered off",
+            "guest-panic": ": the guest reported a panic",
+        ][reason] ?? ""
+        return text + "; QMP SHUTDOWN \(reason)" + meaning
     }
 
     /// Connects QMP, failing fast if QEMU already exited (bad arguments, missing files). Only the

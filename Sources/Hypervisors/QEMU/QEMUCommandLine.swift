@@ -37,7 +37,7 @@ public enum QEMUCommandLine {
         try machine.validate(machine: target.machine)
         var args = [
             "-name", "avps-\(target.name)",
-            "-machine", target.machine + (vsock.map(memoryBackendMachineOption) ?? ""),
+            "-machine", target.machine + machine.machineOptions(machine: target.machine) + (vsock.map(memoryBackendMachineOption) ?? ""),
         ] + machine.cpuArguments + [
             "-accel", accelerator,
             "-m", memoryOption(target, omitting: omitting), "-smp", String(target.cpus),

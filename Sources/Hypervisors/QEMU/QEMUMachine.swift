@@ -26,6 +26,17 @@ struct QEMUMachine: Sendable, Equatable {
         return args
     }
 
+    /// Options appended to `-machine`. microvm leaves the legacy 8259 out (`pic=off`): its MADT does
+    /// not flag a PC-AT PIC, so Linux never programs it, and the chip stays at vector base 0 with
+    /// every line unmasked. QEMU 10 routes its output to the vCPU, so a PIT tick still pending when
+    /// the kernel first enables interrupts arrives as vector 0, a "divide error" in `start_kernel`:
+    /// the guest panics and, under `-no-reboot`, QEMU exits 0 before the console prints anything
+    /// (intermittent, most often on a loaded host; `info pic` shows `irq_base=00 imr=00` on 7.2 and
+    /// 10.0 alike, only 10.0 delivers). Interrupts go through the IOAPIC either way.
+    func machineOptions(machine: String) -> String {
+        arch == .x86_64 && machine == "microvm" ? ",pic=off" : ""
+    }
+
     /// Kernel parameters this machine needs under `accelerator`. microvm has no HPET and no ACPI
     /// PM timer, so the guest calibrates its TSC against the PIT alone; when the host deschedules
     /// the TCG vCPU mid-measurement that fails ("Unable to calibrate against PIT") and the boot
