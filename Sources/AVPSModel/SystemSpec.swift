@@ -111,7 +111,8 @@ public struct IsolationFaults: OptionSet, Sendable, Codable, Hashable {
     /// A watchdog expiry resets every VM of the system, as a platform whose watchdog handling is
     /// system-wide would (AVPS2-WDT-05 must FAIL).
     public static let systemWideWatchdog = IsolationFaults(rawValue: 4)
-    /// The network link delivers each VM's frames back to itself, never to its sibling (AVPS2-NET-06 must FAIL).
+    /// The network link delivers each VM's frames back to itself, never to its siblings: two VMs
+    /// send to their own port, three or more each join a multicast group of their own (AVPS2-NET-06 must FAIL).
     public static let severedNetwork = IsolationFaults(rawValue: 8)
     /// Each VM of a shared-memory link maps a backing file of its own (AUTO-SHM-01 must FAIL).
     public static let separateSharedMemory = IsolationFaults(rawValue: 16)

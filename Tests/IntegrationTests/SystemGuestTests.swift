@@ -113,22 +113,7 @@ struct SystemGuestTests {
     /// one network link (a QEMU multicast socket on loopback for more than two VMs) is one segment:
     /// a broadcast from a reaches b, c and d, each echoing every datagram.
     @Test func fourGuestsOnTwoCoresComeUpAndABroadcastReachesEveryVM() async throws {
-        let yaml = """
-            schema: 1
-            name: four
-            profiles: [avps-2.0]
-            targets:
-              - name: it-sys-four
-                accelerator: tcg
-                vms:
-                  - {name: a, devices: [entropy]}
-                  - {name: b, devices: [entropy]}
-                  - {name: c, devices: [entropy]}
-                  - {name: d, devices: [entropy]}
-                links:
-                  - {kind: network, vms: [a, b, c, d]}
-            """
-        let system = try #require(try SuiteLoader.load(yaml: yaml, file: "four.yaml").targets.first)
+        let system = try Self.segment("it-sys-four", vms: ["a", "b", "c", "d"])
         let started = ContinuousClock.now
         let (results, directory) = try await Self.run(system, profiles: ["avps-2.0"])
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -150,6 +135,35 @@ struct SystemGuestTests {
         }
         print("four guests on 2 cores: wall \(ContinuousClock.now - started), last agent ready \(boots.max() ?? -1), "
               + "broadcast rtt avg \(observations["network_link.delivered.rtt_avg_ms"].map { "\($0)" } ?? "-") ms")
+    }
+
+    // negative-control: AVPS2-NET-06 -- three VMs on one network link, each QEMU in a multicast group of its own: a's broadcasts reach nobody
+    @Test func aSegmentSplitIntoOwnGroupsFailsTheBroadcast() async throws {
+        let (results, directory) = try await Self.run(try Self.segment("it-sys-split", vms: ["a", "b", "c"]),
+                                                      faults: [.severedNetwork], profiles: ["avps-2.0"])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let own = try #require(results.last)
+        let observations = own.systemObservations ?? [:]
+        let row = own.results.first { $0.key == "AVPS2-NET-06" }
+        #expect(row?.verdict == .fail, "\(row?.verdict.rawValue ?? "missing"): \(row?.reason ?? "") \(observations)")
+        #expect(observations["network_link.delivered.responders"] == .int(0), "\(observations)")
+    }
+
+    /// A system of small guests (one entropy device each) on one network link joining them all.
+    static func segment(_ name: String, vms: [String]) throws -> TargetSpec {
+        let yaml = """
+            schema: 1
+            name: segment
+            profiles: [avps-2.0]
+            targets:
+              - name: \(name)
+                accelerator: tcg
+                vms:
+            \(vms.map { "      - {name: \($0), devices: [entropy]}" }.joined(separator: "\n"))
+                links:
+                  - {kind: network, vms: [\(vms.joined(separator: ", "))]}
+            """
+        return try #require(try SuiteLoader.load(yaml: yaml, file: "\(name).yaml").targets.first)
     }
 
     @Test func sigkillWhileThreeGuestsBootLeavesNothing() async throws {
