@@ -27,11 +27,10 @@ extension SuiteLoader {
     static let systemKeys = ["name", "adapter", "accelerator", "vms", "links", "restart_test"]
     static let vmKeys = targetKeys.filter { !["adapter", "external", "ssh"].contains($0) }
     /// Adapters that can start a system today (docs/adapters.md says what the others lack).
-    static let systemAdapters = ["qemu", "libvirt"]
+    static let systemAdapters = ["qemu", "libvirt", "external"]
     /// Why an adapter cannot start a system.
     static let noSystemReason = [
         "ssh": "its remote supervisor starts one QEMU and forwards one agent socket",
-        "external": "its contract is one start command and one agent channel",
     ]
     static let linkKeys = ["kind", "vms", "size_mib"]
 
@@ -46,7 +45,7 @@ extension SuiteLoader {
         let adapter = try mapping.optionalString("adapter") ?? "qemu"
         guard systemAdapters.contains(adapter) else {
             throw try mapping.required("adapter").error(
-                "a system (vms:) runs on adapter \(systemAdapters.joined(separator: " or ")) only; \(adapter) cannot start several guests"
+                "a system (vms:) runs on adapter \(systemAdapters.joined(separator: ", ")) only; \(adapter) cannot start several guests"
                 + (noSystemReason[adapter].map { ": \($0)" } ?? "") + " (docs/adapters.md)")
         }
         let accelerator = try mapping.optionalString("accelerator") ?? "auto"
@@ -73,6 +72,10 @@ extension SuiteLoader {
         let links = try mapping.optional("links")?.sequence().map { reader throws(LoadError) -> SystemLink in
             let link = try link(reader, vms: shortNames)
             if adapter == "libvirt" { try libvirtCanWire(link, reader) }
+            if adapter == "external", link.kind != .network {
+                throw try reader.mapping().required("kind").error("adapter external wires network links only (your start commands take "
+                    + "the {linkN_...} placeholders); avps cannot hand its vsock backend or shared-memory file to your hypervisor (docs/adapters.md)")
+            }
             return link
         } ?? []
         for index in vms.indices {

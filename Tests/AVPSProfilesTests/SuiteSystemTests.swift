@@ -95,10 +95,9 @@ struct SuiteSystemTests {
         let adapter = try error(yaml(vms: "- {name: a, adapter: qemu, devices: [block]}\n- {name: b, devices: [net]}"))
         #expect(adapter.line == 11 && adapter.message.contains("adapter"), "a VM cannot choose its own adapter: \(adapter)")
         let external = try error(yaml(extra: "adapter: external"))
-        #expect(external.field.hasSuffix("adapter") && external.message.contains("qemu or libvirt only")
-                && external.message.contains("one start command"), "\(external)")
+        #expect(external.line == 11 && external.message.contains("each VM of an external system needs its own `external:`"), "\(external)")
         let ssh = try error(yaml(extra: "adapter: ssh"))
-        #expect(ssh.field.hasSuffix("adapter") && ssh.message.contains("one QEMU"), "\(ssh)")
+        #expect(ssh.field.hasSuffix("adapter") && ssh.message.contains("qemu, libvirt, external only") && ssh.message.contains("one QEMU"), "\(ssh)")
         let badName = try error(yaml(vms: "- {name: a/b, devices: [block]}\n- {name: b, devices: [net]}"))
         #expect(badName.field.hasSuffix("name"), "\(badName)")
     }
@@ -124,6 +123,21 @@ struct SuiteSystemTests {
         let three = try error(yaml(vms: "- {name: a, devices: [block]}\n- {name: b, devices: [net]}\n- {name: c, devices: [net]}",
                                    links: "- {kind: network, vms: [a, b, c]}", extra: "adapter: libvirt"))
         #expect(three.field.hasSuffix("vms") && three.message.contains("joins two VMs") && three.message.contains("got 3"), "\(three)")
+    }
+
+    @Test func externalSystemsGiveEachVMItsOwnStartCommandAndTakeNetworkLinksOnly() throws {
+        let vms = """
+            - {name: a, devices: [entropy], external: {start: [qemu, "{link0_port}"], channel: {unix: "{workspace}/a.sock"}}}
+            - {name: b, devices: [entropy], external: {start: [qemu, "{link0_peer_port}"], channel: {unix: "{workspace}/b.sock"}}}
+            """
+        let pair = try system(yaml(vms: vms, extra: "adapter: external"))
+        #expect(pair.vms.map { $0.external?.start.last } == ["{link0_port}", "{link0_peer_port}"])
+        let vsock = try error(yaml(vms: vms, links: "- {kind: vsock, vms: [a, b]}", extra: "adapter: external"))
+        #expect(vsock.field.hasSuffix("kind") && vsock.message.contains("network links only"), "\(vsock)")
+        let remote = try error(yaml(vms: vms.replacingOccurrences(of: "channel: {unix: \"{workspace}/b.sock\"}",
+                                                                  with: "channel: {unix: /x}, remote: {host: h, user: u}"),
+                                    extra: "adapter: external"))
+        #expect(remote.field.hasSuffix("external") && remote.message.contains("`remote:` is for single targets"), "\(remote)")
     }
 
     @Test func vmKeysAreValidatedLikeATargets() throws {

@@ -8,10 +8,11 @@ import Testing
 /// A system through libvirt: two transient domains on the session's libvirtd joined by a network
 /// link that is a `udp` interface pair on 127.0.0.1 (no libvirt network, no bridge, no root-only
 /// plumbing), scored like a qemu system: AVPS2-NET-06 from a guest-to-guest UDP echo, AVPS2-STOR-09
-/// from each domain scanning every disk it can read for the other's secret.
+/// from each domain scanning every disk it can read for the other's secret, AVPS2-FS-04 from a's
+/// 9p share (canary planted next to the directory libvirt exports) and b's search for a's marker.
 @Suite("libvirt systems", .guestSlot, .timeLimit(.minutes(5)))
 struct LibvirtSystemTests {
-    @Test("two libvirt domains on a udp link: guest-to-guest echo and storage isolation PASS, nothing left")
+    @Test("two libvirt domains on a udp link: guest-to-guest echo, storage and 9p isolation PASS, nothing left")
     func twoDomainsOnAUDPLink() async throws {
         try await LibvirtDaemon.ensureRunning()
         let yaml = """
@@ -23,8 +24,8 @@ struct LibvirtSystemTests {
                 adapter: libvirt
                 accelerator: tcg
                 vms:
-                  - {name: a, devices: [{block: {size_mib: 8}}, entropy]}
-                  - {name: b, devices: [{block: {size_mib: 8}}, entropy]}
+                  - {name: a, devices: [{block: {size_mib: 8}}, 9p, entropy]}
+                  - {name: b, devices: [{block: {size_mib: 8}}, 9p, entropy]}
                 links:
                   - {kind: network, vms: [a, b]}
             """
@@ -36,7 +37,7 @@ struct LibvirtSystemTests {
         #expect(results.allSatisfy { $0.infraError == nil }, "\(results.compactMap(\.infraError))")
         let own = try #require(results.last)
         let observations = own.systemObservations ?? [:]
-        for key in ["AVPS2-NET-06", "AVPS2-STOR-09"] {
+        for key in ["AVPS2-NET-06", "AVPS2-STOR-09", "AVPS2-FS-04"] {
             let row = own.results.first { $0.key == key }
             #expect(row?.verdict == .pass, "\(key): \(row?.reason ?? "missing") \(observations)")
         }
