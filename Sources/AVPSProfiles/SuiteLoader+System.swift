@@ -91,6 +91,9 @@ extension SuiteLoader {
                 throw restart.error("unknown VM \"\(vm)\" to restart (this system has: \(shortNames.joined(separator: ", ")))"
                                     + YAMLNodeReader.suggestion(for: vm, among: shortNames))
             }
+            guard adapter == "qemu" else {
+                throw restart.error("restart_test power-cycles a VM through QMP (system_reset), which adapter \(adapter) does not give avps; use adapter qemu")
+            }
             system.restartTest = vm
         }
         return system

@@ -111,6 +111,8 @@ struct SuiteSystemTests {
         let unknown = try error(yaml(extra: "restart_test: bb"))
         #expect(unknown.line == 9 && unknown.field.hasSuffix("restart_test") && unknown.message.contains("unknown VM \"bb\""), "\(unknown)")
         #expect(unknown.message.contains("a, b"), "\(unknown) line \(unknown.line) field \(unknown.field)")
+        let libvirt = try error(yaml(extra: "adapter: libvirt\nrestart_test: a"))
+        #expect(libvirt.field.hasSuffix("restart_test") && libvirt.message.contains("QMP"), "\(libvirt)")
     }
 
     @Test func libvirtSystemsTakeNetworkLinksOfTwoVMsOnly() throws {
