@@ -112,6 +112,6 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: [
             "Runner", "GuestImage", "AVPSProfiles", "Reports",
             "HypervisorCore", "QEMUHypervisor", "LibvirtHypervisor", "SSHHypervisor", "SSHTransport", "ExternalHypervisor",
-        ], exclude: ["HostilePlatform"], swiftSettings: strict),
+        ], exclude: ["HostilePlatform", "Recorded"], swiftSettings: strict),
     ]
 )

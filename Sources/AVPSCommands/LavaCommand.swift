@@ -57,7 +57,9 @@ struct LavaExportCommand: AsyncParsableCommand {
         do {
             let loaded = try SuiteLoader.load(contentsOf: try SuiteSelection.suiteURL(suite))
             // LAVA workers run TCG unless a device says otherwise; never probe this host's KVM for them.
-            // The agent channel is virtio-serial: a LAVA worker runs no vhost-user vsock backend.
+            // vsock is avps's own vhost-user backend, which the job starts on the worker (never this
+            // host's kernel vhost-vsock). An autonomous job runs nothing of avps on the worker: no vsock.
+            setenv("AVPS_VSOCK", "user", 1)
             // A LAVA job boots one device: a system of several guests has no LAVA form (docs/lava.md).
             for system in loaded.targets where system.isSystem {
                 Console.info("\(system.name): a system of \(system.vms.count) VMs is not exported (a LAVA job boots one guest)")
@@ -66,12 +68,16 @@ struct LavaExportCommand: AsyncParsableCommand {
                 var target = target
                 if target.accelerator == "auto" { target.accelerator = "tcg" }
                 if autonomous { target.kernelAppend.append("avps.autonomous") }
-                if target.agentChannel == .auto, target.adapter == "qemu", !target.devices.contains(.vsock) {
+                if autonomous, target.agentChannel == .auto, target.adapter == "qemu", !target.devices.contains(.vsock) {
                     target.agentChannel = .virtioSerial
-                    Console.info("\(target.name): agent over virtio-serial and no vsock device (a LAVA worker runs no "
-                        + "vsock backend); the vsock requirements cannot pass in this job")
+                    Console.info("\(target.name): autonomous: agent over virtio-serial and no vsock device (the job starts "
+                        + "no vsock backend); the vsock requirements cannot pass in this job")
                 }
                 return target
+            }
+            if autonomous, let vsock = targets.first(where: { $0.agentChannel == .vsock || $0.devices.contains(.vsock) }) {
+                throw LavaExportError(target: vsock.name, reason: "an autonomous job starts no vsock backend on the worker; "
+                    + "export it without --autonomous, or without vsock")
             }
             let resources = try await guest.resources(for: targets)
             let planner = resources.planner(cacheDirectory: guest.cacheRoot)

@@ -10,6 +10,9 @@ struct SuiteSelection {
     var suiteName: String
     var target: TargetSpec
     var profiles: [LoadedProfile]
+    /// The suite's own `attestations:` and every target name (what an attestation may name).
+    var attestations: [AttestationSource] = []
+    var targetNames: [String] = []
 
     /// The named suite, or the data directory's `Suites/default.yaml`.
     static func suiteURL(_ suite: String?) throws -> URL {
@@ -26,7 +29,8 @@ struct SuiteSelection {
         let root = ProjectLocator.root()
         let loaded = try SuiteLoader.load(contentsOf: try suiteURL(suite))
         let profiles = try loaded.profiles.map { try LoadedProfile.load(ProjectLocator.profileURL($0, root: root)) }
-        return SuiteSelection(suiteName: loaded.name, target: try one(of: loaded.targets, named: target), profiles: profiles)
+        return SuiteSelection(suiteName: loaded.name, target: try one(of: loaded.targets, named: target), profiles: profiles,
+                              attestations: loaded.attestations, targetNames: loaded.targets.map(\.name))
     }
 
     /// The named target, or the only one.

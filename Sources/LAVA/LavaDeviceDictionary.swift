@@ -4,7 +4,9 @@ import HypervisorCore
 /// LAVA server renders into the device description `lava-run --device` takes.
 ///
 /// `user_commands` are what the worker may run for a job (jobs can only name them): `avps_prepare`
-/// makes the device's socket directory fresh, `avps_run` runs avps against the guest LAVA booted.
+/// makes the device's socket directory fresh and, for a guest with vsock, starts avps's
+/// vhost-user vsock backend (its `undo`, which LAVA runs when the job ends however it ends, stops
+/// it); `avps_run` runs avps against the guest LAVA booted.
 public struct LavaDeviceDictionary: Sendable {
     public var target: LavaTarget
     /// The `avps` to run on the worker (an installed avps: `avps`).
@@ -27,7 +29,35 @@ public struct LavaDeviceDictionary: Sendable {
 
     public var prepareCommand: String {
         let fresh = ([target.socketDirectory] + target.directories).map(ShellQuoting.quote).joined(separator: " ")
-        return "sh -c " + ShellQuoting.quote("rm -rf \(ShellQuoting.quote(target.socketDirectory)) && mkdir -p \(fresh)")
+        let script = "rm -rf \(ShellQuoting.quote(target.socketDirectory)) && mkdir -p \(fresh)"
+        return "sh -c " + ShellQuoting.quote(script + (target.vsockBackend.map(startBackend) ?? ""))
+    }
+
+    /// Starts `avps vsockd` in a session of its own (LAVA waits for the command's terminal to
+    /// close) and waits until its vhost-user socket exists: QEMU exits at once when it cannot
+    /// connect, and the backend renames the socket into place only once it listens.
+    private func startBackend(_ backend: LavaTarget.VsockBackendSockets) -> String {
+        let (pidFile, socket) = (ShellQuoting.quote(backend.pidFile), ShellQuoting.quote(backend.socket))
+        let command = [avps, "vsockd", "--socket", backend.socket, "--uds", backend.uds, "--cid", String(backend.cid), "--verbose"]
+        return " && { setsid \(ShellQuoting.join(command)) </dev/null >\(ShellQuoting.quote(backend.log)) 2>&1 & echo $! >\(pidFile); }"
+            + " && n=0 && while [ ! -S \(socket) ]; do"
+            + " kill -0 $(cat \(pidFile)) 2>/dev/null || { echo avps vsockd exited:; cat \(ShellQuoting.quote(backend.log)); exit 1; };"
+            + " n=$((n+1)); [ $n -le 200 ] || { echo avps vsockd did not listen on \(socket) within 10 s; exit 1; }; sleep 0.05; done"
+    }
+
+    /// `avps_prepare`'s undo: the backend exits by itself when QEMU hangs up; if QEMU never came
+    /// or is still there, SIGTERM (then SIGKILL), and its sockets go. The pid is only signalled
+    /// while it is still an `avps vsockd` (a pid can be reused). Always succeeds: a cleanup that
+    /// fails would turn a finished job into an infrastructure error.
+    public var stopCommand: String? {
+        guard let backend = target.vsockBackend else { return nil }
+        let pidFile = ShellQuoting.quote(backend.pidFile)
+        let alive = "grep -qa vsockd /proc/$p/cmdline 2>/dev/null"
+        let script = "p=$(cat \(pidFile) 2>/dev/null); if [ -n \"$p\" ]; then"
+            + " if \(alive); then kill $p; fi; n=0; while \(alive) && [ $n -lt 60 ]; do n=$((n+1)); sleep 0.05; done;"
+            + " if \(alive); then kill -9 $p; fi; fi;"
+            + " rm -f \(pidFile) \(ShellQuoting.quote(backend.socket)) \(ShellQuoting.quote(backend.uds)) \(ShellQuoting.quote(backend.uds))_*; true"
+        return "sh -c " + ShellQuoting.quote(script)
     }
 
     public var runCommand: String {
@@ -54,7 +84,8 @@ public struct LavaDeviceDictionary: Sendable {
         lines += target.extraOptions.map { "  \(Jinja.literal($0))," }
         lines.append("] %}")
         lines.append("{% set user_commands = {")
-        lines.append("  'avps_prepare': {'do': \(Jinja.literal(prepareCommand))},")
+        lines.append("  'avps_prepare': {'do': \(Jinja.literal(prepareCommand))"
+            + (stopCommand.map { ", 'undo': \(Jinja.literal($0))" } ?? "") + "},")
         lines.append("  'avps_run': {'do': \(Jinja.literal(runCommand))},")
         lines.append("} %}")
         return lines.joined(separator: "\n") + "\n"

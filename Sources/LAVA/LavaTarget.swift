@@ -41,6 +41,21 @@ public struct LavaTarget: Sendable, Equatable {
     public var socketDirectory: String
     /// Directories the guest's devices need before QEMU starts (9p shares).
     public var directories: [String]
+    /// avps's vhost-user vsock backend, which the job starts on the worker before QEMU connects
+    /// (nil: the guest has no vsock device).
+    public var vsockBackend: VsockBackendSockets? = nil
+    /// The agent is reached over vsock (the backend's hybrid socket), not the virtio-serial port.
+    public var agentOverVsock = false
+
+    /// Where `avps vsockd` listens on the worker: vhost-user for QEMU, hybrid vsock for avps.
+    public struct VsockBackendSockets: Sendable, Equatable {
+        public var socket: String
+        public var uds: String
+        public var cid: UInt32
+        /// The backend's process id while the job runs, and its stderr.
+        public var pidFile: String
+        public var log: String
+    }
 
     public var agentSocket: String { socketDirectory + "/agent.sock" }
     public var runDirectory: String { socketDirectory + "/run" }
@@ -69,8 +84,8 @@ extension LavaTarget {
         guard target.adapter == "qemu" else {
             throw refuse("adapter \(target.adapter): LAVA export covers qemu targets (LAVA's qemu device type)")
         }
-        guard launch.vsock == nil else {
-            throw refuse("vsock needs avps's vhost-user backend running beside QEMU on the worker; not exported yet")
+        if case .kernelVsock = launch.vsock {
+            throw refuse("the launch uses the host kernel's vhost-vsock; a LAVA worker gets avps's own backend (AVPS_VSOCK=user)")
         }
         guard target.qemuFrom == nil || target.qemuFrom == .system, !launch.commandLine.isEmpty,
               launch.commandLine[0].hasPrefix("qemu-system-") || launch.commandLine[0].contains("/qemu-system-") else {
@@ -83,6 +98,7 @@ extension LavaTarget {
         let backing = QEMUCommandLine.backingFiles(target, QEMUCommandLine.Paths(
             qmpSocket: launch.qmpSocket, agentSocket: launch.agentSocket, serialLog: launch.serialLog.path,
             workspace: workspace))
+        let agentOverVsock = launch.agentChannel.isVsock
         var split = try ArgumentSplit(arguments: Array(launch.commandLine.dropFirst()), target: target.name,
                                       aarch64: target.arch == .aarch64, backing: backing)
         split.rewrite(prefix: workspace, to: directory)
@@ -94,5 +110,12 @@ extension LavaTarget {
                       QEMUCommandLine.sharePath($0, QEMUCommandLine.Paths(qmpSocket: "", agentSocket: "", serialLog: "",
                                                                           workspace: directory))
                   })
+        self.agentOverVsock = agentOverVsock
+        if case .userVsock = launch.vsock {
+            let onWorker = { (path: String) in path.replacingOccurrences(of: workspace, with: directory) }
+            vsockBackend = VsockBackendSockets(socket: onWorker(launch.vsockSocket), uds: onWorker(launch.vsockUDS),
+                                               cid: launch.agentChannel.guestCID,
+                                               pidFile: directory + "/vsockd.pid", log: directory + "/vsockd.log")
+        }
     }
 }

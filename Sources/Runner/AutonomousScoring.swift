@@ -30,7 +30,9 @@ public enum AutonomousScoring {
     }
 
     /// One result per profile; a log without an intact hello and inventory is INFRA naming why.
-    public static func score(log: String, target: TargetSpec, profiles: [LoadedProfile]) async -> [TargetResult] {
+    /// `attestations` (this target's, verified) turn UNTESTED or SKIPPED rows into ATTESTED, as in a run.
+    public static func score(log: String, target: TargetSpec, profiles: [LoadedProfile],
+                             attestations: [String: Attestation] = [:]) async -> [TargetResult] {
         let console = ConsoleEvidence(log: log)
         let client = AgentClient(stream: RecordedAgentStream(console))
         let deadline = ContinuousClock.now + .seconds(30)
@@ -59,8 +61,9 @@ public enum AutonomousScoring {
         }
         return profiles.map { loaded in
             let verdicts = switch (evidence, fault) {
-            case (let evidence?, nil): Scorer.score(loaded.profile, evidence: evidence)
-            case (let evidence?, let fault?): Scorer.score(loaded.profile, partialEvidence: evidence, fault: fault)
+            case (let evidence?, nil): Scorer.score(loaded.profile, evidence: evidence, attestations: attestations)
+            case (let evidence?, let fault?):
+                Scorer.score(loaded.profile, partialEvidence: evidence, fault: fault, attestations: attestations)
             case (nil, let fault): Scorer.infra(loaded.profile, reason: fault ?? "no evidence on the console")
             }
             return TargetResult(name: target.name, adapter: "autonomous", accelerator: nil, commandLine: [],

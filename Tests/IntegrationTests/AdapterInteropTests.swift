@@ -59,6 +59,14 @@ struct AdapterInteropTests {
         // The QEMU adapter also adds its virtio-serial controller (id 3) as the agent's fallback channel.
         let seenDirect = try inventory(directOutcome).filter { $0.key != 3 }
         #expect(seenExternal == seenDirect, "external \(seenExternal) vs direct \(seenDirect)")
+        // The vsock measurement reaches the agent's bulk port through the same hybrid socket.
+        let observed = externalOutcome.results.first?.evidence?.hostObservations ?? [:]
+        #expect(observed["agent_channel"] == .string("vsock-user") && observed["vsock.throughput_host_to_guest_mbps"] != nil,
+                "\(observed.filter { $0.key.hasPrefix("vsock") || $0.key == "agent_channel" })")
+        let vsockRows = { (outcome: TargetOutcome) in
+            (outcome.results.first?.results ?? []).filter { $0.key.hasPrefix("AVPS2-VSOCK-") }.map { "\($0.key) \($0.verdict)" }
+        }
+        #expect(vsockRows(externalOutcome) == vsockRows(directOutcome) && !vsockRows(directOutcome).isEmpty)
         let commandLine = try #require(externalOutcome.results.first?.commandLine)
         // sh -c SCRIPT {avps} {workspace} ...: the workspace is the fifth argument.
         let workspace = try #require(commandLine.count > 4 ? commandLine[4] : nil)

@@ -61,7 +61,8 @@ struct LavaJobTests {
     }
 
     /// Exports `devices` as a one-target suite, renders, runs it through lava-run.
-    static func lavaJob(_ name: String, devices: String, kernelAppend: String? = nil, autonomous: Bool = false) async throws -> Job {
+    static func lavaJob(_ name: String, devices: String, kernelAppend: String? = nil, agentChannel: String? = nil,
+                        bootTimeout: Int = 20, autonomous: Bool = false) async throws -> Job {
         let directory = try Paths.temporaryDirectory("lava-\(name)")
         let suite = directory.appendingPathComponent("suite.yaml")
         try Data("""
@@ -75,9 +76,10 @@ struct LavaJobTests {
                 memory_mib: 256
                 devices: \(devices)
             \(kernelAppend.map { "    kernel_append: [\($0)]" } ?? "")
+            \(agentChannel.map { "    agent_channel: \($0)" } ?? "")
             """.utf8).write(to: suite)
         let export = try await CLITests.avps(["lava", "export", suite.path, "--out", directory.appendingPathComponent("out").path,
-                                              "--avps", CLITests.binary.path, "--boot-timeout", "20"] + (autonomous ? ["--autonomous"] : []))
+                                              "--avps", CLITests.binary.path, "--boot-timeout", String(bootTimeout)] + (autonomous ? ["--autonomous"] : []))
         #expect(export.status == 0, "export: \(export.stderr)")
         #expect(export.stdout.contains("valid for lava-common, strict"), "\(export.stdout)")
         let exported = directory.appendingPathComponent("out/\(name)")
@@ -103,14 +105,14 @@ struct LavaJobTests {
 
     @Test("LAVA boots the guest, avps attaches: verdicts equal a direct run (console transfer included) but for the QMP self-check")
     func attachedJobMatchesDirectRun() async throws {
-        let job = try await Self.lavaJob("lava-attached", devices: Self.devices)
+        let job = try await Self.lavaJob("lava-attached", devices: Self.devices, agentChannel: "virtio-serial")
         defer { job.remove() }
         #expect(job.status == 0, "lava-run: \(job.log.suffix(3000))")
         #expect(job.result.contains("result: pass"), "\(job.result)")
         let lava = try Self.verdicts(job.runDirectory)
         #expect(lava.count > 80)
 
-        let (reference, directSeconds) = try await Self.directRun("lava-direct")
+        let (reference, directSeconds) = try await Self.directRun("lava-direct", devices: Self.devices, agentChannel: "virtio-serial")
         let differing = Set(reference.keys).union(lava.keys).filter { reference[$0] != lava[$0] }
         // The attached suite declares the console ports' host ends (CON-04 decided on the host) and its
         // disks scratch (LAVA deploys fresh ones, so the write tests run). One documented difference:
@@ -121,8 +123,39 @@ struct LavaJobTests {
               + "ratio \(String(format: "%.2f", job.seconds / directSeconds))")
     }
 
-    /// The same device set run directly by `avps run` (agent over virtio-serial, as in a LAVA job).
-    static func directRun(_ name: String) async throws -> ([String: String], Double) {
+    @Test("vsock: the job starts avps vsockd before QEMU and stops it; avps attaches over vsock; verdicts equal a direct run but for the QMP self-check")
+    func vsockJobMatchesDirectRun() async throws {
+        let devices = "[{block: {size_mib: 64}}, net, entropy, balloon, watchdog, vsock]"
+        let job = try await Self.lavaJob("lava-vsock", devices: devices, agentChannel: "vsock")
+        defer { job.remove() }
+        #expect(job.status == 0, "lava-run: \(job.log.suffix(3000))")
+        #expect(job.result.contains("result: pass"), "\(job.result)")
+        #expect(job.log.contains("Running cleanup for user command 'avps_prepare'"), "the undo stops the backend")
+        // Nothing of the backend is left: no process, no socket (the run directory and its log stay).
+        let directory = job.runDirectory.deletingLastPathComponent()
+        #expect(processesMentioning(directory.path + "/vhost-vsock.sock").isEmpty, "vsockd left running")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        #expect(Set(left).isSubset(of: ["run", "vsockd.log"]), "\(left)")
+        let lava = try Self.verdicts(job.runDirectory)
+        let run = try #require(try finishedRun(job.runDirectory).targets.first)
+        // Measured through the backend the job started (the agent's bulk port on the same hybrid socket).
+        let observed = run.evidence?.hostObservations ?? [:]
+        #expect(observed["agent_channel"] == .string("vsock-user") && observed["vsock.throughput_guest_to_host_mbps"] != nil,
+                "\(observed.filter { $0.key.contains("vsock") || $0.key == "agent_channel" })")
+
+        let (reference, directSeconds) = try await Self.directRun("lava-vsock-direct", devices: devices, agentChannel: "vsock")
+        let differing = Set(reference.keys).union(lava.keys).filter { reference[$0] != lava[$0] }
+        // The one documented difference, as over virtio-serial: no QMP on the attached target.
+        #expect(differing == ["AVPS2-SELF-01"] && lava["AVPS2-SELF-01"] == "NOT_APPLICABLE",
+                "differ: \(differing.sorted().map { "\($0) direct \(reference[$0] ?? "-") lava \(lava[$0] ?? "-")" })")
+        for key in lava.keys where key.hasPrefix("AVPS2-VSOCK-") { #expect(lava[key] == "PASS", "\(key): \(lava[key] ?? "-")") }
+        print("lava-vsock: LAVA job \(String(format: "%.2f", job.seconds)) s, direct avps run \(String(format: "%.2f", directSeconds)) s, "
+              + "ratio \(String(format: "%.2f", job.seconds / directSeconds))")
+    }
+
+    /// The same device set run directly by `avps run`, with the agent channel the LAVA job had.
+    static func directRun(_ name: String, devices: String = Self.devices, agentChannel: String = "virtio-serial") async throws
+        -> ([String: String], Double) {
         let directory = try Paths.temporaryDirectory(name)
         let suite = directory.appendingPathComponent("suite.yaml")
         try Data("""
@@ -135,8 +168,8 @@ struct LavaJobTests {
                 machine: q35
                 memory_mib: 256
                 accelerator: tcg
-                agent_channel: virtio-serial
-                devices: \(Self.devices)
+                agent_channel: \(agentChannel)
+                devices: \(devices)
             """.utf8).write(to: suite)
         let start = Date()
         let direct = try await CLITests.avps(["run", suite.path, "--out", directory.appendingPathComponent("run").path])
@@ -180,10 +213,31 @@ struct LavaJobTests {
 
     @Test("a guest whose agent never starts makes the job Incomplete as an infrastructure error")
     func agentOffIsInfrastructure() async throws {
-        let job = try await Self.lavaJob("lava-agent-off", devices: "[entropy]", kernelAppend: "avps.agent=off")
+        // The agent never comes, however long the wait: a short one keeps the LAVA tests in their minute.
+        let job = try await Self.lavaJob("lava-agent-off", devices: "[entropy]", kernelAppend: "avps.agent=off", bootTimeout: 8)
         defer { job.remove() }
         #expect(job.result.contains("result: fail"), "\(job.result)")
         #expect(job.result.contains("error_type: Infrastructure"), "\(job.result)")
+    }
+
+    @Test("an autonomous job starts no vsock backend: a vsock target is refused by name, nothing written")
+    func autonomousVsockRefused() async throws {
+        let directory = try Paths.temporaryDirectory("lava-autonomous-vsock")
+        let suite = directory.appendingPathComponent("suite.yaml")
+        try Data("""
+            schema: 1
+            name: autonomous-vsock
+            profiles: [avps-2.0]
+            targets:
+              - name: with-vsock
+                adapter: qemu
+                devices: [entropy, vsock]
+            """.utf8).write(to: suite)
+        let out = directory.appendingPathComponent("out")
+        let export = try await CLITests.avps(["lava", "export", suite.path, "--out", out.path, "--autonomous"])
+        #expect(export.status == 2, "\(export.stderr)")
+        #expect(export.stderr.contains("target with-vsock: an autonomous job starts no vsock backend"), "\(export.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("with-vsock").path))
     }
 
     @Test("a platform failure completes the job and becomes a failed LAVA test case, not an infrastructure error")

@@ -25,6 +25,9 @@ import Testing
     static let q35 = TargetSpec(name: "qemu-q35-reference", adapter: "qemu", machine: "q35", memoryMiB: 256, cpus: 1,
                                 accelerator: "tcg", devices: [.block(sizeMiB: 64), .net, .entropy, .console, .balloon, .watchdog()],
                                 agentChannel: .virtioSerial)
+    /// The agent over vsock: the job starts avps's vhost-user backend on the worker.
+    static let q35Vsock = TargetSpec(name: "qemu-q35-vsock", adapter: "qemu", machine: "q35", memoryMiB: 256, cpus: 1,
+                                     accelerator: "tcg", devices: [.entropy, .vsock], agentChannel: .vsock)
     static var aarch64: TargetSpec {
         var target = TargetSpec(name: "aarch64-virt-pci", adapter: "qemu", machine: "virt", memoryMiB: 256, cpus: 1,
                                 accelerator: "tcg", devices: [.entropy, .block(sizeMiB: 16, discard: false), .legacy(.net)],
@@ -34,6 +37,7 @@ import Testing
     }
 
     static func lava(_ target: TargetSpec) async throws -> LavaTarget {
+        setenv("AVPS_VSOCK", "user", 1)  // as `avps lava export` plans: never this host's kernel vhost-vsock
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-test-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let adapter = QEMUAdapter(cacheDirectory: nil)
@@ -69,6 +73,35 @@ import Testing
         for (name, text) in try Self.files(try await Self.lava(Self.q35)) { try expectGolden(name, text) }
     }
 
+    @Test func vsockMatchesGoldenFiles() async throws {
+        for (name, text) in try Self.files(try await Self.lava(Self.q35Vsock)) { try expectGolden(name, text) }
+    }
+
+    @Test("vsock: the job's avps_prepare starts vsockd before QEMU boots and its undo stops it; QEMU gets the adapter's memfd and chardev")
+    func vsockBackendStartedAndStoppedByTheJob() async throws {
+        let lava = try await Self.lava(Self.q35Vsock)
+        let backend = try #require(lava.vsockBackend)
+        #expect(lava.agentOverVsock)
+        let directory = "/run/avps-lava/avps-qemu-q35-vsock"
+        #expect(backend.socket == directory + "/vhost-vsock.sock" && backend.uds == directory + "/vsock.sock" && backend.cid == 3)
+        #expect(lava.extraOptions.contains("-object memory-backend-memfd,id=mem,size=256M,share=on"))
+        #expect(lava.extraOptions.contains("-machine q35,memory-backend=mem"))
+        #expect(lava.extraOptions.contains("-chardev socket,id=vsock0,path=\(backend.socket)"))
+        #expect(lava.memory == "256", "the memfd backend's size is LAVA's -m")
+        let dictionary = LavaDeviceDictionary(target: lava, avps: "/usr/bin/avps", suitePath: "/srv/suite.yaml", reportedStatuses: [0])
+        let prepare = dictionary.prepareCommand
+        let start = try #require(prepare.range(of: "setsid /usr/bin/avps vsockd --socket \(backend.socket) --uds \(backend.uds) --cid 3"))
+        #expect(prepare.range(of: "rm -rf \(directory)")?.lowerBound ?? prepare.endIndex < start.lowerBound, "fresh directory first")
+        #expect(prepare.contains("while [ ! -S \(backend.socket) ]"), "waits until the backend listens")
+        let stop = try #require(dictionary.stopCommand)
+        #expect(stop.contains("kill $p") && stop.contains("kill -9 $p") && stop.contains("rm -f \(backend.pidFile) \(backend.socket) \(backend.uds)"))
+        #expect(stop.hasSuffix("; true'"), "a cleanup never fails the job")
+        #expect(dictionary.render().contains("'undo': "))
+        // Without vsock there is nothing to start or stop.
+        let plain = LavaDeviceDictionary(target: try await Self.lava(Self.q35), avps: "avps", suitePath: "/s", reportedStatuses: [0])
+        #expect(plain.stopCommand == nil && !plain.prepareCommand.contains("vsockd") && !plain.render().contains("undo"))
+    }
+
     @Test func aarch64MatchesGoldenFiles() async throws {
         for (name, text) in try Self.files(try await Self.lava(Self.aarch64)) { try expectGolden(name, text) }
     }
@@ -91,7 +124,7 @@ import Testing
     }
 
     @Test func attachedSuiteLoadsBackWithTheSameDevices() async throws {
-        for target in [Self.q35, Self.aarch64] {
+        for target in [Self.q35, Self.aarch64, Self.q35Vsock] {
             let lava = try await Self.lava(target)
             let text = try LavaAttachedSuite(target: lava, suite: "default", profiles: ["avps-2.0"]).render()
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-suite-\(UUID().uuidString.prefix(8)).yaml")
@@ -99,11 +132,14 @@ import Testing
             defer { try? FileManager.default.removeItem(at: url) }
             let suite = try SuiteLoader.load(contentsOf: url)
             #expect(suite.targets.count == 1)
-            #expect(suite.targets.first?.devices == target.devices.map(LavaAttachedSuite.attached))
-            #expect(suite.targets.first?.disksAreScratch == true, "LAVA deploys fresh disks: the worker's avps may write")
+            // Over vsock the guest also has the qemu adapter's fallback virtio-serial controller, declared as a console.
+            let shown = target.agentChannel == .vsock ? target.devices + [.console] : target.devices
+            #expect(suite.targets.first?.devices == shown.map(LavaAttachedSuite.attached))
+            #expect(suite.targets.first?.disksAreScratch == target.devices.contains { $0.blockSizeMiB != nil }, "LAVA deploys fresh disks: the worker's avps may write")
             #expect(suite.targets.first?.adapter == "external")
             #expect(suite.targets.first?.arch == target.arch)
-            #expect(suite.targets.first?.external?.channel == .unix(path: lava.agentSocket))
+            #expect(suite.targets.first?.external?.channel == (target.agentChannel == .vsock
+                ? .hybridVsock(path: lava.socketDirectory + "/vsock.sock", port: 1024) : .unix(path: lava.agentSocket)))
             // Each console port's host end, where LAVA's QEMU creates it, so CON-04 is decided on the host.
             let consoles = target.devices.indices.filter { target.devices[$0] == .console }
             #expect(suite.targets.first?.external?.consolePorts?.count == (consoles.isEmpty ? nil : consoles.count))
@@ -115,10 +151,14 @@ import Testing
     }
 
     @Test func targetsLavaCannotBootAreRefusedByName() async throws {
-        var vsock = Self.q35
-        vsock.name = "with-vsock"
-        vsock.agentChannel = .auto
-        await #expect(throws: LavaExportError.self) { try await Self.lava(vsock) }
+        // The host kernel's vhost-vsock (a CID of this host) has no form on a worker.
+        let scratchQEMU = FileManager.default.temporaryDirectory.appendingPathComponent("avps-lava-kv-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: scratchQEMU) }
+        let qemu = QEMUAdapter(cacheDirectory: nil)
+        var kernelVsock = try await qemu.prepare(Self.q35, boot: Self.boot, artifactDirectory: scratchQEMU)
+        defer { qemu.discard(kernelVsock) }
+        kernelVsock.vsock = .kernelVsock(cid: 7)
+        #expect(throws: LavaExportError.self) { try LavaTarget(launch: kernelVsock) }
         var external = Self.q35
         external.adapter = "external"
         external.external = ExternalSpec(start: ["true"], channel: .unix(path: "/x"))
@@ -153,7 +193,7 @@ import Testing
     }
 
     @Test func exportedJobsAreValid() async throws {
-        for target in [LavaExportTests.q35, LavaExportTests.aarch64] {
+        for target in [LavaExportTests.q35, LavaExportTests.aarch64, LavaExportTests.q35Vsock] {
             #expect(try await Self.check(try await Self.job(target)) == .valid)
             #expect(try await Self.check(try await Self.job(target, docker: "avps-worker:1")) == .valid)
             #expect(try await Self.check(try await Self.job(target, autonomous: true)) == .valid)
@@ -173,13 +213,15 @@ import Testing
         ("    method: qemu\n", "    method: qemu\n    bogus_key: 1\n", "actions[2]/boot/qemu/bogus_key"),
     ])
     func brokenJobsAreRefusedAtTheirField(original: String, broken: String, path: String) async throws {
-        let text = try await Self.job(LavaExportTests.q35)
-        #expect(text.contains(original))
-        let outcome = try await Self.check(text.replacingOccurrences(of: original, with: broken))
-        guard case let .invalid(_, reported) = outcome else {
-            Issue.record("expected invalid at \(path), got \(outcome)")
-            return
+        for target in [LavaExportTests.q35, LavaExportTests.q35Vsock] {
+            let text = try await Self.job(target)
+            #expect(text.contains(original))
+            let outcome = try await Self.check(text.replacingOccurrences(of: original, with: broken))
+            guard case let .invalid(_, reported) = outcome else {
+                Issue.record("\(target.name): expected invalid at \(path), got \(outcome)")
+                continue
+            }
+            #expect(reported == path)
         }
-        #expect(reported == path)
     }
 }

@@ -68,10 +68,13 @@ public enum AgentChannelSelector {
 }
 
 /// Looks at this host: `/dev/vhost-vsock`, and an `avps` binary for `avps vsockd`.
+/// `AVPS_VSOCK=user` leaves the kernel's vhost-vsock aside and always uses avps's own backend
+/// (what `avps lava export` plans with: a LAVA worker's QEMU gets the backend the job starts).
 public enum HostVsockSupport {
     public static func probe() -> AgentChannelSelector.HostSupport {
-        AgentChannelSelector.HostSupport(
-            kernelVhostVsock: FileManager.default.isWritableFile(atPath: "/dev/vhost-vsock"),
+        let userOnly = ProcessInfo.processInfo.environment["AVPS_VSOCK"] == "user"
+        return AgentChannelSelector.HostSupport(
+            kernelVhostVsock: !userOnly && FileManager.default.isWritableFile(atPath: "/dev/vhost-vsock"),
             backendExecutable: backendExecutable())
     }
 

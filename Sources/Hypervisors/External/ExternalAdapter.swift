@@ -50,6 +50,13 @@ public struct ExternalAdapter: Hypervisor {
             serialLog: artifactDirectory.appendingPathComponent("serial.log"),
             stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"))
         launch.consoleSockets = (spec.consolePorts ?? [:]).mapValues { placeholders.apply($0) }
+        if case .hybridVsock(_, let port) = spec.channel, port == AgentStreams.controlPort {
+            // The agent's other vsock ports (its bulk port for the throughput measurement, its
+            // control port after a reboot) are reached through the same hybrid socket, as with the
+            // qemu adapter's own backend.
+            launch.agentChannel = .userVsock(backend: program)
+            launch.vsockUDS = channelPath
+        }
         if let files = spec.hostFiles {
             launch.hostDataEnds = HostDataEnds(blockImages: placeholders.apply(files.block),
                                                shareDirectories: placeholders.apply(files.ninep), pmemFiles: placeholders.apply(files.pmem))
