@@ -48,7 +48,11 @@ struct SiblingWatch: Sendable {
                     if value < uptime { watch.uptimeBack = true }
                     uptime = value
                 }
-                if let hostEcho { await watch.echo(client, hostEcho) }
+                if let hostEcho, await watch.echo(client, hostEcho) {
+                    // The echo's answer came over the same session: it answered.
+                    watch.maxGapMilliseconds = max(watch.maxGapMilliseconds, milliseconds(.now - lastAnswer))
+                    lastAnswer = .now
+                }
             } catch {
                 if Task.isCancelled { break }
                 watch.unanswered += 1
@@ -59,7 +63,8 @@ struct SiblingWatch: Sendable {
         return watch
     }
 
-    private mutating func echo(_ client: AgentClient, _ hostEcho: HostEcho) async {
+    /// Two datagrams to the host through the VM's own NIC; true when the agent answered.
+    private mutating func echo(_ client: AgentClient, _ hostEcho: HostEcho) async -> Bool {
         let request = ProbeRequest(name: "net.udp_echo", device: hostEcho.device, params: [
             "address": .string(ProbePlan.guestAddress), "prefix": .int(24), "peer": .string(ProbePlan.hostAddress),
             "port": .int(Int64(hostEcho.port)), "count": .int(2), "size": .int(64)])
@@ -72,8 +77,10 @@ struct SiblingWatch: Sendable {
             } else {
                 hostEchoError = result.reason ?? result.facts["fault"].map { "\($0)" } ?? "no echo counts in the answer"
             }
+            return true
         } catch {
             hostEchoError = "\(error)"
+            return false
         }
     }
 
