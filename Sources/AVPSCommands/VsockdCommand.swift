@@ -36,6 +36,9 @@ struct VsockdCommand: AsyncParsableCommand {
     @Flag(help: "Log malformed messages and connection trouble to stderr.")
     var verbose = false
 
+    @Option(name: .customLong("delay-ms"), help: ArgumentHelp("Hold every delivery to a guest this long (a negative control).", visibility: .hidden))
+    var delay = 0
+
     func backendConfiguration() throws -> VsockBackendConfiguration {
         do {
             if vms.isEmpty {
@@ -45,8 +48,11 @@ struct VsockdCommand: AsyncParsableCommand {
             guard socket == nil else { throw ValidationError("--socket and --vm do not mix: give every VM as --vm") }
             let defaultUDS = vms.count == 1 ? uds : nil
             if uds != nil && vms.count > 1 { throw ValidationError("--uds names one VM's socket: give uds= in each --vm") }
-            return VsockBackendConfiguration(vms: try vms.map { spec throws(VhostUserError) in try VsockVM.parse(spec, defaultUDS: defaultUDS) },
-                                             verbose: verbose)
+            var configuration = VsockBackendConfiguration(
+                vms: try vms.map { spec throws(VhostUserError) in try VsockVM.parse(spec, defaultUDS: defaultUDS) }, verbose: verbose)
+            guard (0...1000).contains(delay) else { throw ValidationError("--delay-ms must be 0...1000") }
+            configuration.deliveryDelayMilliseconds = delay
+            return configuration
         } catch let error as VhostUserError {
             throw ValidationError("\(error)")
         }

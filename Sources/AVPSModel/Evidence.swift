@@ -48,6 +48,12 @@ public struct Evidence: Codable, Sendable, Equatable {
         "\(name).not_recorded"
     }
 
+    /// Host observation saying what the host saw behind the value of `name` (the watchdog's
+    /// agent kept its boot id), quoted when a check on `name` FAILs.
+    public static func detailKey(_ name: String) -> String {
+        "\(name).detail"
+    }
+
     /// The fact in which a probe explains the value of `fact` (why a count is zero): the fact's
     /// name with its last `_word` replaced by `_reason` (`can_count` -> `can_reason`).
     public static func explanationFact(for fact: String) -> String {

@@ -119,7 +119,12 @@ public struct IsolationFaults: OptionSet, Sendable, Codable, Hashable {
     /// Each VM of a vsock link gets a vsock backend of its own, so no sibling CID exists for it
     /// (AUTO-VSOCK-02 must FAIL).
     public static let severedVsock = IsolationFaults(rawValue: 32)
+    /// The shared vsock backend holds every delivery to a guest 15 ms (packets from a sibling and
+    /// input from the host), so a guest-to-guest round trip takes 30 ms or more and a host one
+    /// 15 ms or more (AUTO-VSOCK-03 and each VM's AUTO-VSOCK-01 must FAIL; the data still arrives
+    /// intact, AUTO-VSOCK-02 PASSes).
+    public static let slowVsock = IsolationFaults(rawValue: 64)
     /// Power-cycling the restart test's VM power-cycles every VM of the system, as a platform
     /// whose VM restart is system-wide would (AUTO-SYS-01 must FAIL).
-    public static let systemWideRestart = IsolationFaults(rawValue: 64)
+    public static let systemWideRestart = IsolationFaults(rawValue: 128)
 }

@@ -26,6 +26,21 @@ struct ConsoleReceiver: Sendable {
                         expected: pattern(seed: seed, count: count))
     }
 
+    /// Host facts for a declared host end that never accepted a connection (nothing listens,
+    /// or the path does not exist within the deadline): the platform delivered no byte. nil for
+    /// anything else (a path the harness cannot use), which stays the harness's error.
+    static func platformFault(_ error: AgentError, socket: String) -> [String: FactValue]? {
+        let why: String
+        switch error {
+        case .timeout: why = "nothing accepted a connection on \(socket)"
+        case .io(let operation, let code) where [ECONNREFUSED, ENOENT].contains(code):
+            why = "\(operation): \(String(cString: strerror(code)))"
+        default: return nil
+        }
+        return ["host_bytes_received": .int(0), "host_pattern_ok": .bool(false),
+                "host_error": .string("the host end of the port delivered nothing: \(why)")]
+    }
+
     /// Reads until every expected byte arrived, the deadline, or EOF; then closes the socket.
     /// Facts: `host_bytes_received` and `host_pattern_ok` (all bytes, in order, nothing extra).
     func receive(deadline: ContinuousClock.Instant) async -> [String: FactValue] {
@@ -36,6 +51,12 @@ struct ConsoleReceiver: Sendable {
                   !chunk.isEmpty else { break }
             received += chunk
         }
-        return ["host_bytes_received": .int(Int64(received.count)), "host_pattern_ok": .bool(received == expected)]
+        var facts: [String: FactValue] = ["host_bytes_received": .int(Int64(received.count)), "host_pattern_ok": .bool(received == expected)]
+        if received != expected {
+            let differs = zip(received, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            facts["host_error"] = .string("the host received \(received.count) of \(expected.count) bytes"
+                + (differs.map { ", the first wrong one at offset \($0)" } ?? ""))
+        }
+        return facts
     }
 }

@@ -74,16 +74,24 @@ struct ProbeStage {
     }
 
     /// console.transfer with its host end: the receiver connects first, reads while the agent
-    /// writes, and its facts join the probe's. A host end that cannot be opened is reported on
-    /// the result, never as a pass.
+    /// writes, and its facts join the probe's. A host end that never accepts a connection is the
+    /// platform's: the port it declared delivers nothing (`host_pattern_ok = false`, FAIL naming
+    /// the socket); a host end the harness cannot even address stays the probe's ERROR.
     private func runTransfer(_ request: ProbeRequest, _ client: AgentClient, socket: String) async -> Result<ProbeResult, AgentError> {
         let receiver: ConsoleReceiver
         do {
             receiver = try await ConsoleReceiver.connect(path: socket, seed: ProbePlan.consoleSeed, count: ProbePlan.consoleBytes,
                                                          deadline: .now + .seconds(5))
         } catch {
-            return .success(ProbeResult(name: request.name, device: request.device, status: .error, facts: [:],
-                                        reason: "host end \(socket) of the console port could not be opened: \(error)"))
+            guard let undelivered = ConsoleReceiver.platformFault(error, socket: socket) else {
+                return .success(ProbeResult(name: request.name, device: request.device, status: .error, facts: [:],
+                                            reason: "host end \(socket) of the console port could not be opened: \(error)"))
+            }
+            // The guest still writes (its side of the probe is measured); the host received nothing.
+            let outcome = await run(request, client)
+            guard case .success(var result) = outcome, result.status == .ok else { return outcome }
+            result.facts.merge(undelivered) { _, host in host }
+            return .success(result)
         }
         let reading = Task { await receiver.receive(deadline: .now + timeouts.request) }
         let outcome = await run(request, client)

@@ -13,6 +13,7 @@ extension SystemRunner {
         let members = SharedVsockBackend.members(of: system)
         guard system.adapter == "qemu", members.count >= 2 else { return try await body() }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return try await SharedVsockBackend.with(members, log: directory.appendingPathComponent("vsockd.log"), workspace: workspace) { _ in try await body() }
+        return try await SharedVsockBackend.with(members, log: directory.appendingPathComponent("vsockd.log"), workspace: workspace,
+                                                 slow: runner.isolationFaults.contains(.slowVsock)) { _ in try await body() }
     }
 }

@@ -15,13 +15,15 @@ import HypervisorCore
 /// - `watchdog_expiry_fire_seconds`: from the arming answer's arrival to `WATCHDOG` (QEMU's time
 ///   stamp; the guest armed just before answering, so a punctual watchdog shows its timeout
 ///   minus the answer's transit time).
-/// - `watchdog_expiry_detail`: what went wrong, when no reset or no event was seen.
+/// - `watchdog_expiry_reset.detail` (quoted in a FAIL): what went wrong, when no reset or no event was seen.
 /// - `watchdog_expiry_reset_to_agent_seconds`: `RESET` to the rebooted agent's ready event.
 ///
 /// The run starts QEMU with `-no-reboot` (a guest that reboots by itself must end the run), so
-/// for the test the reboot action is switched to `reset` over QMP and back afterwards.
+/// for the test the reboot action is switched to `reset` over QMP and back afterwards. Targets
+/// without QMP (external) are judged by the guest's boot id instead (`WatchdogExpiryStage+BootID`).
 struct WatchdogExpiryStage {
     static let observation = "watchdog_expiry_reset"
+    static let detail = Evidence.detailKey(observation)
     var timeouts: RunTimeouts
 
     /// Why the test does not run on this target, as the observation's not-recorded reason; nil
@@ -34,11 +36,16 @@ struct WatchdogExpiryStage {
             return "the destructive watchdog test is off (enable it with the device option {watchdog: {expiry_test: true}})"
         }
         if let why = launch.withheldPlatformDevices["watchdog"] { return "the hypervisor cannot offer a watchdog: \(why)" }
-        guard launch.target.adapter == "qemu" else {
-            return "the destructive watchdog test needs the qemu adapter (QMP events, a reconnectable agent channel)"
+        guard Self.observers.contains(launch.target.adapter) else {
+            return "the destructive watchdog test needs QMP events (qemu, ssh adapters) or the guest's boot id across the expiry "
+                + "(external adapter); the \(launch.target.adapter) adapter has neither yet"
         }
         return nil
     }
+
+    /// Adapters whose targets can show the host a reset: QMP events (qemu, ssh), the guest's boot
+    /// id before and after (external, `WatchdogExpiryStage+BootID`).
+    static let observers: Set<String> = ["qemu", "ssh", "external"]
 
     /// Runs the test. `record` receives the probe result and each observation as soon as it is
     /// known (a later fault keeps them); returns the agent client to carry on with.
@@ -46,8 +53,7 @@ struct WatchdogExpiryStage {
              record: @Sendable (ProbeResult?, [String: FactValue]) -> Void) async throws -> AgentClient {
         let notRecorded = Evidence.notRecordedKey(Self.observation)
         guard let qmp = guest.qmp else {
-            record(nil, [notRecorded: .string("the launch has no QMP connection to observe the reset")])
-            return client
+            return try await expireWatchingBootID(client, guest: guest, seconds: seconds, record: record)
         }
         let mark = await qmp.eventLog.count
         do {
@@ -68,17 +74,9 @@ struct WatchdogExpiryStage {
 
     private func expire(_ client: AgentClient, guest: RunningGuest, qmp: QMPClient, mark: Int, seconds: Int,
                         record: @Sendable (ProbeResult?, [String: FactValue]) -> Void) async throws -> AgentClient {
-        let request = ProbeRequest(name: "watchdog.expire", device: nil, params: ["timeout": .int(Int64(seconds))])
-        let armed = try await client.probe(request, deadline: .now + timeouts.request)
+        guard try await arm(client, seconds: seconds, record: record) else { return client }
         let armedAt = Date().timeIntervalSince1970
-        record(armed, [:])
-        guard armed.status == .ok else {
-            record(nil, [Evidence.notRecordedKey(Self.observation):
-                            .string("the agent could not arm the watchdog: \(armed.reason ?? "no reason given")")])
-            return client
-        }
-        // Generous: a loaded TCG host delays both the guest and QEMU's timers.
-        let patience = Duration.seconds(seconds * 3 + 20)
+        let patience = Self.patience(seconds)
         let first = try await qmp.waitForEvent(["WATCHDOG", "RESET"], from: mark, deadline: .now + patience)
         let watchdog = first?.name == "WATCHDOG" ? first : nil
         let reset = first?.name == "RESET" ? first
@@ -91,10 +89,10 @@ struct WatchdogExpiryStage {
             facts["watchdog_expiry_fire_seconds"] = .double(watchdog.timestamp - armedAt)
         }
         if reset != nil, watchdog == nil {
-            facts["watchdog_expiry_detail"] = .string("the guest was reset without a WATCHDOG event first: something else reset it")
+            facts[Self.detail] = .string("the guest was reset without a WATCHDOG event first: something else reset it")
         }
         guard let reset else {
-            facts["watchdog_expiry_detail"] = .string(watchdog == nil
+            facts[Self.detail] = .string(watchdog == nil
                 ? "no WATCHDOG or RESET event within \(Int(patience.seconds)) s of arming a \(seconds) s watchdog"
                 : "QEMU reported the expiry (action \(watchdog?.data["action"] ?? "unknown")) but no RESET followed within 10 s")
             record(nil, facts)
@@ -105,6 +103,25 @@ struct WatchdogExpiryStage {
         _ = try await next.waitForReady(deadline: .now + timeouts.boot)
         record(nil, ["watchdog_expiry_reset_to_agent_seconds": .double(Date().timeIntervalSince1970 - reset.timestamp)])
         return next
+    }
+}
+
+extension WatchdogExpiryStage {
+    /// Generous: a loaded TCG host delays both the guest and the hypervisor's timers.
+    static func patience(_ seconds: Int) -> Duration { .seconds(seconds * 3 + 20) }
+
+    /// Asks the agent to arm the watchdog and leave it unfed; false (recorded as why the
+    /// observation is missing) when the agent could not.
+    func arm(_ client: AgentClient, seconds: Int, record: @Sendable (ProbeResult?, [String: FactValue]) -> Void) async throws -> Bool {
+        let request = ProbeRequest(name: "watchdog.expire", device: nil, params: ["timeout": .int(Int64(seconds))])
+        let armed = try await client.probe(request, deadline: .now + timeouts.request)
+        record(armed, [:])
+        guard armed.status == .ok else {
+            record(nil, [Evidence.notRecordedKey(Self.observation):
+                            .string("the agent could not arm the watchdog: \(armed.reason ?? "no reason given")")])
+            return false
+        }
+        return true
     }
 }
 

@@ -90,7 +90,8 @@ extension CheckEvaluator {
         case .holds:
             return Outcome(verdict: .pass, reason: "The host observed \(observation) = \(value) (\(comparison)).", evidence: [line])
         case .violated:
-            return Outcome(verdict: .fail, reason: "The host observed \(observation) = \(value); expected \(comparison).", evidence: [line])
+            let detail = observations[Evidence.detailKey(observation)].map { ": \($0)" } ?? ""
+            return Outcome(verdict: .fail, reason: "The host observed \(observation) = \(value)\(detail); expected \(comparison).", evidence: [line])
         case .incomparable(let why):
             return Outcome(verdict: .error, reason: "Host observation \(observation): \(why).", evidence: [line])
         }

@@ -55,11 +55,12 @@ struct EventLoop {
                 let receiving = slot.server.queues[0].isReady && !slot.rxStarved
                 for connection in slot.device.connections.values where connection.fd >= 0 {
                     var events: Int32 = 0
-                    if receiving && connection.wantsHostInput { events |= POLLIN }
+                    if receiving && connection.wantsHostInput && connection.inputHeldSince == nil { events |= POLLIN }
+                    holding = holding || connection.inputHeldSince != nil
                     if connection.pendingToHost > 0 { events |= POLLOUT }
                     if events != 0 { watch(connection.fd, events, .connection(vm, connection.key)) }
                 }
-                holding = holding || slot.heldSince != nil
+                holding = holding || slot.heldSince != nil || slot.device.siblingPacketWaiting
             }
             let ready = entries.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), holding ? 1 : 1000) }
             if ready < 0 {
@@ -70,6 +71,7 @@ struct EventLoop {
                 slot.device.statistics.wakeups += 1
                 slot.readable.removeAll(keepingCapacity: true)
             }
+            let now = MonotonicClock.nanoseconds()
             var finishedClients: [(Int, Int)] = []
             for (entry, source) in zip(entries, sources) where entry.revents != 0 {
                 switch source {
@@ -92,18 +94,34 @@ struct EventLoop {
                     let device = slots[vm].device
                     guard let connection = device.connections[key] else { continue }
                     if entry.revents & Int16(POLLOUT) != 0 { device.flushed(connection, connection.flush()) }
-                    if entry.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { slots[vm].readable.append(key) }
+                    if entry.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                        if router.delay == 0 { slots[vm].readable.append(key) } else if connection.inputHeldSince == nil { connection.inputHeldSince = now }
+                    }
                 }
             }
+            if router.delay > 0 { releaseHeldInput(now: now) }
             for (vm, index) in finishedClients.reversed() { slots[vm].clients.remove(at: index) }
             for slot in slots { slot.pumpTransmit() }
             for slot in slots { slot.pumpReceive() }
-            let now = Self.monotonicNanoseconds()
-            for slot in slots { slot.releaseHeldTransmits(now: now) }
+            for slot in slots { slot.releaseHeldTransmits(now: MonotonicClock.nanoseconds()) }
         }
     }
 
-    private static func monotonicNanoseconds() -> UInt64 {
+    /// Host input held for `router.delay` becomes readable once the hold is over.
+    private func releaseHeldInput(now: UInt64) {
+        for slot in slots {
+            for connection in slot.device.connections.values {
+                guard let since = connection.inputHeldSince, now &- since >= router.delay else { continue }
+                connection.inputHeldSince = nil
+                slot.readable.append(connection.key)
+            }
+        }
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds (transmit holds, delayed sibling packets).
+enum MonotonicClock {
+    static func nanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)

@@ -56,8 +56,15 @@ final class SiblingRouter {
     private(set) var links: [Key: Link] = [:]
     let log: BackendLog
     var statistics = SiblingStatistics()
+    /// Added to every delivery to a guest (ns): each forwarded sibling packet, and host input
+    /// (`EventLoop`): a slow vsock path, for the negative controls of the round-trip requirements
+    /// (AUTO-VSOCK-01, AUTO-VSOCK-03); 0 in every real run.
+    let delay: UInt64
 
-    init(log: BackendLog) { self.log = log }
+    init(log: BackendLog, delay: UInt64 = 0) {
+        self.log = log
+        self.delay = delay
+    }
 
     /// Serves `device`'s CID from now on (replacing a previous device of that CID).
     func attach(_ device: VsockDevice) {
@@ -124,7 +131,8 @@ final class SiblingRouter {
         let copied = bytes.withUnsafeMutableBytes { payload.read(into: $0) }
         var header = packet
         header.length = UInt32(copied)
-        destination.enqueueSibling(SiblingPacket(header: header, payload: copied == length ? bytes : Array(bytes.prefix(copied))))
+        destination.enqueueSibling(SiblingPacket(header: header, payload: copied == length ? bytes : Array(bytes.prefix(copied)),
+                                                 due: delay == 0 ? 0 : MonotonicClock.nanoseconds() + delay))
         statistics.packets += 1
         statistics.bytes += copied
     }
@@ -158,6 +166,8 @@ struct SiblingPacket {
     var header: VsockHeader
     var payload: [UInt8]
     var offset = 0
+    /// Monotonic time (ns) before which the packet is not delivered; 0: at once.
+    var due: UInt64 = 0
 }
 
 /// Counters of the router (logged with the backend's statistics).

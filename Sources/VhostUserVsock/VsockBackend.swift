@@ -23,6 +23,9 @@ public struct VsockVM: Sendable, Equatable {
 public struct VsockBackendConfiguration: Sendable {
     public var vms: [VsockVM]
     public var verbose: Bool
+    /// Milliseconds every delivery to a guest (sibling packets, host input) is held: only the
+    /// negative control of the round-trip requirements sets it (`IsolationFaults.slowVsock`).
+    public var deliveryDelayMilliseconds = 0
 
     public init(socketPath: String, udsPath: String, guestCID: UInt64 = 3, verbose: Bool = false) {
         self.init(vms: [VsockVM(socketPath: socketPath, udsPath: udsPath, guestCID: guestCID)], verbose: verbose)
@@ -95,7 +98,7 @@ public final class VsockBackend: Sendable {
     /// Listens on every VM's sockets and serves until every frontend hung up or `stop()` is called.
     /// A vhost-user socket appears under its final name only once it accepts connections.
     public func run() throws(VhostUserError) {
-        let router = SiblingRouter(log: log)
+        let router = SiblingRouter(log: log, delay: UInt64(configuration.deliveryDelayMilliseconds) * 1_000_000)
         var slots: [VMSlot] = []
         defer { for slot in slots { slot.close() } }
         for vm in configuration.vms { slots.append(try VMSlot(vm: vm, router: router, log: log)) }

@@ -33,6 +33,9 @@ final class VsockConnection {
     /// fwd_cnt last told to the guest.
     var reportedForwardCount: UInt32 = 0
     var creditUpdateQueued = false
+    /// When host input was first seen while the backend holds deliveries (`SiblingRouter.delay`,
+    /// a negative control); the input is read once the hold is over. nil: not held.
+    var inputHeldSince: UInt64?
 
     /// Bytes for the host socket that it did not take yet.
     private var toHost: [UInt8] = []

@@ -13,7 +13,17 @@ extension VsockDevice {
     static let receiveBatch = 64
 
     /// Control packets or sibling packets wait for RX buffers.
-    var hasQueuedPackets: Bool { !control.isEmpty || inboxHead < siblingInbox.count }
+    var hasQueuedPackets: Bool { !control.isEmpty || siblingPacketDue }
+
+    /// The sibling inbox's head may be delivered now (a delayed packet waits for its time).
+    var siblingPacketDue: Bool {
+        guard inboxHead < siblingInbox.count else { return false }
+        let due = siblingInbox[inboxHead].due
+        return due == 0 || due <= MonotonicClock.nanoseconds()
+    }
+
+    /// A sibling packet waits for its delivery time: the event loop must wake for it.
+    var siblingPacketWaiting: Bool { inboxHead < siblingInbox.count && !siblingPacketDue }
 
     /// Fills RX buffers: queued control packets first, then host input round-robin over
     /// `readable`. Returns false when the guest ran out of RX buffers (wait for its kick).
@@ -28,7 +38,7 @@ extension VsockDevice {
                 queue.push(head: receiveChains[0].head, length: sendControl(control.removeFirst(), into: receiveChains[0]))
                 continue
             }
-            if inboxHead < siblingInbox.count {
+            if siblingPacketDue {
                 var clean = true
                 guard nextChain(&queue, memory: memory, into: 0, clean: &clean) else { return false }
                 queue.push(head: receiveChains[0].head, length: sendSibling(into: receiveChains[0]))

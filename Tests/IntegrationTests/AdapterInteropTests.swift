@@ -61,7 +61,7 @@ struct AdapterInteropTests {
         #expect(seenExternal == seenDirect, "external \(seenExternal) vs direct \(seenDirect)")
         // The vsock measurement reaches the agent's bulk port through the same hybrid socket.
         let observed = externalOutcome.results.first?.evidence?.hostObservations ?? [:]
-        #expect(observed["agent_channel"] == .string("vsock-user") && observed["vsock.throughput_host_to_guest_mbps"] != nil,
+        #expect(observed["agent_channel"] == .string("vsock-user") && observed["vsock_throughput_host_to_guest_mbps"] != nil,
                 "\(observed.filter { $0.key.hasPrefix("vsock") || $0.key == "agent_channel" })")
         let vsockRows = { (outcome: TargetOutcome) in
             (outcome.results.first?.results ?? []).filter { $0.key.hasPrefix("AVPS2-VSOCK-") }.map { "\($0.key) \($0.verdict)" }

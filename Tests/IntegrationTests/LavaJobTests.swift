@@ -140,7 +140,7 @@ struct LavaJobTests {
         let run = try #require(try finishedRun(job.runDirectory).targets.first)
         // Measured through the backend the job started (the agent's bulk port on the same hybrid socket).
         let observed = run.evidence?.hostObservations ?? [:]
-        #expect(observed["agent_channel"] == .string("vsock-user") && observed["vsock.throughput_guest_to_host_mbps"] != nil,
+        #expect(observed["agent_channel"] == .string("vsock-user") && observed["vsock_throughput_guest_to_host_mbps"] != nil,
                 "\(observed.filter { $0.key.contains("vsock") || $0.key == "agent_channel" })")
 
         let (reference, directSeconds) = try await Self.directRun("lava-vsock-direct", devices: devices, agentChannel: "vsock")

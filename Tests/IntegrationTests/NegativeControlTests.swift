@@ -4,7 +4,8 @@ import Testing
 
 /// Negative controls: real TCG guests whose devices QEMU itself breaks (an entropy backend fed
 /// from /dev/zero or never answering, blkdebug I/O errors, a null-co disk that drops writes, a
-/// read-only 9p export, a console controller without ports). Each must make exactly the
+/// read-only 9p export, a console controller without ports, a console port whose bytes go
+/// nowhere, a watchdog that resets nothing). Each must make exactly the
 /// requirements that own the fault FAIL, and leave every other requirement with the verdict a
 /// healthy guest with the same device set earns (no collateral). Faults that cannot mask one
 /// another share a guest. The guests run through the external adapter with scratch disks, so this
@@ -18,7 +19,13 @@ struct NegativeControlTests {
         var rngDevice = "virtio-rng-pci,rng=rng0"
         var disk0 = "file.filename={disk0}"
         var disk1 = "file.filename={disk1}"
-        var consolePorts = ["-chardev", "null,id=data0", "-device", "virtserialport,bus=con1.0,chardev=data0,name=org.example.data"]
+        /// The data port's host end is `{dir}/data.sock`, declared in `external.console_ports`.
+        var consolePorts = ["-chardev", "socket,id=data0,path={dir}/data.sock,server=on,wait=off",
+                            "-device", "virtserialport,bus=con1.0,chardev=data0,name=org.example.data"]
+        /// What QEMU does when the i6300esb watchdog expires, and whether avps lets it expire
+        /// (the destructive test, observed through the guest's boot id: no QMP on an external target).
+        var watchdogAction = "reset"
+        var watchdogExpiry = false
         var ninepReadOnly = false
         var netdev = "user,id=n0"
         var gpu = "virtio-gpu-pci"
@@ -26,10 +33,14 @@ struct NegativeControlTests {
         /// QMP commands given on stdin before the paused guest starts (`-S`, then `cont`), for
         /// faults QEMU only takes at run time (`set_link`).
         var qmpAtStart: [String] = []
+        /// Seconds the paused guest is held before `cont`: a platform slow to start its guest.
+        var holdSeconds = 0
     }
 
-    static let declared: [DeviceSpec] = [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net, .gpu,
-                                         .pmem(sizeMiB: 16)]
+    static func declared(_ platform: Platform) -> [DeviceSpec] {
+        [.entropy, .block(sizeMiB: 16, scratch: true), .block(sizeMiB: 16, scratch: true), .console, .ninep, .net, .gpu, .pmem(sizeMiB: 16),
+         .watchdog(expiry: platform.watchdogExpiry ? WatchdogExpiry(seconds: 1) : nil)]
+    }
     /// The host's end of the data paths: avps checks what the probes wrote there.
     static func hostFiles(_ directory: URL) -> ExternalHostFiles {
         ExternalHostFiles(block: ["disk0.img", "disk1.img"].map { directory.appendingPathComponent($0).path },
@@ -44,7 +55,7 @@ struct NegativeControlTests {
                 .replacingOccurrences(of: "{dir}", with: directory.path)
         }
         var start = ["qemu-system-x86_64", "-name", "avps-{name}", "-machine", "q35", "-accel", "tcg", "-m", "256,slots=1,maxmem=272M",
-                     "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+                     "-nodefaults", "-no-user-config", "-display", "none",  // no -no-reboot: the watchdog resets the guest
                      "-kernel", "{kernel}", "-initrd", "{initrd}", "-append", "{cmdline}", "-serial", "file:{serial_log}",
                      "-device", "virtio-serial-pci,id=vser0",
                      "-chardev", "socket,id=agent,path={workspace}/agent.sock,server=on,wait=off",
@@ -58,15 +69,17 @@ struct NegativeControlTests {
         start += ["-fsdev", "local,id=fs0,path={dir}/share,security_model=none" + (platform.ninepReadOnly ? ",readonly=on" : ""),
                   "-device", "virtio-9p-pci,fsdev=fs0,mount_tag=share",
                   "-netdev", platform.netdev, "-device", "virtio-net-pci,netdev=n0", "-device", platform.gpu,
-                  "-object", platform.pmemBackend, "-device", "virtio-pmem-pci,memdev=pm0"]
-        if !platform.qmpAtStart.isEmpty {
+                  "-object", platform.pmemBackend, "-device", "virtio-pmem-pci,memdev=pm0",
+                  "-device", "i6300esb", "-watchdog-action", platform.watchdogAction]
+        if !platform.qmpAtStart.isEmpty || platform.holdSeconds > 0 {
             // No shell quoting: QEMU's arguments reach it as sh's positional parameters.
-            let commands = ([#"{"execute":"qmp_capabilities"}"#] + platform.qmpAtStart + [#"{"execute":"cont"}"#]).joined(separator: "\n")
-            start = ["sh", "-c", "printf '%s\\n' '\(commands)' | exec \"$@\"", "sh"] + start + ["-S", "-qmp", "stdio"]
+            let commands = ([#"{"execute":"qmp_capabilities"}"#] + platform.qmpAtStart).joined(separator: "\n")
+            let feed = "printf '%s\\n' '\(commands)'; sleep \(platform.holdSeconds); printf '%s\\n' '{\"execute\":\"cont\"}'"
+            start = ["sh", "-c", "{ \(feed); } | exec \"$@\"", "sh"] + start + ["-S", "-qmp", "stdio"]
         }
-        return TargetSpec(name: name, adapter: "external", accelerator: "tcg", devices: declared,
+        return TargetSpec(name: name, adapter: "external", accelerator: "tcg", devices: declared(platform),
                           external: ExternalSpec(start: start.map(fill), channel: .unix(path: "{workspace}/agent.sock"),
-                                                 hostFiles: hostFiles(directory)))
+                                                 consolePorts: ["org.example.data": fill("{dir}/data.sock")], hostFiles: hostFiles(directory)))
     }
 
     /// Runs a guest and returns every requirement's verdict and reason.
@@ -89,11 +102,18 @@ struct NegativeControlTests {
         let rows = outcome.results.flatMap(\.results)
         let errors = rows.filter { $0.verdict == .error }.map { "\($0.key): \($0.reason)" }
         #expect(errors.isEmpty, "\(name): nothing the platform breaks is the harness's ERROR: \(errors)")
-        return Dictionary(uniqueKeysWithValues: rows.map { ($0.key, $0) })
+        let table = Dictionary(uniqueKeysWithValues: rows.map { ($0.key, $0) })
+        print("\(name): " + ["AUTO-BOOT-01", "AVPS2-WDT-04", "AVPS2-CON-04"].map { "\($0) \(table[$0]?.verdict.rawValue ?? "-") \(table[$0]?.reason ?? "")" }
+            .joined(separator: " | "))
+        return table
     }
 
     /// The healthy guest, run once and shared by every control.
-    static let healthy = Task { try await verdicts("it-neg-healthy", Platform()) }
+    static let healthy = Task {
+        var platform = Platform()
+        platform.watchdogExpiry = true
+        return try await verdicts("it-neg-healthy", platform)
+    }
 
     /// Each owned requirement FAILs (its reason containing the given text) and PASSes on the
     /// healthy guest; requirements in `unmeasured` become SKIPPED; every other verdict is unchanged.
@@ -130,23 +150,32 @@ struct NegativeControlTests {
         "AUTO-STOR-02": "write at 1048576: EIO",
         "AVPS2-NET-03": "carrier = false", "AVPS2-NET-05": "the peer is unreachable",
         "AVPS2-PMEM-04": "verified = false",
+        "AUTO-BOOT-01": "boot_to_agent_seconds",
     ]
     static let stalledRngDroppedWritesFlushError = [
         "AVPS2-RNG-03": "no data from the entropy device within", "AVPS2-STOR-05": "verified = false", "AVPS2-STOR-10": "flush_error",
         "AUTO-RNG-01": "no data from the entropy device within",  // no bytes, no rate
+        "AVPS2-WDT-04": "watchdog_expiry_reset = false: the agent kept answering with the same boot id", "AVPS2-CON-04": "the host received 0 of 65536 bytes",
     ]
 
     static let readErrorIsolatedNetworkThrottled = [
         "AVPS2-STOR-05": "read at 1048576: EIO", "AVPS2-NET-05": "the peer is unreachable",
         "AUTO-RNG-01": "bytes_per_second", "AUTO-STOR-02": "write_mib_per_s", "AUTO-GPU-01": "less than one 128-byte block",
         "AVPS2-GPU-03": "did not negotiate EDID",  // the feature-bit row sees edid=off too
+        "AVPS2-CON-04": "the host end of the port delivered nothing",
     ]
+    /// Only the healthy guest and one control let the watchdog expire (each costs a reboot or the
+    /// patience window); elsewhere the destructive test is off and AVPS2-WDT-04 is SKIPPED.
+    static let expiryOff: Set<String> = ["AVPS2-WDT-04"]
+    /// A console port wired to QEMU's null chardev: the guest's writes succeed and vanish.
+    static let nullConsolePort = ["-chardev", "null,id=data0", "-device", "virtserialport,bus=con1.0,chardev=data0,name=org.example.data"]
 
     // negative-control: AVPS2-STOR-05 -- blkdebug read EIO (read_aio): FAIL naming 'read at 1048576: EIO'
     // negative-control: AVPS2-NET-05 -- -netdev user,restrict=on: the echo peer is unreachable
     // negative-control: AUTO-RNG-01 -- virtio-rng-pci max-bytes=256,period=1000 (rate-limited entropy)
     // negative-control: AUTO-STOR-02 -- -drive throttling.bps-write=716800 (a disk throttled to 700 KiB/s)
     // negative-control: AUTO-GPU-01 -- virtio-gpu-pci,edid=off: the display gives no EDID
+    // negative-control: AVPS2-CON-04 -- the data port on a null chardev and nothing at its declared host socket: FAIL, not ERROR
     @Test("blkdebug read EIO; restrict=on networking; an rng limited to 256 B/s; a disk throttled to 700 KiB/s; a GPU without EDID")
     func readErrorIsolatedNetworkThrottled() async throws {
         var platform = Platform()
@@ -156,10 +185,11 @@ struct NegativeControlTests {
             + "file.inject-error.0.errno=5,file.image.filename={disk1}"
         platform.netdev = "user,id=n0,restrict=on"
         platform.gpu = "virtio-gpu-pci,edid=off"
+        platform.consolePorts = Self.nullConsolePort
         let faulty = try await Self.verdicts("it-neg-c", platform)
         // A slow rng still delivers (RNG-03 PASS) but too few bytes in 3 s to judge quality.
         try await expect(faulty, owns: Self.readErrorIsolatedNetworkThrottled,
-                         unmeasured: ["AVPS2-RNG-04", "AVPS2-RNG-05", "AVPS2-RNG-06", "AVPS2-RNG-07"])
+                         unmeasured: Self.expiryOff.union(["AVPS2-RNG-04", "AVPS2-RNG-05", "AVPS2-RNG-06", "AVPS2-RNG-07"]))
     }
 
     // negative-control: AVPS2-RNG-04, AVPS2-RNG-05, AVPS2-RNG-06 -- rng-random on /dev/zero (constant bytes)
@@ -168,10 +198,12 @@ struct NegativeControlTests {
     // negative-control: AVPS2-FS-03 -- -fsdev local,readonly=on: create fails with EROFS
     // negative-control: AVPS2-NET-03, AVPS2-NET-05 -- QMP set_link up=false before the guest starts: no carrier, nothing reaches the peer
     // negative-control: AVPS2-PMEM-04 -- memory-backend-file readonly=on behind virtio-pmem: the guest's stores are dropped
-    @Test("rng from /dev/zero, blkdebug write EIO, a console controller without ports, a read-only 9p export, link down, read-only pmem")
+    // negative-control: AUTO-BOOT-01 -- QEMU started paused (-S), cont only after 35 s: the agent is ready past the 30 s bound
+    @Test("rng from /dev/zero, blkdebug write EIO, a console controller without ports, a read-only 9p export, link down, read-only pmem, a guest held 35 s before it runs")
     func constantRngWriteErrorPortlessConsoleReadOnlyShare() async throws {
         var platform = Platform()
         platform.qmpAtStart = [#"{"execute":"set_link","arguments":{"name":"n0","up":false}}"#]
+        platform.holdSeconds = 35
         platform.pmemBackend += ",readonly=on"
         platform.rng = ["-object", "rng-random,id=rng0,filename=/dev/zero"]
         platform.disk0 = "file.driver=blkdebug,file.inject-error.0.event=write_aio,file.inject-error.0.iotype=write,"
@@ -179,19 +211,25 @@ struct NegativeControlTests {
         platform.consolePorts = []
         platform.ninepReadOnly = true
         let faulty = try await Self.verdicts("it-neg-a", platform)
-        try await expect(faulty, owns: Self.constantRngWriteErrorPortlessReadOnlyShare)
+        // No port, so nothing to transfer: the declared port's row cannot be measured (AVPS2-CON-03 owns the fault).
+        try await expect(faulty, owns: Self.constantRngWriteErrorPortlessReadOnlyShare, unmeasured: Self.expiryOff.union(["AVPS2-CON-04"]))
     }
 
     // negative-control: AVPS2-RNG-03, AUTO-RNG-01 -- rng-egd on a socket nobody serves: 'no data within 3 s', the agent goes on
     // negative-control: AVPS2-STOR-05 -- null-co disk with read-zeroes: writes dropped, read-back mismatches
     // negative-control: AVPS2-STOR-10 -- blkdebug flush EIO (iotype flush): flush_ok = false, the data still verifies
-    @Test("an rng backend that never answers, a null-co disk that drops writes, blkdebug flush EIO")
+    // negative-control: AVPS2-WDT-04 -- external target, -watchdog-action none: the boot id never changes (no QMP to ask)
+    // negative-control: AVPS2-CON-04 -- the data port on a null chardev, its declared host socket served by an unwired chardev: 0 bytes arrive
+    @Test("an rng backend that never answers, a null-co disk that drops writes, blkdebug flush EIO, a watchdog that resets nothing, a console that loses its bytes")
     func stalledRngDroppedWritesFlushError() async throws {
         var platform = Platform()
         platform.rng = ["-chardev", "socket,id=egd,path={dir}/egd.sock,server=on,wait=off", "-object", "rng-egd,id=rng0,chardev=egd"]
         platform.disk0 = "file.driver=null-co,file.size=16M,file.read-zeroes=on"
         platform.disk1 = "file.driver=blkdebug,file.inject-error.0.event=write_aio,file.inject-error.0.iotype=flush,"
             + "file.inject-error.0.errno=5,file.image.filename={disk1}"
+        platform.watchdogAction = "none"
+        platform.watchdogExpiry = true
+        platform.consolePorts = Self.nullConsolePort + ["-chardev", "socket,id=decoy,path={dir}/data.sock,server=on,wait=off"]
         let faulty = try await Self.verdicts("it-neg-b", platform)
         // Quality needs bytes: with none, the quality rows cannot be judged (SKIPPED, not FAIL).
         try await expect(faulty, owns: Self.stalledRngDroppedWritesFlushError,

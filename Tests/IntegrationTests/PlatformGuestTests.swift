@@ -148,7 +148,7 @@ struct PlatformGuestTests {
         let seen = try #require(result.evidence).hostObservations
         #expect(seen["watchdog_expiry_event"] == .bool(true) && seen["watchdog_expiry_action"] == .string("none"), "\(seen)")
         #expect(seen["watchdog_expiry_reset"] == .bool(false))
-        #expect(seen["watchdog_expiry_detail"]?.description.contains("no RESET followed") == true, "\(seen)")
+        #expect(seen["watchdog_expiry_reset.detail"]?.description.contains("no RESET followed") == true, "\(seen)")
         let outcome = try verdict("AVPS2-WDT-04", result)
         #expect(outcome.verdict == .fail, "\(outcome.reason)")
         let serial = try artifact("serial_log", result, in: directory)

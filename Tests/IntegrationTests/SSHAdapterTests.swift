@@ -17,8 +17,9 @@ struct SSHAdapterTests {
         defer { server.stop() }
         let knownHosts = try server.knownHosts("known_hosts", lines: [try server.knownHostsLine])
         let devices: [DeviceSpec] = [.entropy, .block(sizeMiB: 16), .net, .console, .balloon, .keyboard]
-        // The remote disk is declared scratch, so the write tests run over SSH too.
-        var remoteDevices = devices
+        // The remote disk is declared scratch, so the write tests run over SSH too; the remote
+        // watchdog expires (the destructive test), observed through QMP in the tunnel.
+        var remoteDevices = devices + [.watchdog(expiry: WatchdogExpiry(seconds: 1))]
         remoteDevices[1] = .block(sizeMiB: 16, scratch: true)
         let remote = TargetSpec(name: "it-ssh", adapter: "ssh", accelerator: "tcg", devices: remoteDevices,
                                 ssh: server.spec(knownHosts: knownHosts))
@@ -35,10 +36,11 @@ struct SSHAdapterTests {
         let result = try #require(remoteOutcome.results.first)
         print("ssh adapter stages: " + result.stages.map { "\($0.stage) \(String(format: "%.2f", $0.duration)) s" }.joined(separator: ", "))
         #expect(Array(result.commandLine.prefix(3)) == ["ssh", "root@127.0.0.1:\(server.port)", "qemu-system-x86_64"])
-        for key in ["AVPS2-STOR-05", "AVPS2-STOR-10"] {
+        for key in ["AVPS2-STOR-05", "AVPS2-STOR-10", "AVPS2-WDT-04"] {
             let row = result.results.first { $0.key == key }
-            #expect(row?.verdict == .pass, "\(key) on a scratch disk over ssh: \(row?.reason ?? "absent")")
+            #expect(row?.verdict == .pass, "\(key) on a scratch disk and an expiring watchdog over ssh: \(row?.reason ?? "absent")")
         }
+        #expect(result.evidence?.hostObservations["watchdog_expiry_event"] == .bool(true), "the QMP WATCHDOG event came through the tunnel")
         // QMP came back through the tunnel too: QEMU's own view of the devices was recorded.
         let observed = try #require(result.evidence?.hostObservations["qemu.virtio_devices"])
         #expect(observed == directOutcome.results.first?.evidence?.hostObservations["qemu.virtio_devices"])

@@ -163,14 +163,17 @@ struct VsockGuestTests {
     @Test("a default run talks vsock and records the channel and its measurements")
     func defaultRunMeasuresVsock() async throws {
         let target = TargetSpec(name: "it-vsock-default", accelerator: "tcg", devices: [.entropy])
-        let (outcome, _) = try await runTarget(target)
+        let (outcome, _) = try await runTarget(target, profiles: ["avps-2.0", "automotive-extras"])
         let result = try #require(outcome.results.first)
         #expect(result.infraError == nil, "\(result.infraError ?? "")")
         let observations = try #require(result.evidence?.hostObservations)
         #expect(observations["agent_channel"] == .string("vsock-user"))
-        for fact in ["vsock.rtt_us", "vsock.throughput_guest_to_host_mbps", "vsock.throughput_host_to_guest_mbps"] {
+        for fact in ["vsock_rtt_us", "vsock_throughput_guest_to_host_mbps", "vsock_throughput_host_to_guest_mbps"] {
             #expect((observations[fact]?.number ?? 0) > 0, "\(fact): \(String(describing: observations[fact]))")
         }
+        // The host's round trip decides the automotive latency row.
+        let latency = outcome.results.flatMap(\.results).first { $0.key == "AUTO-VSOCK-01" }
+        #expect(latency?.verdict == .pass && latency?.reason.contains("vsock_rtt_us") == true, "\(latency?.reason ?? "absent")")
         #expect(outcome.expectedVirtioDevices?.contains(19) == true)
         #expect(processesMentioning("avps-it-vsock-default").isEmpty)
     }

@@ -1,4 +1,6 @@
 import AVPSModel
+import AgentProtocol
+import Foundation
 import Testing
 @testable import Runner
 
@@ -52,5 +54,17 @@ struct ConsoleTransferPlanTests {
         // seed 1: states 0x00042021, 0x04080601, 0x9dcca8c5 (Marsaglia xorshift32 13/17/5).
         #expect(ConsoleReceiver.pattern(seed: 1, count: 3) == [0x21, 0x01, 0xc5])
         #expect(ConsoleReceiver.pattern(seed: 0, count: 8) == ConsoleReceiver.pattern(seed: 0x9e37_79b9, count: 8))
+    }
+
+    /// A declared host end nobody serves is the platform's (the port delivered nothing); a path
+    /// the harness cannot use is not.
+    @Test func consoleHostEndThatNeverAcceptsIsThePlatformsFault() {
+        let late = ConsoleReceiver.platformFault(.timeout(waitingFor: "socket /s to accept", seconds: 5), socket: "/s")
+        #expect(late?["host_pattern_ok"] == .bool(false) && late?["host_bytes_received"] == .int(0))
+        #expect(late?["host_error"]?.description.contains("nothing accepted a connection on /s") == true, "\(late ?? [:])")
+        let refused = ConsoleReceiver.platformFault(.io(operation: "connect /s", errno: ECONNREFUSED), socket: "/s")
+        #expect(refused?["host_pattern_ok"] == .bool(false))
+        #expect(ConsoleReceiver.platformFault(.protocolViolation("socket path longer than 107 bytes"), socket: "/s") == nil)
+        #expect(ConsoleReceiver.platformFault(.io(operation: "socket", errno: EMFILE), socket: "/s") == nil)
     }
 }

@@ -101,5 +101,11 @@ import Testing
         #expect(Make.score(Self.expiry, evidence)?.verdict == .pass)
         evidence.hostObservations["watchdog_expiry_reset"] = .bool(false)
         #expect(Make.score(Self.expiry, evidence)?.verdict == .fail)
+        // What the host saw behind the value is quoted in the FAIL.
+        evidence.hostObservations[Evidence.detailKey("watchdog_expiry_reset")] = .string("the same boot id for 23 s")
+        let failed = Make.score(Self.expiry, evidence)
+        #expect(failed?.verdict == .fail
+                && failed?.reason == "The host observed watchdog_expiry_reset = false: the same boot id for 23 s; expected == true.",
+                "\(failed?.reason ?? "")")
     }
 }

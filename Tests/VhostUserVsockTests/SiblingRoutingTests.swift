@@ -11,8 +11,8 @@ struct SiblingRoutingTests {
     typealias Fixture = VsockDeviceTests.Fixture
 
     /// Two running guests on one router (the router is returned: devices only hold it weakly).
-    static func pair() throws -> (SiblingRouter, Fixture, Fixture) {
-        let router = SiblingRouter(log: BackendLog(verbose: false))
+    static func pair(delay: UInt64 = 0) throws -> (SiblingRouter, Fixture, Fixture) {
+        let router = SiblingRouter(log: BackendLog(verbose: false), delay: delay)
         let a = try Fixture(cid: 3), b = try Fixture(cid: 4)
         for fixture in [a, b] {
             router.attach(fixture.device)
@@ -48,6 +48,18 @@ struct SiblingRoutingTests {
         a.transmit(vsockPacket(op: 3, sourcePort: 900, destinationPort: 5000, cid: 3, to: 4))
         #expect(b.receive().map(\.0.op) == [3])
         #expect(router.links.isEmpty)
+    }
+
+    /// The slow-path negative control (AUTO-VSOCK-03): a held packet is not delivered before its time.
+    @Test("a router with a delay holds each forwarded packet that long, then delivers it unchanged")
+    func delayedDelivery() throws {
+        let (router, a, b) = try Self.pair(delay: 50_000_000)
+        let sent = ContinuousClock.now
+        a.transmit(vsockPacket(op: 1, sourcePort: 900, destinationPort: 5000, cid: 3, to: 4))
+        #expect(b.receive().isEmpty && b.device.siblingPacketWaiting, "delivered before its 50 ms")
+        while b.device.siblingPacketWaiting { usleep(2_000) }
+        #expect(ContinuousClock.now - sent >= .milliseconds(50))
+        #expect(b.receive().map(\.0.op) == [1] && router.statistics.packets == 1)
     }
 
     @Test("a sender that overruns the credit its peer advertised loses the connection (RST to both)")

@@ -65,8 +65,10 @@ public enum SharedVsockBackend {
     /// stops it (it ends by itself once every QEMU came and went; else SIGTERM, SIGKILL).
     /// Its stderr goes to `log`; `workspace` (where the sockets are) is removed by the orphan
     /// guard, together with the backend, should avps die.
+    /// `slow`: the negative control `IsolationFaults.slowVsock` (every delivery to a guest held 15 ms).
     public static func with<T: Sendable>(
-        _ members: [SharedVsockMember], log logURL: URL, workspace: URL, _ body: @Sendable (VsockBackendHandle) async throws -> T
+        _ members: [SharedVsockMember], log logURL: URL, workspace: URL, slow: Bool = false,
+        _ body: @Sendable (VsockBackendHandle) async throws -> T
     ) async throws -> T {
         guard members.count >= 2 else { throw HypervisorError.invalidTarget("a shared vsock backend serves two VMs or more (got \(members.count))") }
         guard let executable = HostVsockSupport.backendExecutable() else {
@@ -76,6 +78,7 @@ public enum SharedVsockBackend {
         var options = PlatformOptions()
         options.processGroupID = 0
         let arguments = ["vsockd", "--verbose"] + members.flatMap { ["--vm", $0.specification] }
+            + (slow ? ["--delay-ms", "15"] : [])
         return try await OrphanGuard.protect(workspace: workspace) { orphanGuard in
             do {
                 let outcome = try await Subprocess.run(
