@@ -48,6 +48,9 @@ extension RunCommand {
             let size = link.sizeMiB.map { ", \($0) MiB" } ?? ""
             print("  link \(link.kind.rawValue): \(link.vms.joined(separator: " <-> "))\(size)\(ports)")
         }
+        if let restart = target.restartTest {
+            print("  restart test: VM \(restart) is power-cycled (QMP system_reset) while the host keeps asking its siblings")
+        }
         for vm in plan.vms {
             print("  vm \(vm.target.name) (\(vm.target.machine), \(vm.target.memoryMiB) MiB, \(vm.target.devices.map(\.kind).joined(separator: ", ")))")
             print("    command: \(ShellQuoting.join(vm.commandLine))")

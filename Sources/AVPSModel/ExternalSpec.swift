@@ -14,7 +14,9 @@ public enum ExternalChannel: Sendable, Equatable, Codable {
 /// Arguments may use placeholders, replaced before anything runs: `{kernel}`, `{initrd}`,
 /// `{cmdline}`, `{workspace}` (a private temporary directory), `{serial_log}`, `{name}` (also in
 /// `console_ports` paths), and in `stop`/`reset` also `{pid}` of the start command. With `remote`,
-/// every path is on the remote host.
+/// every path is on the remote host. A VM of a system also gets `{linkN_port}`, `{linkN_peer_port}`,
+/// `{linkN_mcast}`, `{linkN_mac}` and `{linkN_address}` for each network link N it is on
+/// (ExternalLinks, docs/adapters.md).
 public struct ExternalSpec: Sendable, Equatable, Codable {
     /// Starts the guest. Either it keeps running as the hypervisor process (stopped with SIGTERM,
     /// then SIGKILL, when `stop` is absent), or it returns at once after daemonizing (then `stop`

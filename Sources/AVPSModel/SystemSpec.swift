@@ -69,6 +69,8 @@ public struct SystemMembership: Sendable, Equatable, Codable {
     /// private, fixed per suite, never routed off the machine.
     public static func networkAddress(link: Int, index: Int) -> String { "192.168.\(100 + link).\(index + 1)" }
     public static let networkPrefixLength = 24
+    /// The broadcast address of network link `link` (its /24).
+    public static func networkBroadcast(link: Int) -> String { "192.168.\(100 + link).255" }
 
     /// Locally administered MAC of VM `index` on network link `link`, so the agent finds the NIC.
     public static func networkMAC(link: Int, index: Int) -> String {
@@ -109,7 +111,8 @@ public struct IsolationFaults: OptionSet, Sendable, Codable, Hashable {
     /// A watchdog expiry resets every VM of the system, as a platform whose watchdog handling is
     /// system-wide would (AVPS2-WDT-05 must FAIL).
     public static let systemWideWatchdog = IsolationFaults(rawValue: 4)
-    /// The network link delivers each VM's frames back to itself, never to its sibling (AVPS2-NET-06 must FAIL).
+    /// The network link delivers each VM's frames back to itself, never to its siblings: two VMs
+    /// send to their own port, three or more each join a multicast group of their own (AVPS2-NET-06 must FAIL).
     public static let severedNetwork = IsolationFaults(rawValue: 8)
     /// Each VM of a shared-memory link maps a backing file of its own (AUTO-SHM-01 must FAIL).
     public static let separateSharedMemory = IsolationFaults(rawValue: 16)
@@ -121,4 +124,7 @@ public struct IsolationFaults: OptionSet, Sendable, Codable, Hashable {
     /// 15 ms or more (AUTO-VSOCK-03 and each VM's AUTO-VSOCK-01 must FAIL; the data still arrives
     /// intact, AUTO-VSOCK-02 PASSes).
     public static let slowVsock = IsolationFaults(rawValue: 64)
+    /// Power-cycling the restart test's VM power-cycles every VM of the system, as a platform
+    /// whose VM restart is system-wide would (AUTO-SYS-01 must FAIL).
+    public static let systemWideRestart = IsolationFaults(rawValue: 128)
 }

@@ -179,6 +179,9 @@ public struct TargetSpec: Sendable, Equatable, Codable {
     public var links: [SystemLink] = []
     /// Set on a VM of a system: which system, which VM, and the system's links.
     public var membership: SystemMembership?
+    /// A system's VM (short name) that the run power-cycles while its siblings are watched
+    /// (suite `restart_test:`); nil: no restart test.
+    public var restartTest: String?
 
     /// - Parameter machine: nil means `q35` for x86_64, `virt` for aarch64.
     public init(name: String, adapter: String = "qemu", machine: String? = nil, memoryMiB: Int = 256,
@@ -205,7 +208,7 @@ public struct TargetSpec: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case name, adapter, machine, memoryMiB, cpus, accelerator, devices, agentChannel, kernelAppend, external
-        case qemuFrom, kernelFrom, arch, transport, ssh, vms, links, membership
+        case qemuFrom, kernelFrom, arch, transport, ssh, vms, links, membership, restartTest
     }
 
     /// Plans written before `qemuFrom`, `kernelFrom`, `arch`, `transport` and `ssh` existed still
@@ -227,6 +230,7 @@ public struct TargetSpec: Sendable, Equatable, Codable {
         vms = try c.decodeIfPresent([TargetSpec].self, forKey: .vms) ?? []
         links = try c.decodeIfPresent([SystemLink].self, forKey: .links) ?? []
         membership = try c.decodeIfPresent(SystemMembership.self, forKey: .membership)
+        restartTest = try c.decodeIfPresent(String.self, forKey: .restartTest)
     }
 
     /// Single guests keep the plan.json shape they always had: system keys only when used.
@@ -250,5 +254,6 @@ public struct TargetSpec: Sendable, Equatable, Codable {
         if !vms.isEmpty { try c.encode(vms, forKey: .vms) }
         if !links.isEmpty { try c.encode(links, forKey: .links) }
         try c.encodeIfPresent(membership, forKey: .membership)
+        try c.encodeIfPresent(restartTest, forKey: .restartTest)
     }
 }

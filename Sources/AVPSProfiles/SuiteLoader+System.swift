@@ -21,12 +21,17 @@ struct SystemDefaults {
 ///     - {kind: network, vms: [a, b]}           # guest-to-guest IP (a second NIC in each)
 ///     - {kind: vsock, vms: [a, b]}             # sibling vsock, routed by CID
 ///     - {kind: shared-memory, vms: [a, b], size_mib: 4}
+///   restart_test: a            # optional: power-cycle VM a mid-traffic, watch the others
 /// ```
 extension SuiteLoader {
-    static let systemKeys = ["name", "adapter", "accelerator", "vms", "links"]
+    static let systemKeys = ["name", "adapter", "accelerator", "vms", "links", "restart_test"]
     static let vmKeys = targetKeys.filter { !["adapter", "external", "ssh"].contains($0) }
     /// Adapters that can start a system today (docs/adapters.md says what the others lack).
-    static let systemAdapters = ["qemu"]
+    static let systemAdapters = ["qemu", "libvirt", "external"]
+    /// Why an adapter cannot start a system.
+    static let noSystemReason = [
+        "ssh": "its remote supervisor starts one QEMU and forwards one agent socket",
+    ]
     static let linkKeys = ["kind", "vms", "size_mib"]
 
     static func isSystem(_ reader: YAMLNodeReader) throws(LoadError) -> Bool {
@@ -40,7 +45,8 @@ extension SuiteLoader {
         let adapter = try mapping.optionalString("adapter") ?? "qemu"
         guard systemAdapters.contains(adapter) else {
             throw try mapping.required("adapter").error(
-                "a system (vms:) runs on adapter \(systemAdapters.joined(separator: ", ")) only; \(adapter) cannot start several guests yet (docs/adapters.md)")
+                "a system (vms:) runs on adapter \(systemAdapters.joined(separator: ", ")) only; \(adapter) cannot start several guests"
+                + (noSystemReason[adapter].map { ": \($0)" } ?? "") + " (docs/adapters.md)")
         }
         let accelerator = try mapping.optionalString("accelerator") ?? "auto"
         guard ["auto", "kvm", "tcg"].contains(accelerator) else {
@@ -63,8 +69,14 @@ extension SuiteLoader {
             shortNames.append(short)
             vms.append(vm)
         }
-        let links = try mapping.optional("links")?.sequence().map { reader throws(LoadError) in
-            try link(reader, vms: shortNames)
+        let links = try mapping.optional("links")?.sequence().map { reader throws(LoadError) -> SystemLink in
+            let link = try link(reader, vms: shortNames)
+            if adapter == "libvirt" { try libvirtCanWire(link, reader) }
+            if adapter == "external", link.kind != .network {
+                throw try reader.mapping().required("kind").error("adapter external wires network links only (your start commands take "
+                    + "the {linkN_...} placeholders); avps cannot hand its vsock backend or shared-memory file to your hypervisor (docs/adapters.md)")
+            }
+            return link
         } ?? []
         for index in vms.indices {
             vms[index].membership = SystemMembership(system: name, vm: shortNames[index], index: index,
@@ -73,7 +85,31 @@ extension SuiteLoader {
         var system = TargetSpec(name: name, adapter: adapter, accelerator: accelerator, devices: [])
         system.vms = vms
         system.links = links
+        if let restart = mapping.optional("restart_test") {
+            let vm = try restart.nonEmptyString()
+            guard shortNames.contains(vm) else {
+                throw restart.error("unknown VM \"\(vm)\" to restart (this system has: \(shortNames.joined(separator: ", ")))"
+                                    + YAMLNodeReader.suggestion(for: vm, among: shortNames))
+            }
+            guard adapter == "qemu" else {
+                throw restart.error("restart_test power-cycles a VM through QMP (system_reset), which adapter \(adapter) does not give avps; use adapter qemu")
+            }
+            system.restartTest = vm
+        }
         return system
+    }
+
+    /// libvirt joins two domains with a `udp` interface (no bridge, no root); nothing else.
+    static func libvirtCanWire(_ link: SystemLink, _ reader: YAMLNodeReader) throws(LoadError) {
+        let mapping = try reader.mapping()
+        guard link.kind == .network else {
+            throw try mapping.required("kind").error("adapter libvirt cannot wire a \(link.kind.rawValue) link between domains "
+                + "(no vhost-user-vsock backend of ours, no shared-memory file of ours); only network links of two VMs (docs/adapters.md)")
+        }
+        guard link.vms.count == 2 else {
+            throw try mapping.required("vms").error("through adapter libvirt a network link joins two VMs (a point-to-point udp interface; "
+                + "libvirt's mcast interface cannot keep its traffic on 127.0.0.1), got \(link.vms.count) (docs/adapters.md)")
+        }
     }
 
     /// `{kind: network | vsock | shared-memory, vms: [a, b], size_mib: N}`.

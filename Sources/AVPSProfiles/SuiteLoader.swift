@@ -77,7 +77,7 @@ public enum SuiteLoader {
     /// A single guest, or (with `inherited`) one VM of a system: the system decides the adapter
     /// and the default accelerator, the VM everything else.
     static func target(_ reader: YAMLNodeReader, inherited: SystemDefaults? = nil) throws(LoadError) -> TargetSpec {
-        let mapping = try reader.mapping(allowedKeys: inherited == nil ? targetKeys : vmKeys)
+        let mapping = try reader.mapping(allowedKeys: inherited == nil ? targetKeys : inherited?.adapter == "external" ? vmKeys + ["external"] : vmKeys)
         let name = try validName(mapping)
         let accelerator = try mapping.optionalString("accelerator") ?? (inherited?.accelerator ?? "auto")
         guard ["auto", "kvm", "tcg"].contains(accelerator) else {
@@ -99,7 +99,11 @@ public enum SuiteLoader {
         if let inherited { adapter = inherited.adapter }
         let external = try mapping.optional("external").map { reader throws(LoadError) in try externalSpec(reader) }
         if adapter == "external", external == nil {
+            guard inherited == nil else { throw reader.error("each VM of an external system needs its own `external:` section (start, channel)") }
             throw try mapping.required("adapter").error("adapter external needs an `external:` section (start, channel)")
+        }
+        if inherited != nil, external?.remote != nil {
+            throw try mapping.required("external").error("a VM of a system runs on this host (its links are 127.0.0.1 ports): `remote:` is for single targets")
         }
         let ssh = try mapping.optional("ssh").map { reader throws(LoadError) in try sshSpec(reader) }
         try checkSSHSection(adapter: adapter, ssh: ssh, mapping: mapping)

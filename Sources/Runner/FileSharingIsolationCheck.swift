@@ -17,8 +17,9 @@ struct FileSharingIsolationCheck: SystemCheck {
             return [missing: .string("no VM has a 9p share (add the 9p device to a VM)")]
         }
         let launch = owner.guest.launch
-        let paths = QEMUCommandLine.Paths(qmpSocket: "", agentSocket: "", serialLog: "", workspace: launch.workspace.path)
-        let share = QEMUCommandLine.hostPath(QEMUCommandLine.sharePath(index, paths), target: launch.target, paths: paths)
+        guard let share = Self.hostDirectory(launch, index: index) else {
+            return [missing: .string("the adapter names no host directory behind \(owner.name)'s share (external: host_files.ninep)")]
+        }
         let outside = URL(fileURLWithPath: share).deletingLastPathComponent().appendingPathComponent("outside-canary.txt")
         let canary = String(format: "avps-canary-%016llx", context.secret(0, salt: 0xF504))
         let marker = String(format: "avps-marker-%016llx", context.secret(1, salt: 0xF504))
@@ -63,5 +64,13 @@ struct FileSharingIsolationCheck: SystemCheck {
 
     private func shareIndex(_ member: MemberGuest) -> Int? {
         member.guest.launch.target.devices.firstIndex { $0.kind == "9p" }
+    }
+
+    /// The host directory behind the VM's first share: the qemu adapter's (where a negative
+    /// control may have moved it), else the one the adapter declared (libvirt, external).
+    static func hostDirectory(_ launch: PreparedLaunch, index: Int) -> String? {
+        guard launch.target.adapter == "qemu" else { return launch.hostDataEnds.shareDirectories.first }
+        let paths = QEMUCommandLine.Paths(qmpSocket: "", agentSocket: "", serialLog: "", workspace: launch.workspace.path)
+        return QEMUCommandLine.hostPath(QEMUCommandLine.sharePath(index, paths), target: launch.target, paths: paths)
     }
 }

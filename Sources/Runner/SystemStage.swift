@@ -8,7 +8,7 @@ import HypervisorCore
 /// profile's `system` check) with details under `name.*`; one that cannot run (a link or device the
 /// suite did not declare, a VM that never came up) records why (`name.not_recorded`) instead.
 /// The checks run one after another: the storage and file scans must not compete with the
-/// network timing, and the watchdog expiry reboots a VM, so it comes last.
+/// network timing; the restart test and the watchdog expiry reboot a VM, so they come last.
 struct SystemStage: Sendable {
     var system: TargetSpec
     var stages: StageLog
@@ -26,6 +26,7 @@ struct SystemStage: Sendable {
             ("system shared memory", SharedMemoryLinkCheck()),
             ("system storage isolation", StorageIsolationCheck()),
             ("system file sharing isolation", FileSharingIsolationCheck()),
+            ("system restart isolation", RestartIsolationCheck()),  // resets the restart_test VM
             ("system watchdog isolation", WatchdogIsolationCheck()),  // last: it resets a VM on purpose
         ]
         for (stage, check) in checks {

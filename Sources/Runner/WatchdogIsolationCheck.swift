@@ -18,7 +18,7 @@ struct WatchdogIsolationCheck: SystemCheck {
             return [missing: .string("no VM has the destructive watchdog test on ({watchdog: {expiry_test: true}} on one VM)")]
         }
         let siblings = context.members.filter { $0.name != owner.name }
-        let watchers = siblings.map { sibling in Task { await Self.watch(sibling) } }
+        let watchers = siblings.map { sibling in Task { await SiblingWatch.watch(sibling, every: .milliseconds(500)) } }
         let stage = WatchdogExpiryStage(timeouts: owner.timeouts)
         let ownerFacts = Mutex<[String: FactValue]>([:])
         do {
@@ -60,40 +60,5 @@ struct WatchdogIsolationCheck: SystemCheck {
     private func expirySeconds(_ member: MemberGuest) -> Int? {
         guard WatchdogExpiryStage.skipReason(member.guest.launch) == nil else { return nil }
         return member.guest.launch.target.devices.compactMap(\.watchdogExpiry).first?.seconds
-    }
-
-    struct Watch: Sendable {
-        var answers = 0, unanswered = 0
-        var bootChanged = false, uptimeBack = false
-        var disturbed: Bool { unanswered > 0 || bootChanged || uptimeBack || answers == 0 }
-    }
-
-    /// Asks the sibling twice a second until cancelled.
-    static func watch(_ sibling: MemberGuest) async -> Watch {
-        var watch = Watch()
-        var boot: FactValue?
-        var uptime = -1.0
-        let client = await sibling.link.current
-        while !Task.isCancelled {
-            let started = ContinuousClock.now
-            do {
-                let result = try await client.probe(ProbeRequest(name: "system.uptime", device: nil, params: [:]),
-                                                    deadline: .now + .seconds(3))
-                watch.answers += 1
-                if let id = result.facts["boot_id"] {
-                    if let boot, boot != id { watch.bootChanged = true }
-                    boot = id
-                }
-                if case .double(let value)? = result.facts["uptime_seconds"] {
-                    if value < uptime { watch.uptimeBack = true }
-                    uptime = value
-                }
-            } catch {
-                if Task.isCancelled { break }
-                watch.unanswered += 1
-            }
-            try? await Task.sleep(until: started + .milliseconds(500))
-        }
-        return watch
     }
 }

@@ -97,10 +97,19 @@ probe_status_t probe_net_udp_echo(probe_env_t *env)
         return probe_unavailable(env, "no echo peer given (params.peer and params.port)");
     if (count < 1 || count > 1000) count = 20;
     if (size < 16 || size > 1400) size = 512;
+    /* broadcast: `peer` is the link's broadcast address; every sibling serving the port echoes, so
+     * the socket stays unconnected (echoes come from each sibling's own address). */
+    bool broadcast = obj_bool(env->params, "broadcast", false);
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0)
         return probe_error(env, "socket: %s", strerror(errno));
-    if (connect(s, (struct sockaddr *)&to, sizeof to) != 0) {
+    int on = 1;
+    if (broadcast && setsockopt(s, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0) {
+        int e = errno;
+        close(s);
+        return probe_error(env, "SO_BROADCAST: %s", strerror(e));
+    }
+    if (!broadcast && connect(s, (struct sockaddr *)&to, sizeof to) != 0) {
         int e = errno;
         close(s);
         fact_errno(env, "connect_error", "connect", e); /* no route from this interface: the platform's */
@@ -111,6 +120,8 @@ probe_status_t probe_net_udp_echo(probe_env_t *env)
     static bool answered[1000];
     memset(answered, 0, sizeof answered);
     int sent = 0, received = 0, corrupted = 0, late = 0;
+    struct in_addr responders[16];
+    int responder_count = 0;
     double rtt_sum = 0, rtt_max = 0, start = probe_now();
     int missed_in_a_row = 0;
     bool stopped = false;
@@ -124,7 +135,7 @@ probe_status_t probe_net_udp_echo(probe_env_t *env)
         for (int i = 0; i < size; i++)
             out[i] = (unsigned char)(seq * 31 + i);
         double t0 = probe_now();
-        if (send(s, out, (size_t)size, 0) == size)
+        if (sendto(s, out, (size_t)size, 0, broadcast ? (struct sockaddr *)&to : NULL, broadcast ? sizeof to : 0) == size)
             sent++;
         /* Wait up to 1 s for this datagram's echo; stale echoes are skipped. */
         for (;;) {
@@ -134,9 +145,18 @@ probe_status_t probe_net_udp_echo(probe_env_t *env)
                 missed_in_a_row++;
                 break;
             }
-            ssize_t n = recv(s, in, sizeof in, 0);
+            struct sockaddr_in from;
+            socklen_t from_len = sizeof from;
+            ssize_t n = recvfrom(s, in, sizeof in, 0, (struct sockaddr *)&from, &from_len);
             if (n < 0)
                 break;
+            if (broadcast && n == size && responder_count < 16) {
+                bool known = false;
+                for (int r = 0; r < responder_count; r++)
+                    known = known || responders[r].s_addr == from.sin_addr.s_addr;
+                if (!known)
+                    responders[responder_count++] = from.sin_addr;
+            }
             /* An echo of an earlier datagram that missed its 1 s window still arrived: late, not
              * lost (a loaded host delays it, a broken path never delivers it). Byte 0 of datagram
              * k is 31k mod 256, and 223 is 31's inverse mod 256. */
@@ -167,6 +187,10 @@ probe_status_t probe_net_udp_echo(probe_env_t *env)
     fact_int(env, "late", late);
     fact_int(env, "lost", sent - received - late);
     fact_int(env, "corrupted", corrupted);
+    if (broadcast) {
+        fact_bool(env, "broadcast", true);
+        fact_int(env, "responders", responder_count);
+    }
     if (stopped) {
         fact_bool(env, "stopped_early", true);
         fact_string(env, "echo_error", received == 0 ? "no echo for the first 3 datagrams: the peer is unreachable"

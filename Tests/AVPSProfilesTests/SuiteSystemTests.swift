@@ -95,9 +95,51 @@ struct SuiteSystemTests {
         let adapter = try error(yaml(vms: "- {name: a, adapter: qemu, devices: [block]}\n- {name: b, devices: [net]}"))
         #expect(adapter.line == 11 && adapter.message.contains("adapter"), "a VM cannot choose its own adapter: \(adapter)")
         let external = try error(yaml(extra: "adapter: external"))
-        #expect(external.field.hasSuffix("adapter") && external.message.contains("qemu only"), "\(external)")
+        #expect(external.line == 11 && external.message.contains("each VM of an external system needs its own `external:`"), "\(external)")
+        let ssh = try error(yaml(extra: "adapter: ssh"))
+        #expect(ssh.field.hasSuffix("adapter") && ssh.message.contains("qemu, libvirt, external only") && ssh.message.contains("one QEMU"), "\(ssh)")
         let badName = try error(yaml(vms: "- {name: a/b, devices: [block]}\n- {name: b, devices: [net]}"))
         #expect(badName.field.hasSuffix("name"), "\(badName)")
+    }
+
+    @Test func restartTestNamesOneOfTheSystemsVMs() throws {
+        let pair = try system(yaml(extra: "restart_test: b"))
+        #expect(pair.restartTest == "b")
+        #expect(try system(yaml()).restartTest == nil, "no restart test unless asked for")
+        let data = try JSONEncoder().encode(pair)
+        #expect(try JSONDecoder().decode(TargetSpec.self, from: data).restartTest == "b")
+        let unknown = try error(yaml(extra: "restart_test: bb"))
+        #expect(unknown.line == 9 && unknown.field.hasSuffix("restart_test") && unknown.message.contains("unknown VM \"bb\""), "\(unknown)")
+        #expect(unknown.message.contains("a, b"), "\(unknown) line \(unknown.line) field \(unknown.field)")
+        let libvirt = try error(yaml(extra: "adapter: libvirt\nrestart_test: a"))
+        #expect(libvirt.field.hasSuffix("restart_test") && libvirt.message.contains("QMP"), "\(libvirt)")
+    }
+
+    @Test func libvirtSystemsTakeNetworkLinksOfTwoVMsOnly() throws {
+        let pair = try system(yaml(extra: "adapter: libvirt"))
+        #expect(pair.adapter == "libvirt" && pair.vms.allSatisfy { $0.adapter == "libvirt" })
+        let vsock = try error(yaml(links: "- {kind: vsock, vms: [a, b]}", extra: "adapter: libvirt"))
+        #expect(vsock.line == 14 && vsock.field.hasSuffix("kind") && vsock.message.contains("cannot wire a vsock link"), "\(vsock)")
+        let shared = try error(yaml(links: "- {kind: shared-memory, vms: [a, b]}", extra: "adapter: libvirt"))
+        #expect(shared.field.hasSuffix("kind") && shared.message.contains("shared-memory"), "\(shared)")
+        let three = try error(yaml(vms: "- {name: a, devices: [block]}\n- {name: b, devices: [net]}\n- {name: c, devices: [net]}",
+                                   links: "- {kind: network, vms: [a, b, c]}", extra: "adapter: libvirt"))
+        #expect(three.field.hasSuffix("vms") && three.message.contains("joins two VMs") && three.message.contains("got 3"), "\(three)")
+    }
+
+    @Test func externalSystemsGiveEachVMItsOwnStartCommandAndTakeNetworkLinksOnly() throws {
+        let vms = """
+            - {name: a, devices: [entropy], external: {start: [qemu, "{link0_port}"], channel: {unix: "{workspace}/a.sock"}}}
+            - {name: b, devices: [entropy], external: {start: [qemu, "{link0_peer_port}"], channel: {unix: "{workspace}/b.sock"}}}
+            """
+        let pair = try system(yaml(vms: vms, extra: "adapter: external"))
+        #expect(pair.vms.map { $0.external?.start.last } == ["{link0_port}", "{link0_peer_port}"])
+        let vsock = try error(yaml(vms: vms, links: "- {kind: vsock, vms: [a, b]}", extra: "adapter: external"))
+        #expect(vsock.field.hasSuffix("kind") && vsock.message.contains("network links only"), "\(vsock)")
+        let remote = try error(yaml(vms: vms.replacingOccurrences(of: "channel: {unix: \"{workspace}/b.sock\"}",
+                                                                  with: "channel: {unix: /x}, remote: {host: h, user: u}"),
+                                    extra: "adapter: external"))
+        #expect(remote.field.hasSuffix("external") && remote.message.contains("`remote:` is for single targets"), "\(remote)")
     }
 
     @Test func vmKeysAreValidatedLikeATargets() throws {

@@ -77,7 +77,7 @@ struct SystemLinkTests {
     @Test("negative control: a vsock backend that holds every delivery 15 ms FAILs the round-trip rows, nothing else")
     func slowLinkFails() async throws {
         let system = try Self.system("it-links-slow")
-        let (results, _) = try await SystemGuestTests.run(system, faults: [.slowVsock], profile: "automotive-extras")
+        let (results, _) = try await SystemGuestTests.run(system, faults: [.slowVsock], profiles: ["automotive-extras"])
         let own = try #require(results.first { $0.name == "it-links-slow" && $0.vms != nil })
         let observations = own.systemObservations ?? [:]
         let rows = Dictionary(uniqueKeysWithValues: own.results.map { ($0.key, $0) })
@@ -103,7 +103,7 @@ struct SystemLinkTests {
     func severedLinksFail() async throws {
         let system = try Self.system("it-links-severed")
         let (results, _) = try await SystemGuestTests.run(system, faults: [.severedVsock, .separateSharedMemory],
-                                                          profile: "automotive-extras")
+                                                          profiles: ["automotive-extras"])
         let own = try #require(results.first { $0.name == "it-links-severed" && $0.vms != nil })
         let observations = own.systemObservations ?? [:]
         #expect(observations["guest_vsock.echo_intact"] == .bool(false), "\(observations)")

@@ -25,16 +25,18 @@ public struct ExternalAdapter: Hypervisor {
         guard let spec = target.external else { throw .invalidTarget("adapter external needs an `external:` section") }
         guard let program = spec.start.first, !program.isEmpty else { throw .invalidTarget("external.start is empty") }
         if let remote = spec.remote {
+            guard target.membership == nil else { throw .unsupported("a VM of a system through a remote external host (its links are local ports)") }
             return try prepareRemote(target, spec: spec, remote: remote, boot: boot, artifactDirectory: artifactDirectory)
         }
+        let links = try ExternalLinks.placeholders(target.membership)
         let workspace = try Workspace.create()
         let placeholders = ExternalPlaceholders(
-            values: ["kernel": boot.kernel, "initrd": boot.initrd,
+            values: links.values.merging(["kernel": boot.kernel, "initrd": boot.initrd,
                      "cmdline": ([boot.kernelCommandLine] + target.kernelAppend).joined(separator: " "),
                      "workspace": workspace.path, "name": target.name,
                      // Our own vsock backend, for VMMs that need a vhost-user-vsock device.
                      "avps": HostVsockSupport.backendExecutable() ?? "avps",
-                     "serial_log": artifactDirectory.appendingPathComponent("serial.log").path])
+                     "serial_log": artifactDirectory.appendingPathComponent("serial.log").path]) { _, own in own })
         let start = placeholders.apply(spec.start)
         let channelPath: String = switch spec.channel {
         case .unix(let path): placeholders.apply(path)
@@ -43,7 +45,7 @@ public struct ExternalAdapter: Hypervisor {
         }
         var launch = PreparedLaunch(
             target: target, accelerator: "external", commandLine: start,
-            expectedVirtioDevices: target.devices.compactMap(\.virtioDeviceID).sorted(), workspace: workspace,
+            expectedVirtioDevices: (target.devices.compactMap(\.virtioDeviceID) + links.expected).sorted(), workspace: workspace,
             agentSocket: channelPath, qmpSocket: "",
             serialLog: artifactDirectory.appendingPathComponent("serial.log"),
             stderrLog: artifactDirectory.appendingPathComponent("hypervisor-stderr.log"), adapterPlan: placeholders)

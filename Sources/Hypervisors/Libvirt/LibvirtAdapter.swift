@@ -78,7 +78,8 @@ public struct LibvirtAdapter: Hypervisor {
     /// when two runs examine the same target on one libvirtd.
     static func domainName(_ target: TargetSpec, workspace: URL) -> String {
         let suffix = workspace.lastPathComponent.replacingOccurrences(of: "avps-", with: "")
-        return "avps-\(target.name)-\(suffix)"
+        // A system's VM is `<system>/<vm>`; libvirt refuses '/' in a domain name.
+        return "avps-\(target.name.replacingOccurrences(of: "/", with: "-"))-\(suffix)"
     }
 }
 

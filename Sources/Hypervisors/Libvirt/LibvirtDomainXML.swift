@@ -58,6 +58,9 @@ enum LibvirtDomainXML {
             if case .console = device { continue }  // a port on the agent's virtio-serial controller
             if let virtioID = device.virtioDeviceID { expected.append(virtioID) }
         }
+        let links = try linkElements(target.membership)
+        for link in links.elements { devices.addChild(link) }
+        expected += links.expected
         if !target.devices.contains(.balloon) { devices.addChild(element("memballoon", ["model": "none"])) }
         domain.addChild(devices)
         let document = XMLDocument(rootElement: domain)

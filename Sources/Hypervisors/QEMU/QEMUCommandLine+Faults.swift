@@ -39,7 +39,21 @@ extension QEMUCommandLine {
                 // Frames go back to this VM's own port: it hears itself, never its sibling.
                 changed = changed.replacingOccurrences(of: String(remote), with: "remote.port=" + local.dropFirst("local.port=".count))
             }
+            if membership.faults.contains(.severedNetwork), changed.hasPrefix("socket,"), let own = ownMulticastGroup(changed, membership) {
+                changed = own  // a group of its own: its frames loop back to it alone
+            }
             return changed
         }
+    }
+
+    /// A multicast link netdev moved to a group port only this VM uses (its own port of the link).
+    private static func ownMulticastGroup(_ netdev: String, _ membership: SystemMembership) -> String? {
+        let fields = netdev.split(separator: ",").map(String.init)
+        guard let id = fields.first(where: { $0.hasPrefix("id=link") }), let index = Int(id.dropFirst("id=link".count)),
+              membership.links.indices.contains(index), let ports = membership.links[index].ports,
+              let position = membership.links[index].vms.firstIndex(of: membership.vm), ports.indices.contains(position),
+              let group = fields.first(where: { $0.hasPrefix("mcast=") }), let colon = group.lastIndex(of: ":") else { return nil }
+        let moved = String(group[..<colon]) + ":\(ports[position])"
+        return fields.map { $0 == group ? moved : $0 }.joined(separator: ",")
     }
 }
