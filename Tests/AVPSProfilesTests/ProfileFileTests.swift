@@ -151,7 +151,7 @@ import Testing
     /// the inventory self-check (1.2.0) is a MUST, so an untrustworthy run is never CONFORMANT.
     @Test func levelsFollowTheDrafts() throws {
         let profile = try ProfileLoader.load(contentsOf: Self.profiles.appendingPathComponent("avps-2.0.yaml"))
-        #expect(profile.version == "1.2.0")
+        #expect(profile.version == "1.3.0")
         #expect(profile.requirements.first { $0.key == "AVPS2-SELF-01" }.map { $0.level == .must && $0.check == .inventoryCorroborated } == true)
         let levels = Dictionary(uniqueKeysWithValues: profile.requirements.map { ($0.key, $0.level) })
         for key in ["AVPS2-HWV-01", "AVPS2-STOR-01", "AVPS2-STOR-03", "AVPS2-STOR-06", "AVPS2-STOR-07", "AVPS2-STOR-10", "AVPS2-STOR-11",

@@ -211,13 +211,18 @@ struct LavaJobTests {
         print("lava-autonomous: job \(String(format: "%.2f", job.seconds)) s, \(agreed) rows alike with a direct run")
     }
 
-    @Test("a guest whose agent never starts makes the job Incomplete as an infrastructure error")
-    func agentOffIsInfrastructure() async throws {
-        // The agent never comes, however long the wait: a short one keeps the LAVA tests in their minute.
-        let job = try await Self.lavaJob("lava-agent-off", devices: "[entropy]", kernelAppend: "avps.agent=off", bootTimeout: 8)
+    /// A guest the job cannot test: its agent never starts, or its kernel panics from init (panic=-1
+    /// and -no-reboot end LAVA's QEMU). The attached run cannot see LAVA's QEMU exit and waits its
+    /// boot timeout, so a short one keeps the LAVA tests in their minute.
+    @Test("a guest whose agent never starts, or whose kernel panics, makes the job Incomplete as an infrastructure error",
+          arguments: [("lava-agent-off", "avps.agent=off", "avps-init: agent disabled"),
+                      ("lava-guest-panic", "avps.init=panic", "Kernel panic")])
+    func brokenGuestIsInfrastructure(name: String, kernelAppend: String, consoleShows: String) async throws {
+        let job = try await Self.lavaJob(name, devices: "[entropy]", kernelAppend: kernelAppend, bootTimeout: 8)
         defer { job.remove() }
         #expect(job.result.contains("result: fail"), "\(job.result)")
         #expect(job.result.contains("error_type: Infrastructure"), "\(job.result)")
+        #expect(job.log.contains(consoleShows), "the job log should show \(consoleShows): \(job.log.suffix(2000))")
     }
 
     @Test("an autonomous job starts no vsock backend: a vsock target is refused by name, nothing written")

@@ -49,7 +49,7 @@ package enum WorkspaceGuard {
     }
 
     /// Spawns the guard with its stdin on one end of a socket pair; returns avps's end.
-    private static func start() -> Int32? {
+    package static func start() -> Int32? {
         var ends: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return nil }
         var actions = posix_spawn_file_actions_t()
@@ -62,6 +62,7 @@ package enum WorkspaceGuard {
             close(ends[1])
         }
         posix_spawn_file_actions_adddup2(&actions, ends[1], 0)
+        closeInheritedDescriptors(&actions)
         // Its own process group: a Ctrl-C for avps's group must not end the guard before avps.
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
         posix_spawnattr_setpgroup(&attributes, 0)
@@ -74,5 +75,23 @@ package enum WorkspaceGuard {
             return nil
         }
         return ends[0]
+    }
+
+    /// The guard outlives whatever avps has open when it starts, so it must keep none of it: a
+    /// pipe another thread is just handing to a child (not yet close-on-exec) would otherwise stay
+    /// open in the guard until avps exits, and whoever waits for that pipe's end waits with it (a
+    /// test process that reads a CLI child's output to the end hung this way). glibc 2.34+ closes
+    /// them all in the child (`posix_spawn_file_actions_addclosefrom_np`, not in Swift's Glibc
+    /// module, so looked up by name); older ones get a close for each descriptor open now.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+            return
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
     }
 }
