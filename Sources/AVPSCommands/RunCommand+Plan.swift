@@ -35,6 +35,9 @@ extension RunCommand {
             let plan = try await planner.plan(target, profiles: profiles, scratch: scratch)
             print("target \(target.name) (\(target.adapter), \(target.machine), \(target.devices.map(\.kind).joined(separator: ", ")))")
             print("  command: \(ShellQuoting.join(plan.commandLine))")
+            if target.devices.contains(where: \.powerCutTest) {
+                print("  power-cut test: after the probes the hypervisor is killed (SIGKILL) and started again on the same disks (a second boot)")
+            }
             printRows(plan.rows, indent: "  ")
         }
     }

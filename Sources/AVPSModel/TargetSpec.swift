@@ -4,8 +4,9 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     /// Block device backed by a fresh sparse raw file of `sizeMiB`; `discard: false` withholds
     /// the DISCARD feature, `readOnly` opens the backend read-only (the device offers RO).
     /// `scratch` (suite `scratch: true|false`) says whether avps may overwrite part of the disk;
-    /// nil leaves it to the adapter (`scratchByDefault`).
-    case block(sizeMiB: Int, discard: Bool = true, readOnly: Bool = false, scratch: Bool? = nil)
+    /// nil leaves it to the adapter (`scratchByDefault`). `powerCut` (suite `power_cut_test: true`)
+    /// opts in to the destructive power-cut test on this disk (AUTO-STOR-01); nil or false: off.
+    case block(sizeMiB: Int, discard: Bool = true, readOnly: Bool = false, scratch: Bool? = nil, powerCut: Bool? = nil)
     /// Network device with host user-mode networking (no privileges needed).
     case net
     case entropy
@@ -87,7 +88,7 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     /// Size of the backing file, for block devices (seen through `legacy`).
     public var blockSizeMiB: Int? {
         switch self {
-        case .block(let sizeMiB, _, _, _): sizeMiB
+        case .block(let sizeMiB, _, _, _, _): sizeMiB
         case .legacy(let base): base.blockSizeMiB
         default: nil
         }
@@ -97,9 +98,18 @@ public enum DeviceSpec: Sendable, Equatable, Codable {
     /// said nothing or the device is not a block device.
     public var declaredScratch: Bool? {
         switch self {
-        case .block(_, _, _, let scratch): scratch
+        case .block(_, _, _, let scratch, _): scratch
         case .legacy(let base): base.declaredScratch
         default: nil
+        }
+    }
+
+    /// Whether the suite asked for the destructive power-cut test on this disk (through `legacy` too).
+    public var powerCutTest: Bool {
+        switch self {
+        case .block(_, _, _, _, let powerCut): powerCut == true
+        case .legacy(let base): base.powerCutTest
+        default: false
         }
     }
 

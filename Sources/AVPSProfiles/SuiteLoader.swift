@@ -25,7 +25,8 @@ public struct Suite: Sendable, Equatable {
 ///     cpus: 1
 ///     accelerator: auto      # auto | kvm | tcg
 ///     devices: [ {block: {size_mib: 64}}, net, entropy, console, balloon ]
-///     # also: {pmem: {size_mib: 64}}, watchdog, {watchdog: {expiry_test: true, expiry_seconds: 2}}, emulated-can
+///     # also: {pmem: {size_mib: 64}}, watchdog, {watchdog: {expiry_test: true, expiry_seconds: 2}}, emulated-can,
+///     #       {block: {power_cut_test: true}} (the destructive power-cut test, AUTO-STOR-01; qemu adapter)
 ///     kernel_append: []
 ///     agent_channel: auto    # auto | vsock | virtio-serial
 ///     qemu: {from: system}   # system | backports (QEMU 10 from bookworm-backports; adapter qemu only)
@@ -251,10 +252,10 @@ public enum SuiteLoader {
     }
 
     /// Options a device kind accepts: block sizes and feature switches, `modern: false` where a
-    /// legacy (transitional) form exists, the pmem size, the watchdog's destructive test.
+    /// legacy (transitional) form exists, the pmem size, the destructive watchdog and power-cut tests.
     static func optionKeys(_ kind: String) -> [String] {
         let legacy = DeviceSpec.legacyCapableKinds.contains(kind) ? ["modern"] : []
-        let own: [String: [String]] = ["block": ["size_mib", "discard", "read_only", "scratch"], "pmem": ["size_mib"],
+        let own: [String: [String]] = ["block": ["size_mib", "discard", "read_only", "scratch", "power_cut_test"], "pmem": ["size_mib"],
                                        "watchdog": ["expiry_test", "expiry_seconds"]]
         return (own[kind] ?? []) + legacy
     }
@@ -281,7 +282,8 @@ public enum SuiteLoader {
             return .block(sizeMiB: try options?.optionalInt("size_mib") ?? 64,
                           discard: try options?.optional("discard")?.bool() ?? true,
                           readOnly: try options?.optional("read_only")?.bool() ?? false,
-                          scratch: try options?.optional("scratch")?.bool())
+                          scratch: try options?.optional("scratch")?.bool(),
+                          powerCut: try options?.optional("power_cut_test")?.bool() == true ? true : nil)
         case "9p": return .ninep
         case "crypto": return .crypto
         case "gpu": return .gpu

@@ -71,7 +71,8 @@ public struct LavaAttachedSuite: Sendable {
     /// adapter's own disks are, unless the suite said otherwise (the external target would not write otherwise).
     public static func attached(_ device: DeviceSpec) -> DeviceSpec {
         switch device {
-        case let .block(sizeMiB, discard, readOnly, nil): .block(sizeMiB: sizeMiB, discard: discard, readOnly: readOnly, scratch: true)
+        case let .block(sizeMiB, discard, readOnly, nil, powerCut):
+            .block(sizeMiB: sizeMiB, discard: discard, readOnly: readOnly, scratch: true, powerCut: powerCut)
         case let .legacy(base): .legacy(attached(base))
         default: device
         }
@@ -87,9 +88,10 @@ public struct LavaAttachedSuite: Sendable {
     /// The suite kind of `device` and its options, as the suite spells them.
     static func options(_ device: DeviceSpec) -> (kind: String, options: [(String, String)]) {
         switch device {
-        case let .block(sizeMiB, discard, readOnly, scratch):
+        case let .block(sizeMiB, discard, readOnly, scratch, powerCut):
             return ("block", [("size_mib", String(sizeMiB))] + (discard ? [] : [("discard", "false")])
-                        + (readOnly ? [("read_only", "true")] : []) + (scratch.map { [("scratch", String($0))] } ?? []))
+                        + (readOnly ? [("read_only", "true")] : []) + (scratch.map { [("scratch", String($0))] } ?? [])
+                        + (powerCut == true ? [("power_cut_test", "true")] : []))
         case let .pmem(sizeMiB):
             return ("pmem", [("size_mib", String(sizeMiB))])
         case let .legacy(base):

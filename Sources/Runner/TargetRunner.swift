@@ -128,7 +128,7 @@ public struct TargetRunner: Sendable {
         }
     }
 
-    /// ready → hello → inventory → probes → vsock measurement → (platform reset) → (watchdog expiry) → poweroff,
+    /// ready → hello → inventory → probes → vsock measurement → (platform reset) → (power cut) → (watchdog expiry) → poweroff,
     /// each a timed stage.
     private func collect(_ link: AgentLink, guest: RunningGuest, stages: StageLog, timeouts: RunTimeouts,
                          into collected: EvidenceSoFar, hold: SystemHold?) async throws -> Evidence {
@@ -167,18 +167,20 @@ public struct TargetRunner: Sendable {
             }
             await link.replace(with: next)
         }
+        let running = try await powerCut(guest, link: link, devices: devices, stages: stages, timeouts: timeouts,
+                                         into: collected, inSystem: hold != nil)
         if let hold {
-            await hold.arrive(MemberGuest(name: guest.launch.target.name, link: link, guest: guest, collected: collected,
+            await hold.arrive(MemberGuest(name: running.launch.target.name, link: link, guest: running, collected: collected,
                                           timeouts: timeouts))
         }
         if collected.evidence?.hostObservations[WatchdogExpiryStage.observation] != nil {
             // The system stage already let this VM's watchdog fire (AVPS2-WDT-05 watches its siblings meanwhile).
-        } else if let why = WatchdogExpiryStage.skipReason(guest.launch) {
+        } else if let why = WatchdogExpiryStage.skipReason(running.launch) {
             collected.merge([Evidence.notRecordedKey(WatchdogExpiryStage.observation): .string(why)])
-        } else if let expiry = guest.launch.target.devices.compactMap(\.watchdogExpiry).first {
+        } else if let expiry = running.launch.target.devices.compactMap(\.watchdogExpiry).first {
             let current = await link.current
             let next = try await stages.run("watchdog expiry") {
-                try await WatchdogExpiryStage(timeouts: timeouts).run(current, guest: guest, seconds: expiry.seconds) { probe, facts in
+                try await WatchdogExpiryStage(timeouts: timeouts).run(current, guest: running, seconds: expiry.seconds) { probe, facts in
                     if let probe { collected.append(probe) }
                     collected.merge(facts)
                 }
@@ -189,6 +191,30 @@ public struct TargetRunner: Sendable {
         try await stages.run("poweroff") { try await last.poweroff(deadline: .now + timeouts.request) }
         guard let evidence = collected.evidence else { throw AgentError.protocolViolation("no inventory collected") }
         return evidence
+    }
+
+    /// The opt-in power-cut test (`PowerCutStage`), or why it does not run; returns the guest to
+    /// carry on with (a new hypervisor process after a cut).
+    private func powerCut(_ guest: RunningGuest, link: AgentLink, devices: [VirtioDeviceRecord], stages: StageLog,
+                          timeouts: RunTimeouts, into collected: EvidenceSoFar, inSystem: Bool) async throws -> RunningGuest {
+        let notRecorded = Evidence.notRecordedKey(PowerCutStage.observation)
+        if inSystem {
+            collected.merge([notRecorded: .string("the power-cut test does not run on a VM of a system")])
+            return guest
+        }
+        if let why = PowerCutStage.skipReason(guest) {
+            collected.merge([notRecorded: .string(why)])
+            return guest
+        }
+        let current = await link.current
+        let (next, agent) = try await stages.run("power cut") {
+            try await PowerCutStage(timeouts: timeouts).run(current, guest: guest, devices: devices) { probe, facts in
+                if let probe { collected.append(probe) }
+                collected.merge(facts)
+            }
+        }
+        await link.replace(with: agent)
+        return next
     }
 
     /// Where QMP is there, the inventory must agree with QEMU's own device list and host features

@@ -23,6 +23,7 @@ typedef struct {
 
 static const probe_def_t PROBES[] = {
     {"block.integrity", 2, probe_block_integrity, 12},
+    {"block.persistence", 2, probe_block_persistence, 12},
     {"net.link", 1, probe_net_link, 8},
     {"net.udp_echo", 1, probe_net_udp_echo, 12},
     {"entropy.rate", 4, probe_entropy_rate, 8},

@@ -54,6 +54,7 @@ double probe_now(void);
 
 /* The probes (probe_*.c). */
 probe_status_t probe_block_integrity(probe_env_t *env);
+probe_status_t probe_block_persistence(probe_env_t *env);
 probe_status_t probe_net_link(probe_env_t *env);
 probe_status_t probe_net_udp_echo(probe_env_t *env);
 probe_status_t probe_entropy_rate(probe_env_t *env);

@@ -61,6 +61,14 @@ struct SuiteDeviceOptionTests {
         #expect(try devices("[{watchdog: {expiry_test: true, expiry_seconds: 5}}]").first?.watchdogExpiry?.seconds == 5)
     }
 
+    @Test func theDestructivePowerCutTestIsOffUnlessAskedFor() throws {
+        #expect(try devices("[{block: {size_mib: 16}}]").first?.powerCutTest == false)
+        #expect(try devices("[{block: {size_mib: 16, power_cut_test: false}}]") == [.block(sizeMiB: 16)])
+        let asked = try devices("[{block: {size_mib: 16, power_cut_test: true, modern: false}}]")
+        #expect(asked == [.legacy(.block(sizeMiB: 16, powerCut: true))] && asked.first?.powerCutTest == true)
+        #expect(error("[{block: {power_cut_test: 1}}]").contains("expected true or false"))
+    }
+
     @Test func badWatchdogAndPmemOptionsNameTheField() {
         #expect(error("[{watchdog: {expiry_seconds: 3}}]").contains("expiry_seconds needs expiry_test: true"))
         #expect(error("[{watchdog: {expiry_test: true, expiry_seconds: 0}}]").contains("expiry_seconds must be 1...30 (got 0)"))

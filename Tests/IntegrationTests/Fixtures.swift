@@ -123,3 +123,30 @@ func finishedRun(_ runDirectory: URL) throws -> RunResult {
 func verdictWords(_ target: TargetResult?) -> [String: String] {
     Dictionary(uniqueKeysWithValues: (target?.results ?? []).map { ($0.key, $0.verdict.rawValue) })
 }
+
+/// The QEMU adapter with its planned command line changed by `rewrite`: negative controls that
+/// break a device with QEMU's own means while everything else stays the adapter's.
+struct RewrittenQEMU: Hypervisor {
+    let inner = QEMUAdapter(cacheDirectory: nil)
+    let rewrite: @Sendable (inout PreparedLaunch) throws(HypervisorError) -> Void
+    var name: String { inner.name }
+
+    func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch {
+        var launch = try await inner.prepare(target, boot: boot, artifactDirectory: artifactDirectory)
+        do throws(HypervisorError) {
+            try rewrite(&launch)
+        } catch {
+            inner.discard(launch)
+            throw error
+        }
+        return launch
+    }
+
+    func withRunningGuest<T: Sendable>(_ launch: PreparedLaunch, timeouts: LaunchTimeouts, stages: StageLog,
+                                       _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
+        try await inner.withRunningGuest(launch, timeouts: timeouts, stages: stages, body)
+    }
+
+    func discard(_ launch: PreparedLaunch) { inner.discard(launch) }
+    func version() async -> String? { await inner.version() }
+}

@@ -143,7 +143,7 @@ struct PlatformGuestTests {
     func expiryWithoutReset() async throws {
         let target = TargetSpec(name: "it-platform-wdt-noreset", accelerator: "tcg",
                                 devices: [.watchdog(expiry: WatchdogExpiry(seconds: 1))], agentChannel: .virtioSerial)
-        let (result, directory) = try await runKeepingDirectory(target, hypervisor: WatchdogIgnoringQEMU())
+        let (result, directory) = try await runKeepingDirectory(target, hypervisor: RewrittenQEMU.watchdogIgnoring)
         #expect(result.commandLine.contains("none") && !result.commandLine.contains("reset"))
         let seen = try #require(result.evidence).hostObservations
         #expect(seen["watchdog_expiry_event"] == .bool(true) && seen["watchdog_expiry_action"] == .string("none"), "\(seen)")
@@ -228,21 +228,8 @@ struct PlatformGuestTests {
 
 /// The QEMU adapter with the watchdog's expiry action turned into `none`: the negative control of
 /// the destructive test (QEMU reports the expiry, nothing resets the guest).
-struct WatchdogIgnoringQEMU: Hypervisor {
-    let inner = QEMUAdapter(cacheDirectory: nil)
-    var name: String { inner.name }
-
-    func prepare(_ target: TargetSpec, boot: BootArtifacts, artifactDirectory: URL) async throws(HypervisorError) -> PreparedLaunch {
-        var launch = try await inner.prepare(target, boot: boot, artifactDirectory: artifactDirectory)
+extension RewrittenQEMU {
+    static let watchdogIgnoring = RewrittenQEMU { launch in
         if let index = launch.commandLine.firstIndex(of: "-watchdog-action") { launch.commandLine[index + 1] = "none" }
-        return launch
     }
-
-    func withRunningGuest<T: Sendable>(_ launch: PreparedLaunch, timeouts: LaunchTimeouts, stages: StageLog,
-                                       _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
-        try await inner.withRunningGuest(launch, timeouts: timeouts, stages: stages, body)
-    }
-
-    func discard(_ launch: PreparedLaunch) { inner.discard(launch) }
-    func version() async -> String? { await inner.version() }
 }

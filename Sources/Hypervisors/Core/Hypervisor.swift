@@ -95,6 +95,14 @@ public struct RunningGuest: Sendable {
     /// hypervisor runs); nil when the target declares none. It returns once the command did; the
     /// guest then reboots, and the caller reconnects to its agent.
     public var reset: (@Sendable () async throws -> Void)? = nil
+    /// Cuts the guest's power and switches it on again: the hypervisor process is killed at once
+    /// (SIGKILL: no guest shutdown, nothing flushed on its way out) and started again on the same
+    /// disk files. Returns the guest of the new process, whose agent has yet to announce itself;
+    /// the old `agent` and `qmp` are dead. nil when the adapter cannot (the reason is
+    /// `powerCutUnavailable`).
+    public var powerCut: (@Sendable () async throws -> RunningGuest)? = nil
+    /// Why `powerCut` is nil, for the report.
+    public var powerCutUnavailable: String? = nil
     /// Host-side facts the adapter measured bringing the guest up (remote: what the upload sent).
     public var observations: [String: FactValue] = [:]
 

@@ -18,7 +18,7 @@ struct DeviceMapper {
     mutating func element(for device: DeviceSpec, index: Int) throws(HypervisorError) -> XMLElement {
         typealias X = LibvirtDomainXML
         switch device {
-        case .block(let sizeMiB, let discard, let readOnly, _):
+        case .block(let sizeMiB, let discard, let readOnly, _, _):
             guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
             // libvirt's `discard` is the backend's; the device's DISCARD feature has no libvirt knob.
             guard discard else { throw .unsupported("block with discard: false (libvirt has no switch for the device's DISCARD feature)") }

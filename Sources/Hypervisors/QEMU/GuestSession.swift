@@ -14,28 +14,23 @@ struct GuestSession: Sendable {
     let stages: StageLog
     /// Our vsock backend, supervised alongside QEMU (nil when the launch does not use it).
     var backend: VsockBackendHandle?
+    /// Where a QEMU started again after a power cut is announced; nil: no power cut.
+    var orphanGuard: OrphanGuard.Guard?
 
     func run<T: Sendable>(pid: Int32, _ body: @Sendable (RunningGuest) async throws -> T) async throws -> T {
-        var qmp: QMPClient?
-        var agent: (any ByteStream)?
+        let lives = QEMULives(pid: pid)
         let supervisor = SessionSupervisor(launch: launch, backend: backend)
         do {
-            let control = try await stages.run("hypervisor started") { () async throws -> QMPClient in
-                let client = try await connectQMP(pid: pid)
-                agent = try await AgentStreams.open(launch, deadline: .now + timeouts.control)
-                try await client.execute("cont", deadline: .now + timeouts.control)
-                return client
-            }
-            qmp = control
-            guard let agent else { throw HypervisorError.control("agent socket missing") }
-            // QEMU notices nothing when the guest or our vsock backend dies; closing the agent
-            // stream then turns a long read timeout into an immediate, explained failure.
-            let watcher = Task { await supervisor.watch(pid: pid, agent: agent) }
-            defer { watcher.cancel() }
-            let value = try await body(RunningGuest(launch: launch, agent: agent, processID: pid, qmp: control))
-            await shutdown(pid: pid, qmp: control, guestPoweringOff: true)
+            let guest = try await stages.run("hypervisor started") { try await attach(pid: pid, lives: lives, supervisor: supervisor) }
+            let value = try await body(guest)
+            let life = lives.current
+            await shutdown(pid: life.pid, qmp: life.qmp, guestPoweringOff: true)
+            await lives.end()
             return value
         } catch {
+            lives.stopWatching()
+            let life = lives.current
+            let pid = life.pid
             var exited = ProcessState.hasExited(pid)
             // QEMU's sockets close before its exit is visible to waitid: give a closed stream a
             // moment to be explained by the hypervisor's death.
@@ -45,15 +40,59 @@ struct GuestSession: Sendable {
             // Before shutting QEMU down, which ends the backend too.
             var trouble = supervisor.trouble
             if trouble == nil { trouble = await supervisor.settle(qemu: pid) }
-            let exitStatus = exited ? await Self.describeExit(pid: pid, qmp: qmp) : ""
-            await shutdown(pid: pid, qmp: qmp, guestPoweringOff: false)
-            agent?.close()
+            let exitStatus = exited ? await Self.describeExit(pid: pid, qmp: life.qmp) : ""
+            await shutdown(pid: pid, qmp: life.qmp, guestPoweringOff: false)
+            life.agent?.close()
+            await lives.end()
             if let trouble { throw trouble }
-            if exited && !(error is CancellationError) && !(error as? AgentError == .cancelled) {
+            if exited && !life.cut && !(error is CancellationError) && !(error as? AgentError == .cancelled) {
                 throw HypervisorError.exitedEarly(status: exitStatus, detail: launch.stderrTail)
             }
             throw error
         }
+    }
+
+    /// Attaches to the paused QEMU `pid` (QMP, then the agent socket), lets the guest run, and
+    /// watches the process; the guest it returns can have its power cut.
+    private func attach(pid: Int32, lives: QEMULives, supervisor: SessionSupervisor) async throws -> RunningGuest {
+        let control = try await connectQMP(pid: pid)
+        lives.attached(qmp: control)
+        let agent = try await AgentStreams.open(launch, deadline: .now + timeouts.control)
+        lives.attached(agent: agent)
+        try await control.execute("cont", deadline: .now + timeouts.control)
+        // QEMU notices nothing when the guest or our vsock backend dies; closing the agent
+        // stream then turns a long read timeout into an immediate, explained failure.
+        lives.watch(Task { await supervisor.watch(pid: pid, agent: agent) })
+        var guest = RunningGuest(launch: launch, agent: agent, processID: pid, qmp: control)
+        if backend != nil {
+            guest.powerCutUnavailable = "a power cut would end avps's own vsock backend with QEMU, and it is not started again yet "
+                + "(give the target agent_channel: virtio-serial and no vsock device)"
+        } else if orphanGuard == nil {
+            guest.powerCutUnavailable = "this QEMU session cannot start QEMU again"
+        } else {
+            guest.powerCut = { try await cutPower(lives: lives, supervisor: supervisor) }
+        }
+        return guest
+    }
+
+    /// The power cut: SIGKILL (the guest gets no shutdown and QEMU flushes nothing on its way
+    /// out), then the same command line again on the same disk files, attached as at the start.
+    private func cutPower(lives: QEMULives, supervisor: SessionSupervisor) async throws -> RunningGuest {
+        guard let orphanGuard else { throw HypervisorError.control("no orphan guard to announce a restarted QEMU to") }
+        let old = lives.current
+        lives.stopWatching()
+        lives.markCut()
+        kill(old.pid, SIGKILL)
+        guard await ProcessState.waitForExit(old.pid, timeout: .seconds(30)) else {
+            throw HypervisorError.control("QEMU (pid \(old.pid)) still ran 30 s after SIGKILL")
+        }
+        await old.qmp?.close()
+        old.agent?.close()
+        // QEMU binds its sockets anew; a stale file must not answer the first connect attempts.
+        for socket in [launch.qmpSocket, launch.agentSocket] { unlink(socket) }
+        let (pid, holder) = try await QEMURestart.start(launch, orphanGuard: orphanGuard)
+        lives.restarted(pid: pid, holder: holder)
+        return try await attach(pid: pid, lives: lives, supervisor: supervisor)
     }
 
     /// "QEMU exited with status 0; QMP SHUTDOWN guest-reset: the guest asked for a reset (...)": an

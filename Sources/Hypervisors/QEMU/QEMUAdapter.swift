@@ -150,7 +150,8 @@ public struct QEMUAdapter: Hypervisor {
         let backendGroup = backend.flatMap { $0.shared ? nil : $0.processID }
         options.processGroupID = backendGroup ?? 0
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))]
-        let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages, backend: backend)
+        let session = GuestSession(launch: launch, timeouts: timeouts, stages: stages, backend: backend,
+                                   orphanGuard: orphanGuard)
         do {
             let outcome = try await Subprocess.run(
                 .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,

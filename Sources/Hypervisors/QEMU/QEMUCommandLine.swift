@@ -64,7 +64,7 @@ public enum QEMUCommandLine {
         for (index, device) in target.devices.enumerated() where !omitting.contains(device.kind) {
             let id = "\(device.kind)\(index)"
             switch device {
-            case .block(let sizeMiB, let discard, let readOnly, _):
+            case .block(let sizeMiB, let discard, let readOnly, _, _):
                 guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
                 args += ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)"
                             + (readOnly ? ",read-only=on" : ""),
@@ -164,7 +164,7 @@ public enum QEMUCommandLine {
                                 machine: QEMUMachine) throws(HypervisorError) -> [String] {
         let legacy = ",disable-modern=on,disable-legacy=off"
         switch base {
-        case .block(let sizeMiB, let discard, let readOnly, _):
+        case .block(let sizeMiB, let discard, let readOnly, _, _):
             guard sizeMiB >= 1 else { throw .invalidTarget("block size_mib must be at least 1") }
             return ["-blockdev", "driver=file,filename=\(diskPath(index, paths)),node-name=\(id)" + (readOnly ? ",read-only=on" : ""),
                     "-device", "\(machine.model("virtio-blk")),drive=\(id),id=dev-\(id)" + (discard ? "" : ",discard=off") + legacy]

@@ -16,6 +16,9 @@ enum VsockPlanning {
         if target.agentChannel == .virtioSerial && !wantsDevice {
             return (.virtioSerial(reason: "the target asks for virtio-serial"), nil)
         }
+        if target.agentChannel == .auto && !wantsDevice && target.devices.contains(where: \.powerCutTest) {
+            return (.virtioSerial(reason: "the power-cut test kills QEMU, and avps's own vsock backend is not started again with it"), nil)
+        }
         let requested: AgentChannelKind = target.agentChannel == .virtioSerial ? .vsock : target.agentChannel
         var host = HostVsockSupport.probe()
         // Kernel vhost-vsock carries nothing between guests: a VM of a vsock link needs our backend.
