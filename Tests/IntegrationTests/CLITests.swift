@@ -32,28 +32,22 @@ struct CLITests {
         process.arguments = arguments
         process.currentDirectoryURL = directory
         if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        if let interruptWhen {
-            // Wait (bounded) for the moment to interrupt, e.g. once QEMU has been started.
-            // `break`, not `where`: a filtered loop would keep scanning /proc 600 times after the moment came.
-            for _ in 0..<3600 {  // up to 3 min: a CI host running dozens of TCG guests booted one in 57 s
-                guard process.isRunning, !interruptWhen() else { break }
-                Thread.sleep(forTimeInterval: 0.05)
+        let captured = try CapturedRun.run(process) {
+            if let interruptWhen {
+                // Wait (bounded) for the moment to interrupt, e.g. once QEMU has been started.
+                // `break`, not `where`: a filtered loop would keep scanning /proc 600 times after the moment came.
+                for _ in 0..<3600 {  // up to 3 min: a CI host running dozens of TCG guests booted one in 57 s
+                    guard process.isRunning, !interruptWhen() else { break }
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+            }
+            if let interruptAfter {
+                Thread.sleep(forTimeInterval: interruptAfter)
+                // Once avps has exited its pid may belong to another test's process: never signal it then.
+                if process.isRunning { kill(process.processIdentifier, signal) }
             }
         }
-        if let interruptAfter {
-            Thread.sleep(forTimeInterval: interruptAfter)
-            // Once avps has exited its pid may belong to another test's process: never signal it then.
-            if process.isRunning { kill(process.processIdentifier, signal) }
-        }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(status: captured.status, stdout: captured.stdout, stderr: captured.stderr)
     }
 
     /// A one-target suite with a unique target name, so leftover checks cannot see other runs' guests.

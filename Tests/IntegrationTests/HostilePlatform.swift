@@ -113,12 +113,8 @@ struct HostilePlatform {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
         process.arguments = ["-f", marker]
-        let out = Pipe()
-        process.standardOutput = out
-        guard (try? process.run()) != nil else { return [] }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
+        guard let captured = try? CapturedRun.run(process) else { return [] }
+        return captured.stdout.split(separator: "\n").compactMap { Int32($0) }
     }
 
     /// Kills what a failed test left (by pid: only processes carrying this scenario's marker).

@@ -64,14 +64,7 @@ enum LibvirtDaemon {
         process.arguments = arguments
         process.currentDirectoryURL = Paths.root
         if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        let captured = try CapturedRun.run(process)
+        return Run(status: captured.status, stdout: captured.stdout, stderr: captured.stderr)
     }
 }

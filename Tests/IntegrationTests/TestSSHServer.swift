@@ -119,7 +119,16 @@ final class TestSSHServer: @unchecked Sendable {
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let status = posix_spawn(&pid, argv[0], nil, nil, cArguments, environ)
+        // sshd lives for a whole suite: it must not keep descriptors other tests are using (a
+        // child's output pipe it inherited would never reach its end while sshd runs).
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor in ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap(Int32.init)
+        where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+        let status = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
         guard status == 0 else { throw TestServerError(message: "posix_spawn \(argv[0]): \(String(cString: strerror(status)))") }
         return pid
     }
@@ -179,15 +188,11 @@ final class TestSSHServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestServerError(message: "\(executable) \(arguments) exited with \(process.terminationStatus)")
+        let captured = try CapturedRun.run(process)
+        guard captured.status == 0 else {
+            throw TestServerError(message: "\(executable) \(arguments) exited with \(captured.status)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return captured.stdout
     }
 }
 
