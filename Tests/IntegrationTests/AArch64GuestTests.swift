@@ -8,7 +8,7 @@ import Testing
 /// aarch64 reference guests under `qemu-system-aarch64 -M virt -cpu max` (TCG): the inventory
 /// names the transport, and the offered bits the agent reads from the transport equal QEMU's own
 /// `x-query-virtio-status` host-features (an oracle independent of the agent).
-@Suite("aarch64 guests on virtio-mmio and PCI", .guestSlot, .timeLimit(.minutes(8)))
+@Suite("aarch64 guests on virtio-mmio and PCI", .guestSlot(minutes: 8), .timeLimit(.minutes(20)))
 struct AArch64GuestTests {
     /// Devices whose type appears once, so QEMU's entry and the agent's are matched by device id.
     /// The console adds a named data port on the agent's virtio-serial device (no device of its own).
@@ -122,7 +122,7 @@ struct AArch64GuestTests {
 /// A kernel that forbids /dev/mem access to driver-claimed ranges must yield "unavailable" with
 /// the kernel's reason, never a guess: `iomem=strict` after the reference guest's
 /// `iomem=relaxed` turns CONFIG_IO_STRICT_DEVMEM back on.
-@Suite("aarch64 virtio-mmio with strict /dev/mem", .guestSlot, .timeLimit(.minutes(8)))
+@Suite("aarch64 virtio-mmio with strict /dev/mem", .guestSlot(minutes: 8), .timeLimit(.minutes(20)))
 struct AArch64StrictDevmemTests {
     @Test func offeredIsUnavailableWithTheReason() async throws {
         let target = TargetSpec(name: "it-arm-strict", accelerator: "tcg", devices: [.entropy], agentChannel: .virtioSerial,

@@ -6,7 +6,7 @@ import Testing
 
 /// The harness tested against itself: the same reference guest and device set through different
 /// adapters must produce the same inventory.
-@Suite("Adapters agree", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("Adapters agree", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct AdapterInteropTests {
     /// device id -> negotiated feature bits, the comparable part of an inventory.
     func inventory(_ outcome: TargetOutcome) throws -> [Int: [Int]] {

@@ -6,7 +6,7 @@ import Testing
 /// Signed vendor attestations through the real command line: `avps attest sign/verify` with a key
 /// pair made by `avps bundle keygen` for the test (no private key is committed), refusals before
 /// anything boots, and the default target run with the shipped example, ATTESTED in every report.
-@Suite("vendor attestations", .serialized, .timeLimit(.minutes(6)))
+@Suite("vendor attestations", .serialized, .timeLimit(.minutes(20)))
 struct AttestationTests {
     static let example = Paths.root.appendingPathComponent("Suites/attestations/qemu-reference.example.yaml")
 
@@ -90,7 +90,7 @@ struct AttestationTests {
     }
 
     @Test("the default target with the signed example: ATTESTED in results.json, JUnit, HTML and the first line; a measurement wins",
-          .guestSlot)
+          .guestSlot(minutes: 6))
     func defaultRunWithAttestation() async throws {
         // A fourth entry for a requirement the run measures (GEN-05 PASSes on q35): the measurement stays.
         let bench = try await Bench.make("attest-run", extra: """

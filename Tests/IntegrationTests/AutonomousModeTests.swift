@@ -8,7 +8,7 @@ import Testing
 /// Autonomous mode (PROTOCOL.md 8) in a real TCG guest: one boot runs the plan with no host (the
 /// evidence goes to the serial console) and then serves an attached run as usual, so the offline
 /// score of the console log and the attached verdicts come from the same guest and device set.
-@Suite("Autonomous agent: evidence on the console, scored offline", .guestSlot, .timeLimit(.minutes(4)))
+@Suite("Autonomous agent: evidence on the console, scored offline", .guestSlot(minutes: 4), .timeLimit(.minutes(20)))
 struct AutonomousModeTests {
     /// The negative controls' healthy platform, booted with the plan appended to the initramfs.
     static func target(directory: URL, initrd: URL) -> TargetSpec {

@@ -26,7 +26,7 @@ actor BackportsFixture {
 
 /// Two real implementations on one machine: the system's QEMU 7.2 and QEMU 10 from backports, the
 /// same 6.12 reference guest on both, with a virtio-sound device only QEMU 10 can offer.
-@Suite("QEMU 10 and Linux 6.12 from bookworm-backports", .guestSlot, .timeLimit(.minutes(6)))
+@Suite("QEMU 10 and Linux 6.12 from bookworm-backports", .guestSlot(minutes: 6), .timeLimit(.minutes(20)))
 struct BackportsGuestTests {
     private func run(_ target: TargetSpec) async throws -> TargetResult {
         let (qemu, boot) = try await BackportsFixture.shared.resources()

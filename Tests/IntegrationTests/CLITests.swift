@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Runs the built `avps` binary the way a user does.
-@Suite("avps command line", .guestSlot, .serialized, .timeLimit(.minutes(5)))
+@Suite("avps command line", .guestSlot(minutes: 5), .serialized, .timeLimit(.minutes(20)))
 struct CLITests {
     static var binary: URL { Paths.root.appendingPathComponent(".build/debug/avps") }
 

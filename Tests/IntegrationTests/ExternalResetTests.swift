@@ -7,7 +7,7 @@ import Testing
 /// systemd image in `VendorImageTests`): the reference guest behind QEMU, reset by the shipped
 /// Debian target's own command (QMP `system_reset`), must come back with a new boot id; a reset
 /// command that fails is recorded and the run still reaches its verdicts.
-@Suite("external reset", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("external reset", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct ExternalResetTests {
     /// The shipped external QEMU target with a QMP socket, without `-no-reboot` (with it QEMU turns
     /// a reset into a shutdown), and the given `reset`.

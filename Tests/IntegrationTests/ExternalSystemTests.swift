@@ -8,7 +8,7 @@ import Testing
 /// vendor's command would be) and agent channel, and wires its network link NIC with the
 /// placeholders avps hands it (`{link0_port}`, `{link0_peer_port}`, `{link0_mac}`); the system
 /// is scored like a qemu one: AVPS2-NET-06 from the guest-to-guest echo over that link.
-@Suite("external systems", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("external systems", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct ExternalSystemTests {
     static func vm(_ name: String) -> String {
         """

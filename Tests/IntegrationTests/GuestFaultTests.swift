@@ -7,7 +7,7 @@ import Testing
 /// between hello and inventory, QEMU itself is killed mid-run. Each must end as INFRA naming the
 /// stage, keep the stages that completed, and leave no QEMU process and no workspace behind.
 /// (A guest that hangs after its modules is `avps.agent=off`, covered by QEMUGuestTests.)
-@Suite("Guest faults under real QEMU", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("Guest faults under real QEMU", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct GuestFaultTests {
     @Test("a kernel panic during boot is INFRA at 'agent ready', reported as soon as QEMU exits")
     func kernelPanic() async throws {

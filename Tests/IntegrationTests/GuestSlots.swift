@@ -40,7 +40,13 @@ actor GuestSlots {
 
 /// Runs each test of a suite inside a guest slot (see ``GuestSlots``). Suites themselves take no
 /// slot: only their test functions do, so a suite never waits on its own tests.
+///
+/// `limit` is the test's own time limit, counted from the moment its slot is granted. A testing
+/// library `.timeLimit` also counts the wait for a slot, which grows with every real-guest test
+/// the project adds (two CI runs cut healthy tests that had queued for minutes); suites keep one
+/// only as a generous backstop for a test that ignores cancellation.
 struct GuestSlotTrait: SuiteTrait, TestTrait, TestScoping {
+    var limit: Duration?
     var isRecursive: Bool { true }
 
     func provideScope(for test: Test, testCase: Test.Case?,
@@ -51,18 +57,50 @@ struct GuestSlotTrait: SuiteTrait, TestTrait, TestScoping {
         }
         await GuestSlots.shared.acquire()
         do {
-            try await function()
+            try await Self.run(function, within: limit)
         } catch {
             await GuestSlots.shared.release()
             throw error
         }
         await GuestSlots.shared.release()
     }
+
+    /// Runs `function`, cancelling it and recording an issue once `limit` has passed.
+    private static func run(_ function: @Sendable () async throws -> Void, within limit: Duration?) async throws {
+        guard let limit else { return try await function() }
+        try await withoutActuallyEscaping(function) { body in
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await body()
+                    return true
+                }
+                group.addTask {
+                    do {
+                        try await Task.sleep(for: limit)
+                    } catch {
+                        return true  // cancelled because the test finished first
+                    }
+                    return false
+                }
+                let finished = try await group.next() ?? true
+                group.cancelAll()
+                guard finished else {
+                    Issue.record("Time limit exceeded: \(limit) after the guest slot was granted")
+                    while (try? await group.next()) != nil {}  // the test's own cancellation error is no second issue
+                    return
+                }
+                while try await group.next() != nil {}
+            }
+        }
+    }
 }
 
 extension Trait where Self == GuestSlotTrait {
     /// The test boots real guests: run it only when a guest slot is free.
-    static var guestSlot: Self { GuestSlotTrait() }
+    static var guestSlot: Self { GuestSlotTrait(limit: nil) }
+
+    /// As `guestSlot`, with a time limit that starts when the slot is granted.
+    static func guestSlot(minutes: Int) -> Self { GuestSlotTrait(limit: .seconds(minutes * 60)) }
 }
 
 /// Runs blocking work (a child process waited for, pipes read to their end, polling sleeps) on a

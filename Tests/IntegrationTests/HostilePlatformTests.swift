@@ -4,7 +4,7 @@ import Testing
 /// `avps run` against platforms that misbehave on purpose (a fake hypervisor and a fake agent
 /// speaking the real protocol, no VM): whatever the platform sends, one target's run stays under
 /// `rssBound`, ends in bounded time with INFRA, leaves no process behind and writes valid results.
-@Suite("Hostile platforms through the external adapter", .guestSlot, .serialized, .timeLimit(.minutes(10)))
+@Suite("Hostile platforms through the external adapter", .guestSlot(minutes: 10), .serialized, .timeLimit(.minutes(20)))
 struct HostilePlatformTests {
     /// Peak RSS allowed for a run of one target, whatever the platform sends.
     static let rssBound = 256 * 1024  // KiB

@@ -7,7 +7,7 @@ import Glibc
 /// Nothing a platform starts outlives the run: a child in the start command's group, a child that
 /// called setsid(), a double-forked daemon, a daemonizing start whose `stop` never returns. Each
 /// after a normal end, an INFRA end and a SIGKILLed avps, checked with pgrep on a unique marker.
-@Suite("Hostile platform processes", .guestSlot, .serialized, .timeLimit(.minutes(10)))
+@Suite("Hostile platform processes", .guestSlot(minutes: 10), .serialized, .timeLimit(.minutes(20)))
 struct HostileProcessTests {
     static func expectNothingLeft(_ run: HostilePlatform.Measured, _ what: String) {
         defer { HostilePlatform.killLeftovers(run.leftovers) }

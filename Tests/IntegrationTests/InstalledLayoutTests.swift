@@ -4,7 +4,7 @@ import Testing
 /// avps laid out as `ci/install` lays it out (`<prefix>/bin/avps`, `<prefix>/share/avps/...`) and
 /// started from a directory outside any checkout: it must find its profiles, suites and prebuilt
 /// agent next to its own binary. (`ci/package-test` does the same with the real .deb and apt.)
-@Suite("installed layout", .guestSlot, .serialized, .timeLimit(.minutes(5)))
+@Suite("installed layout", .guestSlot(minutes: 5), .serialized, .timeLimit(.minutes(20)))
 struct InstalledLayoutTests {
     /// A prefix with a copy of the debug binary (a copy, not a link: the binary finds its share
     /// through its own resolved path) and the shipped data. The share holds the prebuilt agent and

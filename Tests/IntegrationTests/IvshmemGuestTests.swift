@@ -8,7 +8,7 @@ import Testing
 /// Inter-VM shared memory in real TCG guests: QEMU's `ivshmem-plain` on each guest, backed by one
 /// shared file (`memory-backend-file,share=on`). A writes a seeded pattern into the first half,
 /// B reads it there and writes its own into the second half, A reads B's.
-@Suite("inter-VM shared memory (ivshmem)", .guestSlot, .serialized, .timeLimit(.minutes(6)))
+@Suite("inter-VM shared memory (ivshmem)", .guestSlot(minutes: 6), .serialized, .timeLimit(.minutes(20)))
 struct IvshmemGuestTests {
     static func ivshmem(_ path: String) -> [String] {
         ["-object", "memory-backend-file,id=avps-shm,mem-path=\(path),size=1M,share=on",

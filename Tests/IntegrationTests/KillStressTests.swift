@@ -4,7 +4,7 @@ import Testing
 /// Kills `avps run` with SIGINT, SIGTERM and SIGKILL at seeded random moments (before the boot,
 /// during it, while the agent answers, during shutdown). Afterwards nothing may remain: no QEMU,
 /// no orphan guard, no workspace with sockets and disk images.
-@Suite("Killing avps at random points leaks nothing", .guestSlot, .serialized, .timeLimit(.minutes(6)))
+@Suite("Killing avps at random points leaks nothing", .guestSlot(minutes: 6), .serialized, .timeLimit(.minutes(20)))
 struct KillStressTests {
     static let target = "stress-kill"
 

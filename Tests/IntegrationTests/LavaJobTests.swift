@@ -6,7 +6,7 @@ import Testing
 /// template, `lava-run` (Debian's lava-dispatcher, run without a server) booting the guest, and the
 /// exported `avps_run` command scoring it. Needs root (lava-run refuses otherwise) and the packages
 /// ci/setup installs.
-@Suite("LAVA jobs", .guestSlot, .serialized, .timeLimit(.minutes(5)))
+@Suite("LAVA jobs", .guestSlot(minutes: 5), .serialized, .timeLimit(.minutes(20)))
 struct LavaJobTests {
     /// lava-server's device-type templates (`qemu.jinja2`, `base.jinja2`), unpacked from its Debian
     /// package into the cache once: lava-server itself (Django, PostgreSQL) is never installed.

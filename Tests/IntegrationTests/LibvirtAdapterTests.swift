@@ -8,7 +8,7 @@ import Testing
 
 /// The libvirt adapter against a real libvirtd (`ci/libvirtd start`; CI starts it in `ci/test`).
 /// Each test's target name is unique, so the leftover checks see only its own domains and QEMUs.
-@Suite("libvirt adapter", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("libvirt adapter", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct LibvirtAdapterTests {
     @Test("the reference guest through libvirt sees the same devices and features as through the QEMU adapter")
     func libvirtMatchesQEMU() async throws {

@@ -10,7 +10,7 @@ import Testing
 /// plumbing), scored like a qemu system: AVPS2-NET-06 from a guest-to-guest UDP echo, AVPS2-STOR-09
 /// from each domain scanning every disk it can read for the other's secret, AVPS2-FS-04 from a's
 /// 9p share (canary planted next to the directory libvirt exports) and b's search for a's marker.
-@Suite("libvirt systems", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("libvirt systems", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct LibvirtSystemTests {
     @Test("two libvirt domains on a udp link: guest-to-guest echo, storage and 9p isolation PASS, nothing left")
     func twoDomainsOnAUDPLink() async throws {

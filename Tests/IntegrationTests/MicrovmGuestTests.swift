@@ -7,7 +7,7 @@ import Testing
 
 /// x86_64 `microvm`: virtio-mmio devices found through ACPI, offered bits read from the register
 /// block equal QEMU's `x-query-virtio-status`, the agent over vsock (`vhost-user-vsock-device`).
-@Suite("x86_64 microvm on virtio-mmio", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("x86_64 microvm on virtio-mmio", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct MicrovmGuestTests {
     static let devices: [DeviceSpec] = [.block(sizeMiB: 16, discard: false), .net, .entropy, .balloon]
 

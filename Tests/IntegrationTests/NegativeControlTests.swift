@@ -11,7 +11,7 @@ import Testing
 /// another share a guest. The guests run through the external adapter with scratch disks, so this
 /// also proves the write tests run on a non-qemu target that declares its disks scratch.
 /// `ci/mutations` reads the `owns` lists below to show which control proves each requirement.
-@Suite("Negative controls: a broken device FAILs exactly its requirement", .guestSlot, .timeLimit(.minutes(6)))
+@Suite("Negative controls: a broken device FAILs exactly its requirement", .guestSlot(minutes: 6), .timeLimit(.minutes(20)))
 struct NegativeControlTests {
     /// One guest's device arguments; the healthy one and each fault build the same device set.
     struct Platform {

@@ -10,7 +10,7 @@ import Testing
 /// probe in real TCG guests:
 /// each with the device there and with it absent, the destructive watchdog test really firing
 /// on both agent channels, and an aarch64 virt target (PCI watchdog beside virtio-mmio, pmem withheld).
-@Suite("Watchdog, pmem and platform buses in real QEMU guests", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("Watchdog, pmem and platform buses in real QEMU guests", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct PlatformGuestTests {
     private func run(_ target: TargetSpec) async throws -> TargetResult {
         let (result, _) = try await runKeepingDirectory(target)

@@ -9,7 +9,7 @@ import Testing
 /// starts it again on the same disk files, and the new boot's agent reads the pattern back. A
 /// healthy disk keeps it (PASS); a disk under QEMU's `snapshot=on` loses it with the overlay
 /// QEMU deletes on exit (FAIL), and nothing else changes but the host's look into the raw image.
-@Suite("Power cut: flushed block data survives a SIGKILLed QEMU", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("Power cut: flushed block data survives a SIGKILLed QEMU", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct PowerCutTests {
     static func target(_ name: String) -> TargetSpec {
         TargetSpec(name: name, accelerator: "tcg", devices: [.block(sizeMiB: 16, powerCut: true)])

@@ -8,7 +8,7 @@ import Testing
 /// Two guests cover the transport readings and every probe: a rich one (every device kind avps
 /// knows, one feature switched off, one device legacy-only) and a minimal one (the agent's own
 /// console plus a read-only disk) in which the other probes must not run at all.
-@Suite("Offered features and probes in real QEMU guests", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("Offered features and probes in real QEMU guests", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct ProbeGuestTests {
     private func run(_ target: TargetSpec) async throws -> (TargetResult, Evidence) {
         let (outcome, _) = try await runTarget(target, bootTimeout: .seconds(180))

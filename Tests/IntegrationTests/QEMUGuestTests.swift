@@ -4,7 +4,7 @@ import Runner
 import Testing
 
 /// Boots real TCG guests. Each test uses its own target name so leftover processes can be found.
-@Suite("Real QEMU guests", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("Real QEMU guests", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct QEMUGuestTests {
     @Test("inventory lists exactly the requested virtio devices, all modern (agent over the virtio-serial fallback)")
     func inventoryMatchesRequest() async throws {

@@ -7,7 +7,7 @@ import Testing
 /// The external contract run on another host over SSH (`external.remote`), against a throwaway
 /// `sshd -D` on 127.0.0.1: QEMU is the "vendor hypervisor", started remotely by its own argument
 /// list. Target names are unique per test, so the leftover checks see only their own processes.
-@Suite("remote external adapter", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("remote external adapter", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct RemoteExternalTests {
     /// The shipped external QEMU target, named `name`, optionally run through `server`.
     func target(_ name: String, server: TestSSHServer?, knownHosts: String = "", identity: String? = nil) throws -> TargetSpec {

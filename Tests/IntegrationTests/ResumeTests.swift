@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A run killed after its first target resumes without redoing that target.
-@Suite("Resume after a crash", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("Resume after a crash", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct ResumeTests {
     @Test("SIGKILL after the first of two targets, then --resume: the first is kept, the second runs")
     func resumeAfterKill() async throws {

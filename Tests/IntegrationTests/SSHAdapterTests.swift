@@ -9,7 +9,7 @@ import Testing
 /// The ssh adapter against a real OpenSSH server on 127.0.0.1 (a throwaway `sshd -D` per test),
 /// running QEMU "remotely" on this same machine. Target names are unique per test, so the
 /// leftover checks see only their own QEMU, sshd and directories.
-@Suite("ssh adapter", .guestSlot, .timeLimit(.minutes(5)))
+@Suite("ssh adapter", .guestSlot(minutes: 5), .timeLimit(.minutes(20)))
 struct SSHAdapterTests {
     @Test("the reference guest run remotely over SSH sees the same devices and features as direct QEMU")
     func remoteMatchesDirect() async throws {

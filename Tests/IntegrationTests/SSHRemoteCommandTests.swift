@@ -5,7 +5,7 @@ import Testing
 
 /// A remote command over a real OpenSSH server: it has a deadline on both ends (avps stops
 /// waiting, the remote host's `timeout` kills it) and its output is kept as bounded tails.
-@Suite("ssh remote commands", .guestSlot, .timeLimit(.minutes(6)))
+@Suite("ssh remote commands", .guestSlot(minutes: 6), .timeLimit(.minutes(20)))
 struct SSHRemoteCommandTests {
     @Test("a remote command past its deadline is a timeout naming it, and nothing of it keeps running on the remote host")
     func deadline() async throws {

@@ -16,7 +16,7 @@ import Glibc
 /// The QEMU command lines are the adapter's own (`QEMUAdapter.prepare`, user vsock on a shared
 /// memfd); only the backend and the two processes are started here, because one backend serves
 /// both guests (the system launcher does the same for `links: vsock`).
-@Suite("guest-to-guest vsock through one backend", .guestSlot, .serialized, .timeLimit(.minutes(6)))
+@Suite("guest-to-guest vsock through one backend", .guestSlot(minutes: 6), .serialized, .timeLimit(.minutes(20)))
 struct SiblingVsockGuestTests {
     static func vsockDevice(_ client: AgentClient) async throws -> String {
         let devices = try await client.inventory(deadline: .now + .seconds(60))

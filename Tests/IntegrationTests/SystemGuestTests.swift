@@ -10,7 +10,7 @@ import Testing
 /// for real, a control run with every isolation broken makes each of them FAIL, a system whose
 /// second VM never boots keeps the first VM's verdicts, and SIGKILLing avps while three guests
 /// boot leaves nothing behind.
-@Suite("Systems of several VMs", .guestSlot, .serialized, .timeLimit(.minutes(8)))
+@Suite("Systems of several VMs", .guestSlot(minutes: 8), .serialized, .timeLimit(.minutes(20)))
 struct SystemGuestTests {
     static let isolationKeys = ["AVPS2-NET-06", "AVPS2-STOR-09", "AVPS2-WDT-05", "AVPS2-FS-04"]
 

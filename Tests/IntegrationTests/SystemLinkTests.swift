@@ -12,7 +12,7 @@ import Testing
 /// each maps one backing file, and the system's own result scores the automotive rows about
 /// guest-to-guest vsock (AUTO-VSOCK-02/03) and shared memory (AUTO-SHM-01) from what the system
 /// stage measured between the guests.
-@Suite("system links: guest-to-guest vsock and shared memory, scored", .guestSlot, .serialized, .timeLimit(.minutes(8)))
+@Suite("system links: guest-to-guest vsock and shared memory, scored", .guestSlot(minutes: 8), .serialized, .timeLimit(.minutes(20)))
 struct SystemLinkTests {
     /// - Parameter vmB: VM b's line (its devices, agent channel).
     static func system(_ name: String, vmB: String = "{ name: b, devices: [entropy] }") throws -> TargetSpec {

@@ -5,7 +5,7 @@ import Testing
 
 /// The transport rows of virtio-generic (VIRTIO-GEN-06..09) on real guests: what QEMU's PCI and
 /// MMIO transports present, read by the agent from the registers and judged by the host.
-@Suite("transport register checks on real guests", .guestSlot, .serialized, .timeLimit(.minutes(6)))
+@Suite("transport register checks on real guests", .guestSlot(minutes: 6), .serialized, .timeLimit(.minutes(20)))
 struct TransportGuestTests {
     /// Runs `targets` (suite YAML) against virtio-generic and returns each target's results by key.
     static func run(_ label: String, targets: String) async throws -> [String: [String: RequirementResult]] {

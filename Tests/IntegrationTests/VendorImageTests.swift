@@ -6,7 +6,7 @@ import Testing
 /// virtio-blk (`ci/debian-image`, debootstrap, cached). The agent goes in with `avps guest inject`,
 /// QEMU runs it through the external contract, here and on a "remote" host (a throwaway sshd on
 /// 127.0.0.1), and it must score what the reference guest scores.
-@Suite("vendor image", .guestSlot, .serialized, .timeLimit(.minutes(20)))
+@Suite("vendor image", .guestSlot(minutes: 20), .serialized, .timeLimit(.minutes(20)))
 struct VendorImageTests {
     static func image() async throws -> URL {
         let built = try await CLITests.avps([], executable: Paths.root.appendingPathComponent("ci/debian-image"))

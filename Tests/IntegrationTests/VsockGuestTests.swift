@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// Real TCG guests whose agent is reached over vsock through our own vhost-user-vsock backend.
-@Suite("vsock through the Swift backend", .guestSlot, .serialized, .timeLimit(.minutes(5)))
+@Suite("vsock through the Swift backend", .guestSlot(minutes: 5), .serialized, .timeLimit(.minutes(20)))
 struct VsockGuestTests {
     static func launch(_ name: String) async throws -> (QEMUAdapter, PreparedLaunch) {
         let guest = try await ReferenceGuestFixture.shared.guest()

@@ -9,7 +9,7 @@ import Glibc
 /// A guest that reboots while our vsock backend runs: QEMU resets the device (GET_VRING_BASE,
 /// then a fresh feature/memory-table/ring set-up when the new driver starts), the backend must
 /// drop the old connections, serve the rebooted guest, and leak nothing on the way.
-@Suite("vsock across a guest reboot", .guestSlot, .serialized, .timeLimit(.minutes(6)))
+@Suite("vsock across a guest reboot", .guestSlot(minutes: 6), .serialized, .timeLimit(.minutes(20)))
 struct VsockRebootTests {
     /// Descriptors and guest-RAM mappings the backend holds (what a reset could leak).
     static func resources(of pid: Int32) -> (fds: Int, mappings: Int) {
